@@ -1,0 +1,45 @@
+# flaskblog: `make run` starts the site, `make test` runs the whole suite.
+# Everything installs into .venv; only Python 3.11+ is needed to begin.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format browser clean
+
+## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
+run: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	FLASK_DEBUG=$${FLASK_DEBUG:-1} $(BIN)/flask run
+
+## test: install the test tools and run the whole suite with a coverage figure
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+## lint: ruff's checks and formatting
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## browser: install Debian's Chromium for the browser tests (needs root and apt-get)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "flaskblog needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime

@@ -1,0 +1,147 @@
+"""Settings for every environment, read from the environment (and `.env`).
+
+This is the only module that reads `os.environ`. Pick a class with
+`FLASK_CONFIG` (development, testing, production); `create_app()` takes the
+same names.
+"""
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# `flask` loads .env itself; gunicorn does not, so load it here too. Variables
+# already set in the environment win, as they do on Heroku.
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(value: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3; Heroku still hands out `postgres://`."""
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
+
+
+class Config:
+    """Settings shared by every environment; each value can come from the environment."""
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.SECRET_KEY = env("SECRET_KEY")
+        self.SERVER_NAME = env("SERVER_NAME") or None
+        self.PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
+        self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL", "sqlite:///flaskblog.db"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+        self.MAIL_SERVER = env("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = env_flag("MAIL_USE_SSL")
+        self.MAIL_USERNAME = env("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "flaskblog <noreply@localhost>")
+        # With no mail server, emails go to the log instead, so every flow can be finished.
+        self.MAIL_SUPPRESS_SEND = self.MAIL_SERVER is None
+        self.MAIL_TO_LOG = self.MAIL_SERVER is None
+
+        self.RESET_TOKEN_MAX_AGE = int(env("RESET_TOKEN_MAX_AGE", str(30 * 60)))
+        self.POSTS_PER_PAGE = 5
+
+        # Switching this on or off later invalidates every stored hash: it stays on.
+        self.BCRYPT_HANDLE_LONG_PASSWORDS = True
+        self.BCRYPT_LOG_ROUNDS = int(env("BCRYPT_LOG_ROUNDS", "12"))
+
+        self.MAX_PICTURE_BYTES = 5 * 1024 * 1024
+        # The whole request may carry a 5 MB picture plus the form's other fields.
+        self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 64 * 1024
+        self.MAX_PICTURE_PIXELS = 25_000_000
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+
+    def init_app(self, app) -> None:
+        """Environment-specific setup that needs the app itself."""
+        app.logger.setLevel(getattr(logging, self.LOG_LEVEL, logging.INFO))
+
+
+class DevelopmentConfig(Config):
+    """Local work: SQLite in `instance/`, a fixed secret, emails in the log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or "development-only-secret-not-for-production"
+
+
+class TestingConfig(Config):
+    """The test suite: SQLite in memory unless TEST_DATABASE_URL names another database."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.DEBUG = False
+        self.SECRET_KEY = "testing-secret"
+        self.SERVER_NAME = os.environ.get("TEST_SERVER_NAME", "flaskblog.test")
+        self.SQLALCHEMY_DATABASE_URI = database_url(
+            os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        )
+        self.BCRYPT_LOG_ROUNDS = 4
+        # Tests record mail in memory; a test that wants real SMTP sets these on its own
+        # config object, so a developer's .env never sends mail from the suite.
+        self.MAIL_SERVER = "localhost"
+        self.MAIL_PORT = 25
+        self.MAIL_SUPPRESS_SEND = True
+        self.MAIL_TO_LOG = False
+
+
+class ProductionConfig(Config):
+    """Heroku and friends: secrets required, secure cookies, one trusted proxy hop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.DEBUG = False
+        self.PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+
+    def init_app(self, app) -> None:
+        """Refuse to run without secrets, and trust exactly one proxy (Heroku's router)."""
+        missing = [name for name in ("SECRET_KEY", "SERVER_NAME") if not getattr(self, name)]
+        if missing:
+            # SystemExit prints just this sentence: a missing setting is not a crash.
+            raise SystemExit(
+                f"flaskblog: set {' and '.join(missing)} in the environment before starting "
+                "in production (see .env.example)."
+            )
+        super().init_app(app)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+
+config = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_name_from_env() -> str:
+    """The configuration named by FLASK_CONFIG, development by default."""
+    return os.environ.get("FLASK_CONFIG", "development")

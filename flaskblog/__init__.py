@@ -1,0 +1,86 @@
+"""flaskblog: a server-rendered Flask blog."""
+
+from pathlib import Path
+
+from flask import Flask, abort, request
+from flask_mail import email_dispatched
+from werkzeug.routing import IntegerConverter
+
+from config import Config, config, config_name_from_env
+from flaskblog.extensions import bcrypt, csrf, db, login_manager, mail, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_name: str | Config | None = None) -> Flask:
+    """Build the app for a configuration name ("development", "testing", "production")
+    or a ready `Config` object; with neither, FLASK_CONFIG decides."""
+    settings = config_name if isinstance(config_name, Config) else None
+    if settings is None:
+        name = config_name or config_name_from_env()
+        if name not in config:
+            raise SystemExit(
+                f"flaskblog: unknown configuration {name!r}; use one of {sorted(config)}"
+            )
+        settings = config[name]()
+
+    app = Flask(__name__)
+    app.config.from_object(settings)
+    settings.init_app(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(_reject_nul_characters)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    bcrypt.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+
+    from flaskblog.errors import bp as errors_bp
+    from flaskblog.main import bp as main_bp
+    from flaskblog.posts import bp as posts_bp
+    from flaskblog.users import bp as users_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(errors_bp)
+
+    from flaskblog.models import Avatar, Post, User
+
+    @app.shell_context_processor
+    def shell_context() -> dict:
+        return {"db": db, "User": User, "Post": Post, "Avatar": Avatar}
+
+    return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a 32-bit integer column can hold.
+
+    A bigger number is a 404 here rather than an overflow error in the database.
+    """
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _reject_nul_characters() -> None:
+    """No text here may hold NUL, and PostgreSQL refuses to store or compare it: say so early."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if "\x00" in request.path or any("\x00" in value for _, value in fields):
+        abort(400, "The request contained a NUL character, which is not allowed in any field.")
+
+
+@email_dispatched.connect
+def _log_unsent_email(app: Flask, message) -> None:
+    """With no mail server configured, show each email in the log instead."""
+    if app.config.get("MAIL_TO_LOG"):
+        app.logger.info(
+            "Email not sent (no MAIL_SERVER configured).\nTo: %s\nSubject: %s\n\n%s",
+            ", ".join(message.recipients),
+            message.subject,
+            message.body,
+        )

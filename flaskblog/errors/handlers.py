@@ -1,0 +1,60 @@
+"""Error pages for the whole site, in the site's layout and without stack traces."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from flaskblog.errors import bp
+from flaskblog.extensions import db
+
+# What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Forbidden", "You do not have permission to do that."),
+    404: ("Page not found", "That page does not exist. It may have been moved or deleted."),
+    405: ("Method not allowed", "That page cannot be used this way."),
+    413: ("Too large", "That upload is too large. Pictures may be at most 5 MB."),
+    429: ("Too many requests", "Please slow down and try again in a little while."),
+    500: ("Something went wrong", "We have been told about it. Please try again later."),
+}
+
+
+def render_error(error: HTTPException, message: str | None = None):
+    """The error page for `error`, keeping its status and headers (Allow, Retry-After...)."""
+    title, default_message = MESSAGES.get(error.code, (error.name, error.description))
+    if error.description != type(error).description:
+        default_message = error.description  # a view's abort(code, "reason") says it best
+    response = error.get_response()
+    response.set_data(
+        render_template(
+            "errors/error.html",
+            title=title,
+            code=error.code,
+            message=message or default_message,
+        )
+    )
+    response.content_type = "text/html; charset=utf-8"
+    return response
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    return render_error(
+        error,
+        "The form had expired or was sent from elsewhere. Please go back, reload the page "
+        "and try again.",
+    )
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    if isinstance(error, InternalServerError):
+        return internal_error(error)
+    return render_error(error)
+
+
+@bp.app_errorhandler(InternalServerError)
+def internal_error(error: InternalServerError):
+    # The failed request may have left the session mid-transaction.
+    db.session.rollback()
+    return render_error(error)

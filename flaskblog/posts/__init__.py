@@ -1,0 +1,7 @@
+"""The posts blueprint: writing, reading, editing and deleting posts."""
+
+from flask import Blueprint
+
+bp = Blueprint("posts", __name__, template_folder="templates")
+
+from flaskblog.posts import routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,0 +1,123 @@
+"""Forms for accounts: registration, login, the account page and password resets."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
+
+from flaskblog.models import User
+from flaskblog.users.utils import InvalidPicture, make_avatar
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _normalize_email(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def username_field() -> StringField:
+    """2 to 20 ASCII letters, digits, '_', '.' or '-'; not only dots (URLs read them as folders)."""
+    return StringField(
+        "Username",
+        filters=[_strip],
+        validators=[
+            DataRequired(),
+            Length(min=2, max=20),
+            Regexp(
+                r"^(?!\.+$)[A-Za-z0-9_.-]+$",
+                message="Use only letters, digits, '_', '.' and '-' (and not only dots).",
+            ),
+        ],
+    )
+
+
+def email_field() -> EmailField:
+    """A syntactically valid address (no DNS look-up), stored lower-case."""
+    return EmailField(
+        "Email",
+        filters=[_normalize_email],
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+    )
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password (8 to 128 characters of any kind) and its confirmation."""
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+    return password, confirm
+
+
+class UniqueAccountFields:
+    """Refuses a username or email that belongs to another user.
+
+    The database's unique indexes settle races; these checks give the message.
+    """
+
+    user: User | None = None
+
+    def _taken_by_other(self, found: User | None) -> bool:
+        return found is not None and (self.user is None or found.id != self.user.id)
+
+    def validate_username(self, field) -> None:
+        if not field.errors and self._taken_by_other(User.by_username(field.data)):
+            raise ValidationError("That username is taken. Please choose another one.")
+
+    def validate_email(self, field) -> None:
+        if not field.errors and self._taken_by_other(User.by_email(field.data)):
+            raise ValidationError("That email is already registered.")
+
+
+class RegistrationForm(UniqueAccountFields, FlaskForm):
+    username = username_field()
+    email = email_field()
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Sign up")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email", filters=[_normalize_email], validators=[DataRequired(), Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField("Remember me")
+    submit = SubmitField("Log in")
+
+
+class UpdateAccountForm(UniqueAccountFields, FlaskForm):
+    username = username_field()
+    email = email_field()
+    picture = FileField("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    submit = SubmitField("Update")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, obj=user, **kwargs)
+        self.user = user
+        self.avatar_image: bytes | None = None
+
+    def validate_picture(self, field) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None):
+            return
+        upload.stream.seek(0)  # validation can run twice (see commit_unique)
+        try:
+            self.avatar_image = make_avatar(
+                upload.stream, max_pixels=current_app.config["MAX_PICTURE_PIXELS"]
+            )
+        except InvalidPicture as error:
+            raise ValidationError(str(error)) from error
+
+
+class RequestResetForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Request password reset")
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Reset password")
