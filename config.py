@@ -14,10 +14,6 @@ from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
 
-# `flask` loads .env itself; gunicorn does not, so load it here too. Variables
-# already set in the environment win, as they do on Heroku.
-load_dotenv(BASE_DIR / ".env")
-
 
 def env_flag(name: str, default: bool = False) -> bool:
     """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
@@ -25,6 +21,12 @@ def env_flag(name: str, default: bool = False) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# `flask` loads .env itself; gunicorn does not, so load it here too (unless told not to,
+# as `flask` is). Variables already set in the environment win, as they do on Heroku.
+if not env_flag("FLASK_SKIP_DOTENV"):
+    load_dotenv(BASE_DIR / ".env")
 
 
 def database_url(value: str) -> str:
@@ -119,6 +121,7 @@ class ProductionConfig(Config):
         self.PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
+        self.debug_requested = env_flag("FLASK_DEBUG")  # lower case: not a Flask setting
 
     def init_app(self, app) -> None:
         """Refuse to run without secrets, and trust exactly one proxy (Heroku's router)."""
@@ -128,6 +131,13 @@ class ProductionConfig(Config):
             raise SystemExit(
                 f"flaskblog: set {' and '.join(missing)} in the environment before starting "
                 "in production (see .env.example)."
+            )
+        if self.debug_requested:
+            # `flask run` starts the debugger from FLASK_DEBUG itself, after the app is built,
+            # so the only safe answer in production is to refuse.
+            raise SystemExit(
+                "flaskblog: FLASK_DEBUG is on, and the debugger lets anyone run code on the "
+                "server: unset FLASK_DEBUG (and drop --debug) in production."
             )
         super().init_app(app)
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -5,7 +5,7 @@ import hmac
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import current_app, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import UserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, Text, func
@@ -209,6 +209,10 @@ class Post(db.Model):
     @classmethod
     def page_from_request(cls, author: User | None = None):
         """The page of posts named by `?page=` (404 if it is not a page there is)."""
+        # Post ids are 32-bit, so no page lies beyond this one; a bigger number would
+        # overflow the database's OFFSET (a 500) instead of being past the end (a 404).
+        if request.args.get("page", 1, type=int) > 2**31 - 1:
+            abort(404)
         return db.paginate(cls.newest_first(author), per_page=current_app.config["POSTS_PER_PAGE"])
 
 

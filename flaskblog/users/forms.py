@@ -1,6 +1,8 @@
 """Forms for accounts: registration, login, the account page and password resets."""
 
-from flask import current_app
+import io
+
+from flask import abort, current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
@@ -31,6 +33,7 @@ def username_field() -> StringField:
                 message="Use only letters, digits, '_', '.' and '-' (and not only dots).",
             ),
         ],
+        render_kw={"autocomplete": "username"},
     )
 
 
@@ -40,15 +43,22 @@ def email_field() -> EmailField:
         "Email",
         filters=[_normalize_email],
         validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+        render_kw={"autocomplete": "email"},
     )
 
 
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
     """A new password (8 to 128 characters of any kind) and its confirmation."""
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
+    # `autocomplete` tells password managers to offer a new password, not fill the old one.
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         "Confirm password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
 
@@ -81,10 +91,18 @@ class RegistrationForm(UniqueAccountFields, FlaskForm):
 
 
 class LoginForm(FlaskForm):
+    # "username" is what password managers look for beside a current password.
     email = EmailField(
-        "Email", filters=[_normalize_email], validators=[DataRequired(), Length(max=254)]
+        "Email",
+        filters=[_normalize_email],
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField("Remember me")
     submit = SubmitField("Log in")
 
@@ -104,6 +122,11 @@ class UpdateAccountForm(UniqueAccountFields, FlaskForm):
         upload = field.data
         if not upload or not getattr(upload, "filename", None):
             return
+        # MAX_CONTENT_LENGTH leaves room for the other fields, so the picture itself may
+        # still be a little over its limit: refuse it with the same 413 page.
+        upload.stream.seek(0, io.SEEK_END)
+        if upload.stream.tell() > current_app.config["MAX_PICTURE_BYTES"]:
+            abort(413)
         upload.stream.seek(0)  # validation can run twice (see commit_unique)
         try:
             self.avatar_image = make_avatar(
