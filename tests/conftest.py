@@ -1,11 +1,18 @@
 """Fixtures shared by the whole suite: an app per test, a client, and small helpers
 so that a test reads like what a user does: `auth.login(); forms.submit("/post/new", ...)`."""
 
+import email
+import html
 import re
+import socket
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import event, text
 
 from config import TestingConfig
@@ -44,14 +51,40 @@ def make_app(settings: TestingConfig | None = None):
     return app
 
 
-@pytest.fixture
-def app(_fresh_schema):
-    app = make_app()
-    yield app
+def close_app(app) -> None:
+    """Empty the app's database and close its connections."""
     with app.app_context():
         db.session.remove()
         reset_database()
         db.engine.dispose()
+
+
+@pytest.fixture
+def build_app(_fresh_schema, tmp_path):
+    """`build_app(**settings)`: a testing app with some settings changed, cleaned up after.
+
+    `shared_sqlite=True` keeps SQLite in a file rather than in memory, so that a second
+    connection or a server thread can use the same database.
+    """
+    built = []
+
+    def build(*, shared_sqlite: bool = False, **settings):
+        testing = TestingConfig()
+        if shared_sqlite and testing.SQLALCHEMY_DATABASE_URI == "sqlite://":
+            testing.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / f'app{len(built)}.sqlite'}"
+        for name, value in settings.items():
+            setattr(testing, name, value)
+        built.append(make_app(testing))
+        return built[-1]
+
+    yield build
+    for app in built:
+        close_app(app)
+
+
+@pytest.fixture
+def app(build_app):
+    return build_app()
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +92,27 @@ def _push_request_context():
     """Replace pytest-flask's fixture of this name, which pushes one request context for
     the whole test: every request would then share `g` (and Flask-Login's cached user),
     unlike a real server. Tests open `app.app_context()` when they touch the database."""
+
+
+# --- Reading pages --------------------------------------------------------------------------
+
+
+def page_text(response) -> str:
+    """The page as a user reads it (HTML entities decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def flashes(response) -> list[tuple[str, str]]:
+    """The flash messages on a page, as (category, message)."""
+    return re.findall(r'<p class="flash flash--(\w+)"[^>]*>(.*?)</p>', page_text(response))
+
+
+def field_errors(response, field: str) -> list[str]:
+    """The errors shown under one form field (tied to it by id, as screen readers read them)."""
+    block = re.search(
+        rf'<ul class="field__errors" id="{field}-error">(.*?)</ul>', page_text(response), re.S
+    )
+    return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
 
 
 def csrf_token_from(response) -> str:
@@ -175,3 +229,85 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+# --- Mail over real SMTP ----------------------------------------------------------------------
+
+RESET_LINK = re.compile(r"https?://\S+/reset_password/\S+")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ReceivedMail:
+    """One message as the SMTP server received it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(preferencelist=("plain",)).get_content()
+
+    @property
+    def reset_link(self) -> str:
+        links = RESET_LINK.findall(self.text)
+        assert len(links) == 1, f"expected one reset link in:\n{self.text}"
+        return links[0]
+
+
+@dataclass
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it accepts, or refuses every recipient."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    refuse: bool = False
+    messages: list[ReceivedMail] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def only_message(self) -> ReceivedMail:
+        assert len(self.messages) == 1, f"expected one email, got {len(self.messages)}"
+        return self.messages[0]
+
+    def settings(self) -> dict:
+        """The app settings that send mail here."""
+        return {"MAIL_SERVER": self.host, "MAIL_PORT": self.port, "MAIL_SUPPRESS_SEND": False}
+
+
+@pytest.fixture
+def start_mailbox():
+    """`start_mailbox(refuse=False)`: a real SMTP server on 127.0.0.1, stopped after the test."""
+    controllers = []
+
+    def start(refuse: bool = False) -> Mailbox:
+        box = Mailbox(port=free_port(), refuse=refuse)
+        controllers.append(Controller(box, hostname=box.host, port=box.port))
+        controllers[-1].start()
+        return box
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(start_mailbox):
+    """A real SMTP server on 127.0.0.1; its `messages` are what it received."""
+    return start_mailbox()

@@ -1,0 +1,419 @@
+"""Configuration: which settings an app gets, what production insists on, and the files
+that deploy and start the app (.flaskenv, run.py, Procfile)."""
+
+import ast
+import logging
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import config
+from config import BASE_DIR, ProductionConfig, database_url
+from flaskblog import create_app
+from flaskblog.extensions import db, mail
+from flaskblog.models import Post, User
+from tests.conftest import PASSWORD, csrf_token_from
+
+HOST = "blog.example.com"
+MISSING_SECRET = "set SECRET_KEY in the environment before starting in production"
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """A clean environment for building apps: an in-memory database, no mail server,
+    no FLASK_CONFIG or FLASK_DEBUG, whatever the developer's shell or .env holds."""
+    for name in ("FLASK_CONFIG", "FLASK_DEBUG", "SECRET_KEY", "SERVER_NAME", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    return monkeypatch
+
+
+@pytest.fixture
+def production(environment):
+    """Production settings with the secrets it needs set in the environment."""
+    environment.setenv("FLASK_CONFIG", "production")
+    environment.setenv("SECRET_KEY", "test-secret-key")
+    environment.setenv("SERVER_NAME", HOST)
+    environment.setenv("BCRYPT_LOG_ROUNDS", "4")
+    return environment
+
+
+def app_with_user(settings):
+    """An app (from a name or a Config) with its tables and the user alice."""
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+        user = User(username="alice", email="alice@example.com")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return app
+
+
+# Choosing the configuration
+
+
+@pytest.mark.parametrize("chosen", ["testing", config.TestingConfig])
+def test_create_app_uses_the_config_it_is_given_whatever_flask_config_says(environment, chosen):
+    environment.setenv("FLASK_CONFIG", "production")  # would refuse to start: no SECRET_KEY
+
+    app = create_app(chosen if isinstance(chosen, str) else chosen())
+
+    assert app.config["TESTING"] is True
+    assert app.config["SECRET_KEY"] == "testing-secret"
+    assert not app.config.get("SESSION_COOKIE_SECURE")
+
+
+def test_create_app_uses_a_tweaked_config_object(environment):
+    settings = config.TestingConfig()
+    settings.POSTS_PER_PAGE = 2
+
+    assert create_app(settings).config["POSTS_PER_PAGE"] == 2
+
+
+def test_create_app_by_name_ignores_flask_config(environment):
+    environment.setenv("FLASK_CONFIG", "testing")
+
+    app = create_app("development")
+
+    assert not app.testing
+    assert app.config["SECRET_KEY"] == "development-only-secret-not-for-production"
+
+
+@pytest.mark.parametrize(
+    ("flask_config", "testing", "secure_cookies"),
+    [(None, False, False), ("development", False, False), ("testing", True, False)],
+)
+def test_flask_config_picks_the_settings_class(environment, flask_config, testing, secure_cookies):
+    if flask_config:
+        environment.setenv("FLASK_CONFIG", flask_config)
+
+    app = create_app()
+
+    assert app.testing is testing
+    assert bool(app.config.get("SESSION_COOKIE_SECURE")) is secure_cookies
+
+
+def test_flask_config_production_picks_production_settings(production):
+    app = create_app()
+
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    assert app.config["SERVER_NAME"] == HOST
+
+
+def test_unknown_config_name_refuses_to_start(environment):
+    with pytest.raises(SystemExit, match="unknown configuration 'staging'"):
+        create_app("staging")
+
+
+# Production refuses to start without its secrets
+
+
+@pytest.mark.parametrize(
+    ("unset", "message"),
+    [
+        (("SECRET_KEY",), "set SECRET_KEY in the environment"),
+        (("SERVER_NAME",), "set SERVER_NAME in the environment"),
+        (("SECRET_KEY", "SERVER_NAME"), "set SECRET_KEY and SERVER_NAME in the environment"),
+    ],
+)
+def test_production_without_its_secrets_refuses_to_start(production, unset, message):
+    for name in unset:
+        production.delenv(name)
+
+    with pytest.raises(SystemExit) as refused:
+        create_app("production")
+
+    assert message in str(refused.value.code)
+
+
+def test_production_with_an_empty_secret_key_refuses_to_start(production):
+    production.setenv("SECRET_KEY", "")
+
+    with pytest.raises(SystemExit, match="set SECRET_KEY"):
+        create_app()
+
+
+def flask_command(*args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """Run `python -m flask --app run.py ...` in the repository, the way a developer would,
+    with neither .env nor .flaskenv read by the command and nothing secret inherited."""
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLASK_", "SECRET_", "SERVER_", "MAIL_", "DATABASE_"))
+    }
+    # Empty values win over a developer's .env, which config.py loads without overriding.
+    environ |= {"FLASK_SKIP_DOTENV": "1", "SECRET_KEY": "", "SERVER_NAME": ""}
+    environ |= {"DATABASE_URL": "sqlite://", "MAIL_SERVER": "", **env}
+    return subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
+        [sys.executable, "-m", "flask", "--app", "run.py", *args],
+        cwd=BASE_DIR,
+        env=environ,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_flask_command_in_production_without_secret_key_exits_with_a_clear_message():
+    result = flask_command("routes", FLASK_CONFIG="production", SERVER_NAME=HOST)
+
+    assert result.returncode != 0
+    assert MISSING_SECRET in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "/post/new" not in result.stdout
+
+
+def test_flask_command_in_production_with_its_secrets_starts():
+    result = flask_command(
+        "routes", FLASK_CONFIG="production", SECRET_KEY="test-secret-key", SERVER_NAME=HOST
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "/post/<int:post_id>/delete" in result.stdout
+
+
+# Database URLs
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "postgres://u:p@db.example.com:5432/blog",
+            "postgresql+psycopg://u:p@db.example.com:5432/blog",
+        ),
+        ("postgresql://u:p@db.example.com/blog", "postgresql+psycopg://u:p@db.example.com/blog"),
+        ("postgresql+psycopg://u@localhost/blog", "postgresql+psycopg://u@localhost/blog"),
+        ("sqlite:///flaskblog.db", "sqlite:///flaskblog.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_database_url_points_postgresql_at_psycopg(given, expected):
+    assert database_url(given) == expected
+
+
+def test_herokus_postgres_url_reaches_the_app_settings(production):
+    production.setenv("DATABASE_URL", "postgres://user:pw@db.example.com:5432/blog")
+
+    app = create_app()
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://user:pw@db.example.com:5432/blog"
+    )
+
+
+# Production behaviour
+
+
+def cookie_attributes(response) -> dict[str, set[str]]:
+    """Each Set-Cookie header's cookie name and its attributes (Secure, HttpOnly, SameSite=...)."""
+    cookies = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        name_value, *attributes = (part.strip() for part in header.split(";"))
+        cookies[name_value.split("=", 1)[0]] = set(attributes)
+    return cookies
+
+
+def test_production_cookies_are_secure_httponly_and_lax(production):
+    app = app_with_user("production")
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login"))
+
+    response = client.post(
+        "/login",
+        data={
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": token,
+        },
+        headers={"Referer": f"https://{HOST}/login"},
+    )
+
+    assert response.status_code == 302
+    cookies = cookie_attributes(response)
+    assert {"session", "remember_token"} <= cookies.keys()
+    for name in ("session", "remember_token"):
+        assert {"Secure", "HttpOnly", "SameSite=Lax"} <= cookies[name], name
+
+
+def test_development_cookies_work_over_plain_http(environment):
+    app = app_with_user("development")
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login"))
+
+    response = client.post(
+        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+
+    session = cookie_attributes(response)["session"]
+    assert "Secure" not in session
+    assert {"HttpOnly", "SameSite=Lax"} <= session
+
+
+def reset_link_sent(client, headers: dict) -> str:
+    """Ask for a reset email for alice over plain http (as the router talks to the app)
+    and return the link in it."""
+    token = csrf_token_from(client.get("/reset_password", headers=headers, url_scheme="http"))
+    with mail.record_messages() as outbox:
+        response = client.post(
+            "/reset_password",
+            data={"email": "alice@example.com", "csrf_token": token},
+            headers={**headers, "Referer": f"https://{HOST}/reset_password"},
+            url_scheme="http",
+        )
+    assert response.status_code == 302
+    [message] = outbox
+    return re.search(r"\S+/reset_password/\S+", message.body).group(0)
+
+
+def test_behind_the_proxy_reset_links_are_https(production):
+    app = app_with_user("production")
+
+    link = reset_link_sent(
+        app.test_client(), {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    )
+
+    assert link.startswith(f"https://{HOST}/reset_password/")
+
+
+def test_without_the_proxy_header_the_request_scheme_is_kept(production):
+    app = app_with_user("production")
+
+    assert reset_link_sent(app.test_client(), {}).startswith(f"http://{HOST}/reset_password/")
+
+
+def test_production_trusts_exactly_one_proxy_hop(production):
+    app = create_app()
+
+    @app.route("/client-address")
+    def client_address():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get(
+        "/client-address",
+        headers={"X-Forwarded-For": "10.6.6.6, 198.51.100.7", "X-Forwarded-Proto": "https"},
+        url_scheme="http",
+    )
+
+    # The router appends the real client; anything before it came from the client itself.
+    assert response.get_data(as_text=True) == "198.51.100.7 https"
+
+
+def test_production_refuses_to_start_with_flask_debug(production):
+    production.setenv("FLASK_DEBUG", "1")
+
+    with pytest.raises(SystemExit) as refused:
+        create_app()
+
+    assert "unset FLASK_DEBUG" in str(refused.value)
+
+
+def test_flask_command_never_turns_on_the_debugger_in_production():
+    result = flask_command(
+        "--debug",
+        "shell",
+        input="print('shell opened')\n",
+        FLASK_CONFIG="production",
+        SECRET_KEY="test-secret-key",
+        SERVER_NAME=HOST,
+    )
+
+    # `flask --debug` sets FLASK_DEBUG before loading the app, which then refuses to start.
+    assert result.returncode != 0
+    assert "unset FLASK_DEBUG" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "shell opened" not in result.stdout
+
+
+def test_development_debug_comes_only_from_flask_debug(environment):
+    assert create_app("development").debug is False
+
+    environment.setenv("FLASK_DEBUG", "1")
+    assert create_app("development").debug is True
+
+
+# Files that start and deploy the app
+
+
+def test_flaskenv_names_the_app_and_holds_nothing_secret():
+    lines = (BASE_DIR / ".flaskenv").read_text().splitlines()
+
+    settings = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert settings == ["FLASK_APP=run.py"]
+
+
+def test_run_py_never_turns_on_debug():
+    tree = ast.parse((BASE_DIR / "run.py").read_text())
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    keywords = {node.arg for node in ast.walk(tree) if isinstance(node, ast.keyword)}
+
+    assert not {"debug", "DEBUG", "run"} & (names | attributes | keywords)
+    assert "create_app" in names
+
+
+def test_procfile_runs_gunicorn_and_migrates_on_release():
+    lines = (BASE_DIR / "Procfile").read_text().splitlines()
+
+    assert [line.strip() for line in lines if line.strip()] == [
+        "web: gunicorn run:app",
+        "release: flask db upgrade",
+    ]
+
+
+def test_shell_context_has_db_user_and_post(environment):
+    app = create_app("testing")
+
+    with app.app_context():
+        context = app.make_shell_context()
+
+    assert context["db"] is db
+    assert context["User"] is User
+    assert context["Post"] is Post
+    assert context["app"] is app
+
+
+# Email in development
+
+
+def test_development_without_mail_server_logs_the_reset_email(environment, caplog):
+    caplog.set_level(logging.INFO, logger="flaskblog")
+    app = app_with_user("development")
+    assert app.config["MAIL_SERVER"] is None
+    client = app.test_client()
+    token = csrf_token_from(client.get("/reset_password"))
+
+    response = client.post(
+        "/reset_password", data={"email": "alice@example.com", "csrf_token": token}
+    )
+
+    assert response.status_code == 302
+    logged = [record.getMessage() for record in caplog.records if record.name == "flaskblog"]
+    [email] = [message for message in logged if "Email not sent" in message]
+    assert "To: alice@example.com" in email
+    assert "Subject: Reset your flaskblog password" in email
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # The logged link is the real thing: it opens the new-password form.
+    link = re.search(r"http://localhost(/reset_password/\S+)", email).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    assert 'name="confirm_password"' in page.get_data(as_text=True)
+
+
+def test_production_config_class_reads_its_secrets_from_the_environment(production):
+    settings = ProductionConfig()
+
+    assert (settings.SECRET_KEY, settings.SERVER_NAME) == ("test-secret-key", HOST)
+    assert settings.SESSION_COOKIE_SECURE and settings.REMEMBER_COOKIE_SECURE
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.REMEMBER_COOKIE_HTTPONLY
+    assert settings.SESSION_COOKIE_SAMESITE == settings.REMEMBER_COOKIE_SAMESITE == "Lax"

@@ -1,0 +1,202 @@
+"""Error pages: every HTTP error in the site's layout with its own status, no stack traces,
+and a 500 that leaves the database session clean."""
+
+import io
+
+import pytest
+from sqlalchemy import text
+
+from config import BASE_DIR, ProductionConfig
+from flaskblog import create_app
+from flaskblog.extensions import db
+from flaskblog.models import Post, User
+from tests.conftest import PASSWORD, csrf_token_from
+
+NAV = '<nav class="nav container" aria-label="Main">'
+# What a stack trace or an error message from the code would show.
+LEAKS = (str(BASE_DIR), "site-packages", 'File "', "Traceback", ".py")
+
+
+def assert_error_page(response, code: int, title: str) -> str:
+    """The response is the site's error page for `code`; returns its HTML."""
+    assert response.status_code == code
+    assert response.content_type == "text/html; charset=utf-8"
+    html = response.get_data(as_text=True)
+    assert NAV in html
+    assert f'<p class="error-page__code">{code}</p>' in html
+    assert f"<h1>{title}</h1>" in html
+    assert "Traceback" not in html
+    return html
+
+
+def test_csrf_failure_is_a_400_page(client):
+    response = client.post("/login", data={"email": "a@example.com", "password": "x"})
+
+    html = assert_error_page(response, 400, "Bad request")
+    assert "The form had expired or was sent from elsewhere." in html
+
+
+def test_someone_elses_post_is_a_403_page(client, auth, make_user, make_posts):
+    alice = make_user("alice")
+    (post_id,) = make_posts(alice)
+    make_user("bob")
+    auth.login("bob@example.com")
+
+    response = client.get(f"/post/{post_id}/update")
+
+    html = assert_error_page(response, 403, "Forbidden")
+    assert "Log out" in html  # the visitor stays logged in, and the nav says so
+
+
+def test_unknown_page_is_a_404_page(client):
+    html = assert_error_page(client.get("/no/such/page"), 404, "Page not found")
+
+    assert "That page does not exist." in html
+
+
+def test_wrong_method_is_a_405_page_that_keeps_the_allow_header(client):
+    response = client.get("/logout")
+
+    assert_error_page(response, 405, "Method not allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
+def test_oversized_upload_is_a_413_page(app, client, auth, make_user):
+    make_user("alice")
+    auth.login()
+    token = csrf_token_from(client.get("/account"))
+    picture = io.BytesIO(b"\xff" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+
+    response = client.post(
+        "/account",
+        data={
+            "csrf_token": token,
+            "username": "alice",
+            "email": "alice@example.com",
+            "picture": (picture, "huge.jpg"),
+        },
+    )
+
+    html = assert_error_page(response, 413, "Too large")
+    assert "Pictures may be at most 5 MB." in html
+    with app.app_context():
+        assert db.session.get(User, 1).avatar is None
+
+
+# 500: a view that fails after touching the database
+
+
+@pytest.fixture
+def failing_app(build_app):
+    """A testing app that handles errors like production and has two broken views."""
+    app = build_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/broken/after-adding-a-post")
+    def add_a_post_then_fail():
+        user = db.session.scalar(db.select(User))
+        db.session.add(Post(title="Half-written", content="never committed", author=user))
+        db.session.flush()
+        raise RuntimeError("secret detail of the failure")
+
+    @app.route("/broken/failed-flush")
+    def fail_inside_the_database():
+        # Clashes with an existing username: the flush fails and the session needs a rollback.
+        db.session.add(User(username="ALICE", email="clash@example.com", password_hash="x"))
+        db.session.flush()
+
+    return app
+
+
+@pytest.fixture
+def failing_client(failing_app):
+    with failing_app.app_context():
+        alice = User(username="alice", email="alice@example.com")
+        alice.set_password(PASSWORD)
+        db.session.add(alice)
+        db.session.commit()
+    return failing_app.test_client()
+
+
+def test_unexpected_error_is_a_500_page_without_a_traceback(failing_app, failing_client):
+    response = failing_client.get("/broken/after-adding-a-post")
+
+    html = assert_error_page(response, 500, "Something went wrong")
+    assert "RuntimeError" not in html
+    assert "secret detail" not in html
+    assert "add_a_post_then_fail" not in html
+
+
+def test_500_rolls_back_what_the_failed_request_wrote(failing_app, failing_client):
+    failing_client.get("/broken/after-adding-a-post")
+
+    with failing_app.app_context():
+        assert db.session.scalars(db.select(Post)).all() == []
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_500_page_renders_for_a_logged_in_user_after_a_failed_flush(failing_app, failing_client):
+    token = csrf_token_from(failing_client.get("/login"))
+    failing_client.post(
+        "/login",
+        data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+
+    response = failing_client.get("/broken/failed-flush")
+
+    # Showing who is logged in needs the database, which works only after the rollback.
+    html = assert_error_page(response, 500, "Something went wrong")
+    assert "Log out" in html
+    assert "IntegrityError" not in html
+    assert "INSERT" not in html
+    with failing_app.app_context():
+        usernames = db.session.scalars(db.select(User.username)).all()
+    assert usernames == ["alice"]
+
+
+# Production: nothing about the code, the database or the machine in an error page
+
+
+@pytest.fixture
+def production_client(monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("SERVER_NAME", "blog.example.com")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app(ProductionConfig())
+
+    @app.route("/broken/sql")
+    def broken_sql():
+        db.session.execute(text("SELECT secret_column FROM no_such_table"))
+
+    with app.app_context():
+        db.create_all()
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "title"),
+    [
+        ("/broken/sql", 500, "Something went wrong"),
+        ("/no/such/page", 404, "Page not found"),
+        ("/post/99999999999999999999", 404, "Page not found"),
+        ("/?page=abc", 404, "Page not found"),
+        ("/logout", 405, "Method not allowed"),
+    ],
+)
+def test_production_error_pages_leak_nothing(production_client, caplog, url, code, title):
+    response = production_client.get(url)
+
+    html = assert_error_page(response, code, title)
+    for leak in (*LEAKS, "no_such_table", "secret_column", "SELECT", "sqlalchemy"):
+        assert leak not in html
+    if code == 500:
+        # The details go to the log, where the operator can read them.
+        assert "no_such_table" in caplog.text
+
+
+def test_production_csrf_failure_is_a_400_page(production_client):
+    response = production_client.post("/login", data={"email": "a@example.com", "password": "x"})
+
+    assert_error_page(response, 400, "Bad request")

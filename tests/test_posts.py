@@ -1,0 +1,377 @@
+"""Writing, reading, editing and deleting posts: who may do what, and what bad input does."""
+
+import re
+
+import pytest
+
+from flaskblog.extensions import db
+from flaskblog.models import Post, User
+from tests.conftest import csrf_token_from
+
+BOB = "bob@example.com"
+
+
+def stored_posts(app) -> list[tuple[int, str, str, int]]:
+    """Every post in the database as (id, title, content, user_id), oldest id first."""
+    with app.app_context():
+        posts = db.session.scalars(db.select(Post).order_by(Post.id))
+        return [(post.id, post.title, post.content, post.user_id) for post in posts]
+
+
+def delete_form(html: str, post_id: int) -> re.Match | None:
+    """The delete confirmation: a <details> holding a form that posts to the delete URL."""
+    return re.search(
+        rf'<details[^>]*>.*?<form[^>]*method="post"[^>]*action="/post/{post_id}/delete".*?</details>',
+        html,
+        re.DOTALL,
+    )
+
+
+@pytest.fixture
+def alices_post(make_user, make_posts):
+    """Alice (logged out) with one post; returns the post's id."""
+    alice = make_user("alice")
+    (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
+    return post_id
+
+
+# Creating
+
+
+def test_anonymous_visitor_is_sent_to_login_to_write_a_post(client):
+    response = client.get("/post/new")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fpost%2Fnew"
+
+
+def test_anonymous_post_submission_is_sent_to_login_and_saves_nothing(app, client, forms):
+    response = forms.submit("/post/new", {"title": "Sneaky", "content": "x"}, page="/login")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert stored_posts(app) == []
+
+
+def test_logged_in_user_publishes_a_post(app, client, auth, forms, make_user):
+    alice = make_user("alice")
+    auth.login()
+
+    response = forms.submit("/post/new", {"title": "  Hello world  ", "content": "First post!"})
+
+    [(post_id, title, content, user_id)] = stored_posts(app)
+    assert (title, content, user_id) == ("Hello world", "First post!", alice)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/post/{post_id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your post has been published." in page
+    assert "Hello world" in page
+    assert "First post!" in page
+    assert ">alice</a>" in page
+
+
+def test_post_of_the_longest_allowed_title_and_content_is_accepted(app, auth, forms, make_user):
+    make_user("alice")
+    auth.login()
+
+    response = forms.submit("/post/new", {"title": "t" * 100, "content": "c" * 50_000})
+
+    assert response.status_code == 302
+    [(_, title, content, _)] = stored_posts(app)
+    assert (len(title), len(content)) == (100, 50_000)
+
+
+@pytest.mark.parametrize(
+    ("title", "content", "field", "error"),
+    [
+        ("", "Some content", "title", "This field is required."),
+        ("   \t ", "Some content", "title", "This field is required."),
+        ("A title", "", "content", "This field is required."),
+        ("A title", " \r\n  ", "content", "This field is required."),
+        ("t" * 101, "Some content", "title", "Field cannot be longer than 100 characters."),
+        ("A title", "c" * 50_001, "content", "Field cannot be longer than 50000 characters."),
+    ],
+    ids=[
+        "empty-title",
+        "blank-title",
+        "empty-content",
+        "blank-content",
+        "long-title",
+        "long-content",
+    ],
+)
+def test_bad_post_is_refused_with_a_form_error_and_nothing_saved(
+    app, auth, forms, make_user, title, content, field, error
+):
+    make_user("alice")
+    auth.login()
+
+    response = forms.submit("/post/new", {"title": title, "content": content})
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    errors = re.search(rf'<ul class="field__errors" id="{field}-error">(.*?)</ul>', html, re.DOTALL)
+    assert errors, f"no error shown for {field}"
+    assert error in errors.group(1)
+    assert stored_posts(app) == []
+
+
+# Reading
+
+
+def test_post_page_keeps_line_breaks_and_escapes_html(app, client, make_user, make_posts):
+    alice = make_user("alice")
+    content = "First line\nSecond line\n\n<script>alert('x')</script> & <b>bold</b>"
+    (post_id,) = make_posts(alice, 1, title="<i>Tagged</i> title", content=content)
+
+    response = client.get(f"/post/{post_id}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    body = re.search(r'<div class="post__content">(.*?)</div>', html, re.DOTALL).group(1)
+    assert body == (
+        "First line\nSecond line\n\n"
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+    )
+    assert "<script>" not in html
+    assert "&lt;i&gt;Tagged&lt;/i&gt; title" in html
+    # The stylesheet shows the stored line breaks as line breaks.
+    css = client.get("/static/css/main.css").get_data(as_text=True)
+    assert re.search(r"\.post__content\s*\{[^}]*white-space:\s*pre-(line|wrap)", css)
+
+
+def test_missing_post_is_404(client, alices_post):
+    assert client.get(f"/post/{alices_post + 1}").status_code == 404
+    assert client.get("/post/0").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/post/99999999999999999999",
+        "/post/2147483648",
+        "/post/99999999999999999999/update",
+        "/post/-1",
+    ],
+)
+def test_huge_or_negative_post_id_is_404_not_500(client, auth, make_user, url):
+    make_user("alice")
+    auth.login()
+
+    assert client.get(url).status_code == 404
+
+
+def test_deleting_a_huge_post_id_is_404(app, client, auth, make_user, alices_post):
+    auth.login()
+    token = csrf_token_from(client.get(f"/post/{alices_post}"))
+
+    response = client.post("/post/99999999999999999999/delete", data={"csrf_token": token})
+
+    assert response.status_code == 404
+    assert len(stored_posts(app)) == 1
+
+
+def test_largest_database_id_is_a_plain_404(client, make_user):
+    make_user("alice")
+
+    assert client.get("/post/2147483647").status_code == 404
+
+
+def test_delete_confirmation_is_shown_only_to_the_author(client, auth, make_user, alices_post):
+    make_user("bob")
+    url = f"/post/{alices_post}"
+
+    anonymous = client.get(url).get_data(as_text=True)
+    auth.login(BOB)
+    bobs_view = client.get(url).get_data(as_text=True)
+    auth.logout()
+    auth.login()
+    alices_view = client.get(url).get_data(as_text=True)
+
+    confirmation = delete_form(alices_view, alices_post)
+    assert confirmation
+    assert 'name="csrf_token"' in confirmation.group(0)
+    assert f'href="/post/{alices_post}/update"' in alices_view
+    for html in (anonymous, bobs_view):
+        assert "Alice wrote this." in html
+        assert "<details" not in html
+        assert f"/post/{alices_post}/delete" not in html
+        assert f"/post/{alices_post}/update" not in html
+
+
+# Updating
+
+
+def test_author_updates_their_post(app, client, auth, forms, make_user, alices_post):
+    auth.login()
+    url = f"/post/{alices_post}/update"
+
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="Alice&#39;s post"' in form
+    assert "Alice wrote this.</textarea>" in form
+
+    response = forms.submit(url, {"title": "Edited", "content": "Better\nnow."})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/post/{alices_post}"
+    [(_, title, content, _)] = stored_posts(app)
+    assert (title, content) == ("Edited", "Better\nnow.")
+    page = client.get(f"/post/{alices_post}").get_data(as_text=True)
+    assert "Your post has been updated." in page
+    assert "Edited" in page
+
+
+@pytest.mark.parametrize(
+    ("title", "content"),
+    [
+        ("", "New content"),
+        ("   ", "New content"),
+        ("New", ""),
+        ("t" * 101, "x"),
+        ("x", "c" * 50_001),
+    ],
+    ids=["empty-title", "blank-title", "empty-content", "long-title", "long-content"],
+)
+def test_bad_update_is_refused_and_the_post_is_unchanged(
+    app, auth, forms, alices_post, title, content
+):
+    auth.login()
+    before = stored_posts(app)
+
+    response = forms.submit(f"/post/{alices_post}/update", {"title": title, "content": content})
+
+    assert response.status_code == 200
+    assert 'class="field__errors"' in response.get_data(as_text=True)
+    assert stored_posts(app) == before
+
+
+def test_another_user_cannot_update_a_post(app, client, auth, forms, make_user, alices_post):
+    make_user("bob")
+    auth.login(BOB)
+    before = stored_posts(app)
+    url = f"/post/{alices_post}/update"
+
+    assert client.get(url).status_code == 403
+    token = csrf_token_from(client.get(f"/post/{alices_post}"))
+    response = client.post(url, data={"title": "Hijacked", "content": "x", "csrf_token": token})
+
+    assert response.status_code == 403
+    assert "You do not have permission to do that." in response.get_data(as_text=True)
+    assert stored_posts(app) == before
+
+
+def test_updating_a_missing_post_is_404(client, auth, forms, make_user):
+    make_user("alice")
+    auth.login()
+
+    assert client.get("/post/1/update").status_code == 404
+    response = forms.submit("/post/1/update", {"title": "T", "content": "C"}, page="/")
+    assert response.status_code == 404
+
+
+def test_anonymous_update_is_sent_to_login_and_changes_nothing(app, client, forms, alices_post):
+    before = stored_posts(app)
+    url = f"/post/{alices_post}/update"
+
+    assert client.get(url).headers["Location"] == f"/login?next=%2Fpost%2F{alices_post}%2Fupdate"
+    response = forms.submit(url, {"title": "Hijacked", "content": "x"}, page="/login")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert stored_posts(app) == before
+
+
+# Deleting
+
+
+def test_author_deletes_their_post_after_confirming(app, client, auth, forms, alices_post):
+    auth.login()
+
+    response = forms.submit(f"/post/{alices_post}/delete", page=f"/post/{alices_post}")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", "/home")
+    assert stored_posts(app) == []
+    home = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your post has been deleted." in home
+    assert "Alice&#39;s post" not in home
+    assert client.get(f"/post/{alices_post}").status_code == 404
+
+
+def test_deleting_a_post_leaves_its_author_and_other_posts(
+    app, auth, forms, make_posts, alices_post
+):
+    with app.app_context():
+        alice = db.session.scalar(db.select(User.id))
+    (other,) = make_posts(alice, 1, title="Keep me")
+    auth.login()
+
+    forms.submit(f"/post/{alices_post}/delete", page=f"/post/{alices_post}")
+
+    assert [post[:2] for post in stored_posts(app)] == [(other, "Keep me")]
+    with app.app_context():
+        assert db.session.get(User, alice) is not None
+
+
+def test_another_user_cannot_delete_a_post(app, client, auth, forms, make_user, alices_post):
+    make_user("bob")
+    auth.login(BOB)
+    before = stored_posts(app)
+
+    response = forms.submit(f"/post/{alices_post}/delete", page=f"/post/{alices_post}")
+
+    assert response.status_code == 403
+    assert stored_posts(app) == before
+
+
+def test_deleting_a_missing_post_is_404(client, auth, forms, make_user):
+    make_user("alice")
+    auth.login()
+
+    assert forms.submit("/post/1/delete", page="/").status_code == 404
+
+
+def test_anonymous_delete_is_sent_to_login_and_deletes_nothing(app, forms, alices_post):
+    before = stored_posts(app)
+
+    response = forms.submit(f"/post/{alices_post}/delete", page="/login")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert stored_posts(app) == before
+
+
+def test_delete_by_get_is_405_and_deletes_nothing(app, client, auth, alices_post):
+    auth.login()
+    before = stored_posts(app)
+
+    response = client.get(f"/post/{alices_post}/delete")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"].split(", ").count("POST") == 1
+    assert stored_posts(app) == before
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"], ids=["missing", "empty", "forged"])
+def test_delete_without_a_valid_csrf_token_is_400_and_deletes_nothing(
+    app, client, auth, alices_post, token
+):
+    auth.login()
+    before = stored_posts(app)
+    data = {} if token is None else {"csrf_token": token}
+
+    response = client.post(f"/post/{alices_post}/delete", data=data)
+
+    assert response.status_code == 400
+    assert "The form had expired or was sent from elsewhere." in response.get_data(as_text=True)
+    assert stored_posts(app) == before
+
+
+def test_new_post_without_a_csrf_token_is_400_and_saves_nothing(app, client, auth, make_user):
+    make_user("alice")
+    auth.login()
+
+    response = client.post("/post/new", data={"title": "No token", "content": "x"})
+
+    assert response.status_code == 400
+    assert stored_posts(app) == []

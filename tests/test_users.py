@@ -1,0 +1,595 @@
+"""Registering, logging in and out, where `next` may send people, and each author's page."""
+
+import re
+
+import pytest
+from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
+from sqlalchemy import create_engine, insert
+
+from flaskblog.extensions import db
+from flaskblog.models import User
+from flaskblog.users.forms import RegistrationForm
+
+LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
+USERNAME_TAKEN = "That username is taken. Please choose another one."
+EMAIL_TAKEN = "That email is already registered."
+CSRF_FAILED = "The form had expired or was sent from elsewhere."
+HOME = ("/", "/home")
+UNICODE_128 = "пароль🔑!" * 16  # 128 characters, 272 bytes in UTF-8
+
+
+def users_in_db(app) -> list[tuple[str, str]]:
+    """Every stored (username, email)."""
+    with app.app_context():
+        return list(db.session.execute(db.select(User.username, User.email).order_by(User.id)))
+
+
+def is_logged_in(client) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def register_form(username="alice", email="alice@example.com", password=PASSWORD, confirm=None):
+    return {
+        "username": username,
+        "email": email,
+        "password": password,
+        "confirm_password": password if confirm is None else confirm,
+    }
+
+
+@pytest.fixture
+def app_with_two_connections(build_app):
+    """A testing app whose database a second connection can write to at the same time."""
+    return build_app(shared_sqlite=True)
+
+
+# --- Register -------------------------------------------------------------------------------
+
+
+def test_register_creates_account_and_sends_to_login(app, client, forms):
+    response = forms.submit("/register", register_form("alice", "Alice@Example.COM"))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    login_page = client.get("/login")
+    assert ("success", "Your account has been created. You can now log in.") in flashes(login_page)
+    assert users_in_db(app) == [("alice", "alice@example.com")]
+    with app.app_context():
+        user = User.by_username("alice")
+        assert user.password_hash != PASSWORD
+        assert user.check_password(PASSWORD)
+        assert user.created_at.tzinfo is not None
+
+
+def test_registered_user_can_log_in(auth, client):
+    auth.register()
+    response = auth.login()
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    home = client.get("/")
+    assert "Log out" in page_text(home)
+    assert is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ab", "a" * 20, "a_b.c-D9", "123", ".alice", "a..b", "-_-", "  padded  "],
+)
+def test_register_accepts_usernames_within_the_rules(app, forms, username):
+    response = forms.submit("/register", register_form(username))
+
+    assert response.status_code == 302
+    assert users_in_db(app) == [(username.strip(), "alice@example.com")]
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("a", "Field must be between 2 and 20 characters long."),
+        ("a" * 21, "Field must be between 2 and 20 characters long."),
+        ("al ice", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("alice!", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("ålice", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("<b>al</b>", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("..", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("....", "Use only letters, digits, '_', '.' and '-' (and not only dots)."),
+        ("", "This field is required."),
+        ("   ", "This field is required."),
+    ],
+)
+def test_register_refuses_usernames_outside_the_rules(app, forms, username, message):
+    response = forms.submit("/register", register_form(username))
+
+    assert response.status_code == 200
+    assert message in field_errors(response, "username")
+    assert users_in_db(app) == []
+
+
+@pytest.mark.parametrize("taken_as", ["alice", "ALICE", "Alice"])
+def test_register_refuses_a_username_taken_in_any_case(app, forms, make_user, taken_as):
+    make_user("alice")
+
+    response = forms.submit("/register", register_form(taken_as, "other@example.com"))
+
+    assert response.status_code == 200
+    assert field_errors(response, "username") == [USERNAME_TAKEN]
+    assert users_in_db(app) == [("alice", "alice@example.com")]
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "alice@", "@example.com", "alice@@example.com", "alice@exa mple.com"]
+)
+def test_register_refuses_invalid_email(app, forms, email):
+    response = forms.submit("/register", register_form(email=email))
+
+    assert response.status_code == 200
+    assert field_errors(response, "email")
+    assert users_in_db(app) == []
+
+
+@pytest.mark.parametrize(
+    "taken_as", ["alice@example.com", "ALICE@EXAMPLE.COM", "Alice@example.com"]
+)
+def test_register_refuses_an_email_taken_in_any_case(app, forms, make_user, taken_as):
+    make_user("alice", "alice@example.com")
+
+    response = forms.submit("/register", register_form("bob", taken_as))
+
+    assert response.status_code == 200
+    assert field_errors(response, "email") == [EMAIL_TAKEN]
+    assert users_in_db(app) == [("alice", "alice@example.com")]
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "12345678",
+        "a" * 128,
+        UNICODE_128,
+        "  spaces at both ends  ",
+        "\u00e9\u0301 combining \u202e and tabs\t!",
+    ],
+    ids=["8-chars", "128-ascii", "128-unicode", "spaces", "odd-unicode"],
+)
+def test_register_accepts_any_password_of_8_to_128_characters(app, auth, password):
+    assert 8 <= len(password) <= 128
+
+    assert auth.register(password=password).status_code == 302
+    response = auth.login(password=password)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("1234567", "Field must be between 8 and 128 characters long."),
+        ("a" * 129, "Field must be between 8 and 128 characters long."),
+        (UNICODE_128 + "x", "Field must be between 8 and 128 characters long."),
+        ("", "This field is required."),
+    ],
+    ids=["7-chars", "129-ascii", "129-unicode", "empty"],
+)
+def test_register_refuses_passwords_outside_8_to_128_characters(app, forms, password, message):
+    response = forms.submit("/register", register_form(password=password))
+
+    assert response.status_code == 200
+    assert message in field_errors(response, "password")
+    assert users_in_db(app) == []
+
+
+def test_register_refuses_a_confirmation_that_does_not_match(app, forms):
+    response = forms.submit("/register", register_form(password=PASSWORD, confirm=PASSWORD + "!"))
+
+    assert response.status_code == 200
+    assert field_errors(response, "confirm_password") == ["The passwords do not match."]
+    assert users_in_db(app) == []
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password", "confirm_password"])
+def test_register_overlong_input_in_any_field_is_a_form_error(app, forms, field):
+    data = register_form()
+    data[field] = "x" * 5000 + ("@example.com" if field == "email" else "")
+    if field == "password":
+        data["confirm_password"] = data["password"]
+
+    response = forms.submit("/register", data)
+
+    assert response.status_code == 200
+    assert field_errors(response, field)
+    assert users_in_db(app) == []
+
+
+def test_register_without_csrf_token_is_refused_with_the_400_page(app, client):
+    response = client.post("/register", data=register_form())
+
+    assert response.status_code == 400
+    assert CSRF_FAILED in page_text(response)
+    assert "Traceback" not in page_text(response)
+    assert users_in_db(app) == []
+
+
+def test_register_with_a_forged_csrf_token_is_refused(app, client):
+    client.get("/register")
+    response = client.post("/register", data={**register_form(), "csrf_token": "forged"})
+
+    assert response.status_code == 400
+    assert users_in_db(app) == []
+
+
+@pytest.mark.parametrize("page", ["/register", "/login"])
+def test_logged_in_users_opening_register_or_login_are_sent_home(auth, client, page):
+    auth.register()
+    auth.login()
+
+    response = client.get(page)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+
+
+def test_logged_in_user_posting_to_register_creates_nobody(app, auth, client, forms):
+    auth.register()
+    auth.login()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page_text(client.get("/"))).group(1)
+
+    response = client.post(
+        "/register", data={**register_form("bob", "bob@example.com"), "csrf_token": token}
+    )
+
+    assert response.headers["Location"] in HOME
+    assert [name for name, _ in users_in_db(app)] == ["alice"]
+
+
+@pytest.mark.parametrize(
+    ("validator", "competitor", "field", "message"),
+    [
+        ("validate_username", ("ALICE", "someone@example.com"), "username", USERNAME_TAKEN),
+        ("validate_email", ("someone", "alice@example.com"), "email", EMAIL_TAKEN),
+    ],
+    ids=["same-username", "same-email"],
+)
+def test_registration_that_loses_a_race_shows_a_form_error(
+    app_with_two_connections, monkeypatch, validator, competitor, field, message
+):
+    app = app_with_two_connections
+    other_request = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    check_uniqueness = getattr(RegistrationForm, validator)
+    raced = []
+
+    def check_then_lose_the_race(form, form_field):
+        check_uniqueness(form, form_field)
+        if not raced:  # a concurrent registration commits right after our check
+            username, email = competitor
+            with other_request.begin() as connection:
+                connection.execute(
+                    insert(User.__table__).values(
+                        username=username, email=email, password_hash="x" * 60
+                    )
+                )
+            raced.append(True)
+
+    monkeypatch.setattr(RegistrationForm, validator, check_then_lose_the_race)
+    client = app.test_client()
+
+    response = AuthActions(client, Forms(client)).register("alice", "alice@example.com")
+
+    other_request.dispose()
+    assert raced
+    assert response.status_code == 200
+    assert message in field_errors(response, field)
+    assert users_in_db(app) == [competitor]
+
+
+def test_long_password_counts_beyond_72_bytes(app, auth, client):
+    password = ("correct horse battery staple " * 4)[:100]
+    auth.register(password=password)
+
+    first_72_bytes = auth.login(password=password[:72])
+    assert first_72_bytes.status_code == 200
+    assert ("danger", LOGIN_FAILED) in flashes(first_72_bytes)
+    assert not is_logged_in(client)
+
+    full = auth.login(password=password)
+    assert full.status_code == 302
+    assert is_logged_in(client)
+
+
+def test_long_passwords_differing_after_72_bytes_are_different_passwords(app, auth, client):
+    shared = "x" * 72
+    auth.register(password=shared + "first-ending")
+
+    response = auth.login(password=shared + "other-ending")
+
+    assert ("danger", LOGIN_FAILED) in flashes(response)
+    assert not is_logged_in(client)
+
+
+# --- Log in ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["ALICE@EXAMPLE.COM", "Alice@Example.com", "  alice@example.com "]
+)
+def test_login_email_is_case_insensitive(make_user, auth, client, typed):
+    make_user("alice", "alice@example.com")
+
+    response = auth.login(email=typed)
+
+    assert response.status_code == 302
+    assert is_logged_in(client)
+
+
+def test_login_gives_one_message_for_unknown_email_and_wrong_password(make_user, auth, client):
+    make_user("alice", "alice@example.com")
+
+    unknown = auth.login(email="nobody@example.com", password=PASSWORD)
+    wrong = auth.login(email="alice@example.com", password="not the password")
+
+    assert unknown.status_code == wrong.status_code == 200
+    assert flashes(unknown) == flashes(wrong) == [("danger", LOGIN_FAILED)]
+
+    def without_details(response, email):
+        text = page_text(response).replace(email, "EMAIL")
+        return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", text)
+
+    assert without_details(unknown, "nobody@example.com") == without_details(
+        wrong, "alice@example.com"
+    )
+    assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("", PASSWORD), ("alice@example.com", ""), ("a" * 300 + "@example.com", PASSWORD)],
+    ids=["no-email", "no-password", "overlong-email"],
+)
+def test_login_with_missing_or_overlong_fields_shows_form_errors(
+    make_user, auth, client, email, password
+):
+    make_user("alice")
+
+    response = auth.login(email=email, password=password)
+
+    assert response.status_code == 200
+    assert field_errors(response, "email" if email != "alice@example.com" else "password")
+    assert not is_logged_in(client)
+
+
+def test_login_refuses_a_129_character_password_as_a_form_error(make_user, auth, client):
+    make_user("alice")
+
+    response = auth.login(password="p" * 129)
+
+    assert response.status_code == 200
+    assert field_errors(response, "password") == ["Field cannot be longer than 128 characters."]
+    assert not is_logged_in(client)
+
+
+def test_login_without_csrf_token_is_refused(make_user, client):
+    make_user("alice")
+
+    response = client.post("/login", data={"email": "alice@example.com", "password": PASSWORD})
+
+    assert response.status_code == 400
+    assert CSRF_FAILED in page_text(response)
+    assert not is_logged_in(client)
+
+
+def test_remember_me_sets_a_remember_cookie_that_outlives_the_session(make_user, auth, client):
+    make_user("alice")
+
+    response = auth.login(remember=True)
+
+    assert any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("remember_token", domain="flaskblog.test") is not None
+    client.delete_cookie("session", domain="flaskblog.test")  # the browser was closed
+    assert is_logged_in(client)
+
+
+def test_login_without_remember_me_sets_no_remember_cookie(make_user, auth, client):
+    make_user("alice")
+
+    response = auth.login(remember=False)
+
+    assert not any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("remember_token", domain="flaskblog.test") is None
+    assert is_logged_in(client)
+    client.delete_cookie("session", domain="flaskblog.test")
+    assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    ("query", "destination"),
+    [
+        ("next=/account", "/account"),
+        ("next=%2Faccount", "/account"),
+        ("next=/post/new%3Fx%3D1", "/post/new?x=1"),
+        ("next=%2Fpost%2Fnew%3Fx%3D1", "/post/new?x=1"),
+        ("next=/user/alice", "/user/alice"),
+    ],
+)
+def test_login_follows_next_to_a_page_of_this_site(make_user, forms, query, destination):
+    make_user("alice")
+
+    response = forms.submit(f"/login?{query}", {"email": "alice@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == destination
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=https://evil.example",
+        "next=https%3A%2F%2Fevil.example%2Faccount",
+        "next=//evil.example",
+        "next=%2F%2Fevil.example",
+        "next=///evil.example",
+        "next=/\\evil.example",
+        "next=/%5Cevil.example",
+        "next=%2F%5Cevil.example",
+        "next=/%5C/evil.example",
+        "next=/%09/evil.example",
+        "next=%2F%09%2Fevil.example",
+        "next=/%0A/evil.example",
+        "next=/%0D%0A/evil.example",
+        "next=%20//evil.example",
+        "next=javascript:alert(1)",
+        "next=javascript%3Aalert%281%29",
+        "next=JaVaScRiPt:alert(1)",
+        "next=http:evil.example",
+        "next=http%3Aevil.example",
+        "next=%252F%252Fevil.example",
+        "next=evil.example",
+        "next=",
+    ],
+)
+def test_login_refuses_next_that_leaves_the_site_and_goes_home(make_user, forms, client, query):
+    make_user("alice")
+
+    response = forms.submit(f"/login?{query}", {"email": "alice@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    assert is_logged_in(client)
+
+
+def test_failed_login_does_not_follow_next(make_user, forms):
+    make_user("alice")
+
+    response = forms.submit(
+        "/login?next=/account", {"email": "alice@example.com", "password": "wrong password"}
+    )
+
+    assert response.status_code == 200
+    assert ("danger", LOGIN_FAILED) in flashes(response)
+
+
+@pytest.mark.parametrize(
+    ("page", "login_url"),
+    [("/account", "/login?next=%2Faccount"), ("/post/new", "/login?next=%2Fpost%2Fnew")],
+)
+def test_anonymous_users_are_sent_to_login_and_back(make_user, client, forms, page, login_url):
+    make_user("alice")
+
+    response = client.get(page)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == login_url
+    login_page = client.get(login_url)
+    assert ("info", "Please log in to see that page.") in flashes(login_page)
+    logged_in = forms.submit(login_url, {"email": "alice@example.com", "password": PASSWORD})
+    assert logged_in.headers["Location"] == page
+    assert client.get(page).status_code == 200
+
+
+# --- Log out --------------------------------------------------------------------------------
+
+
+def test_logout_by_get_is_not_allowed_and_keeps_the_user_logged_in(auth, client):
+    auth.register()
+    auth.login()
+
+    response = client.get("/logout")
+
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "Method not allowed" in page_text(response)
+    assert is_logged_in(client)
+
+
+def test_logout_without_csrf_token_is_refused_and_keeps_the_user_logged_in(auth, client):
+    auth.register()
+    auth.login()
+
+    response = client.post("/logout")
+
+    assert response.status_code == 400
+    assert CSRF_FAILED in page_text(response)
+    assert is_logged_in(client)
+
+
+def test_logout_with_the_navigation_button_logs_out(auth, client):
+    auth.register()
+    auth.login(remember=True)
+    home = page_text(client.get("/"))
+    assert 'action="/logout"' in home
+
+    response = auth.logout()
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    home = client.get("/")
+    assert ("info", "You have been logged out.") in flashes(home)
+    assert "Log in" in page_text(home)
+    assert not is_logged_in(client)
+    assert client.get_cookie("remember_token", domain="flaskblog.test") is None
+
+
+# --- /user/<username> -----------------------------------------------------------------------
+
+
+def post_titles(response) -> list[str]:
+    return re.findall(
+        r'<h2 class="post__title"><a href="[^"]+">(.*?)</a></h2>', page_text(response)
+    )
+
+
+def test_user_page_lists_five_posts_newest_first(make_user, make_posts, client):
+    alice = make_user("alice")
+    bob = make_user("bob")
+    make_posts(alice, 7, title="Alice post {n}")
+    make_posts(bob, 3, title="Bob post {n}")
+
+    first = client.get("/user/alice")
+    second = client.get("/user/alice?page=2")
+
+    assert first.status_code == second.status_code == 200
+    assert "Posts by alice" in page_text(first)
+    assert "7 posts" in page_text(first)
+    assert post_titles(first) == [f"Alice post {n}" for n in (7, 6, 5, 4, 3)]
+    assert post_titles(second) == ["Alice post 2", "Alice post 1"]
+    assert 'href="/user/alice?page=2"' in page_text(first)
+
+
+def test_user_page_is_found_regardless_of_case(make_user, make_posts, client):
+    alice = make_user("Alice")
+    make_posts(alice, 1, title="Hello")
+
+    response = client.get("/user/aLiCe")
+
+    assert response.status_code == 200
+    assert "Posts by Alice" in page_text(response)
+    assert post_titles(response) == ["Hello"]
+
+
+def test_user_page_of_a_user_without_posts_says_so(make_user, client):
+    make_user("alice")
+
+    response = client.get("/user/alice")
+
+    assert response.status_code == 200
+    assert "alice has not posted anything yet." in page_text(response)
+
+
+@pytest.mark.parametrize("username", ["nobody", "a" * 21, "a" * 500, ".."])
+def test_user_page_of_an_unknown_user_is_404(make_user, client, username):
+    make_user("alice")
+
+    response = client.get(f"/user/{username}")
+
+    assert response.status_code == 404
+    assert "Page not found" in page_text(response)
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-1", "abc", "99999999999999999999"])
+def test_user_page_outside_its_pages_is_404(make_user, make_posts, client, page):
+    alice = make_user("alice")
+    make_posts(alice, 7)
+
+    response = client.get(f"/user/alice?page={page}")
+
+    assert response.status_code == 404
