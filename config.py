@@ -7,6 +7,7 @@ same names.
 
 import logging
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def env_flag(name: str, default: bool = False) -> bool:
 # as `flask` is). Variables already set in the environment win, as they do on Heroku.
 if not env_flag("FLASK_SKIP_DOTENV"):
     load_dotenv(BASE_DIR / ".env")
+
+
+class CannotStart(SystemExit):
+    """Stops the process with a one-line reason on stderr instead of a traceback.
+
+    The exit status is 4, which gunicorn reads as "the app cannot load": it shuts down
+    rather than restarting workers that would fail the same way.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(4)
+        self.reason = f"flaskblog: {reason}"
+        print(self.reason, file=sys.stderr)
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 def database_url(value: str) -> str:
@@ -127,16 +144,15 @@ class ProductionConfig(Config):
         """Refuse to run without secrets, and trust exactly one proxy (Heroku's router)."""
         missing = [name for name in ("SECRET_KEY", "SERVER_NAME") if not getattr(self, name)]
         if missing:
-            # SystemExit prints just this sentence: a missing setting is not a crash.
-            raise SystemExit(
-                f"flaskblog: set {' and '.join(missing)} in the environment before starting "
+            raise CannotStart(
+                f"set {' and '.join(missing)} in the environment before starting "
                 "in production (see .env.example)."
             )
         if self.debug_requested:
             # `flask run` starts the debugger from FLASK_DEBUG itself, after the app is built,
             # so the only safe answer in production is to refuse.
-            raise SystemExit(
-                "flaskblog: FLASK_DEBUG is on, and the debugger lets anyone run code on the "
+            raise CannotStart(
+                "FLASK_DEBUG is on, and the debugger lets anyone run code on the "
                 "server: unset FLASK_DEBUG (and drop --debug) in production."
             )
         super().init_app(app)

@@ -6,7 +6,7 @@ from flask import Flask, abort, request
 from flask_mail import email_dispatched
 from werkzeug.routing import IntegerConverter
 
-from config import Config, config, config_name_from_env
+from config import CannotStart, Config, config, config_name_from_env
 from flaskblog.extensions import bcrypt, csrf, db, login_manager, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -19,9 +19,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     if settings is None:
         name = config_name or config_name_from_env()
         if name not in config:
-            raise SystemExit(
-                f"flaskblog: unknown configuration {name!r}; use one of {sorted(config)}"
-            )
+            raise CannotStart(f"unknown configuration {name!r}; use one of {sorted(config)}")
         settings = config[name]()
 
     app = Flask(__name__)

@@ -9,13 +9,13 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PASSWORD, csrf_token_from, free_port
 
 import config
 from config import BASE_DIR, ProductionConfig, database_url
 from flaskblog import create_app
 from flaskblog.extensions import db, mail
 from flaskblog.models import Post, User
-from tests.conftest import PASSWORD, csrf_token_from
 
 HOST = "blog.example.com"
 MISSING_SECRET = "set SECRET_KEY in the environment before starting in production"
@@ -128,7 +128,8 @@ def test_production_without_its_secrets_refuses_to_start(production, unset, mess
     with pytest.raises(SystemExit) as refused:
         create_app("production")
 
-    assert message in str(refused.value.code)
+    assert message in str(refused.value)
+    assert refused.value.code == 4  # gunicorn stops instead of restarting workers
 
 
 def test_production_with_an_empty_secret_key_refuses_to_start(production):
@@ -138,9 +139,11 @@ def test_production_with_an_empty_secret_key_refuses_to_start(production):
         create_app()
 
 
-def flask_command(*args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess:
-    """Run `python -m flask --app run.py ...` in the repository, the way a developer would,
-    with neither .env nor .flaskenv read by the command and nothing secret inherited."""
+def project_command(
+    *argv: str, input: str | None = None, timeout: int = 60, **env: str
+) -> subprocess.CompletedProcess:
+    """Run `python -m <argv>` in the repository, the way a developer or Heroku would, with
+    .env and .flaskenv unread and nothing secret inherited."""
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -150,15 +153,40 @@ def flask_command(*args: str, input: str | None = None, **env: str) -> subproces
     environ |= {"FLASK_SKIP_DOTENV": "1", "SECRET_KEY": "", "SERVER_NAME": ""}
     environ |= {"DATABASE_URL": "sqlite://", "MAIL_SERVER": "", **env}
     return subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
-        [sys.executable, "-m", "flask", "--app", "run.py", *args],
+        [sys.executable, "-m", *argv],
         cwd=BASE_DIR,
         env=environ,
         input=input,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
+
+
+def flask_command(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """`flask --app run.py ...`, as `project_command` runs it."""
+    return project_command("flask", "--app", "run.py", *args, **kwargs)
+
+
+def test_gunicorn_in_production_without_secret_key_stops_instead_of_restarting_workers():
+    # Without the right exit status gunicorn would restart the failing worker forever,
+    # and this would run into its timeout.
+    result = project_command(
+        "gunicorn",
+        "run:app",
+        "--bind",
+        f"127.0.0.1:{free_port()}",
+        "--workers",
+        "2",
+        timeout=30,
+        FLASK_CONFIG="production",
+        SERVER_NAME=HOST,
+    )
+
+    assert result.returncode != 0
+    assert MISSING_SECRET in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_flask_command_in_production_without_secret_key_exits_with_a_clear_message():
