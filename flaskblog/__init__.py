@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_mail import email_dispatched
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
 from flaskblog.extensions import bcrypt, csrf, db, login_manager, mail, migrate
@@ -26,6 +26,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.config.from_object(settings)
     settings.init_app(app)
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["slug"] = SlugConverter
     app.before_request(_reject_nul_characters)
 
     db.init_app(app)
@@ -35,21 +36,34 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
 
+    from flaskblog.comments import bp as comments_bp
     from flaskblog.errors import bp as errors_bp
+    from flaskblog.feeds import bp as feeds_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.posts import bp as posts_bp
+    from flaskblog.search import bp as search_bp
     from flaskblog.users import bp as users_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
 
-    from flaskblog.models import Avatar, Post, User
+    from flaskblog.models import Avatar, Comment, Post, Tag, User
 
     @app.shell_context_processor
     def shell_context() -> dict:
-        return {"db": db, "User": User, "Post": Post, "Avatar": Avatar}
+        return {
+            "db": db,
+            "User": User,
+            "Post": Post,
+            "Tag": Tag,
+            "Comment": Comment,
+            "Avatar": Avatar,
+        }
 
     return app
 
@@ -63,6 +77,15 @@ class DatabaseIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+class SlugConverter(BaseConverter):
+    """`<slug:...>`: a post's slug, never one of the words of its actions.
+
+    So /post/<id>/delete stays the delete route alone, and a GET there is a 405.
+    """
+
+    regex = r"(?!(?:update|delete|comment)(?:/|$))[^/]+"
 
 
 def _reject_nul_characters() -> None:

@@ -2,18 +2,23 @@
 so that a test reads like what a user does: `auth.login(); forms.submit("/post/new", ...)`."""
 
 import email
+import functools
 import html
 import re
+import shutil
 import socket
-from contextlib import contextmanager
+import sqlite3
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, text
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, event, text
 
 from config import TestingConfig
 from flaskblog import create_app
@@ -33,21 +38,40 @@ def reset_database() -> None:
 
 
 @pytest.fixture(scope="session")
-def _fresh_schema():
-    """Build the schema from the current models once per run (PostgreSQL keeps old tables)."""
-    app = create_app("testing")
+def migrated_schema(tmp_path_factory) -> Path | None:
+    """Build the schema with the committed migrations, once per run, as production does.
+
+    SQLite: a migrated file, which each test's database starts as a copy of (search
+    tables and triggers included). PostgreSQL: the test database itself, emptied first.
+    """
+    settings = TestingConfig()
+    template = None
+    if settings.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        template = tmp_path_factory.mktemp("schema") / "migrated.sqlite"
+        settings.SQLALCHEMY_DATABASE_URI = f"sqlite:///{template}"
+    app = create_app(settings)
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            db.drop_all()
-        db.create_all()
+        if template is None:
+            existing = MetaData()
+            existing.reflect(db.engine)
+            existing.drop_all(db.engine)
+        upgrade()
         db.engine.dispose()
+    return template
 
 
-def make_app(settings: TestingConfig | None = None):
-    """A testing app with its tables in place; pass a TestingConfig to change settings."""
-    app = create_app(settings or TestingConfig())
-    with app.app_context():
-        db.create_all()
+def make_app(settings: TestingConfig, template: Path | None):
+    """A testing app on a database that holds the migrated schema and no rows."""
+    url = settings.SQLALCHEMY_DATABASE_URI
+    if template is not None and url.startswith("sqlite:///"):
+        shutil.copyfile(template, url.removeprefix("sqlite:///"))
+    app = create_app(settings)
+    if template is not None and url == "sqlite://":
+        with app.app_context(), closing(sqlite3.connect(template)) as source:
+            # The in-memory database lives in the engine's single connection: fill that one.
+            connection = db.engine.raw_connection()
+            source.backup(connection.driver_connection)
+            connection.close()
     return app
 
 
@@ -60,7 +84,7 @@ def close_app(app) -> None:
 
 
 @pytest.fixture
-def build_app(_fresh_schema, tmp_path):
+def build_app(migrated_schema, tmp_path):
     """`build_app(**settings)`: a testing app with some settings changed, cleaned up after.
 
     `shared_sqlite=True` keeps SQLite in a file rather than in memory, so that a second
@@ -74,7 +98,7 @@ def build_app(_fresh_schema, tmp_path):
             testing.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / f'app{len(built)}.sqlite'}"
         for name, value in settings.items():
             setattr(testing, name, value)
-        built.append(make_app(testing))
+        built.append(make_app(testing, migrated_schema))
         return built[-1]
 
     yield build
@@ -186,27 +210,41 @@ def make_user(app):
     return make
 
 
+def add_posts(
+    app,
+    user_id: int,
+    count: int = 1,
+    title: str = "Post {n}",
+    content: str = "Body of post {n}.",
+    *,
+    published: bool = True,
+    start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+) -> list[int]:
+    """`count` posts by a user, one minute apart from `start`, the last one newest; their ids.
+
+    Published ones are published when written; the others are never-published drafts.
+    """
+    with app.app_context():
+        posts = [
+            Post(
+                title=title.format(n=n),
+                content=content.format(n=n),
+                user_id=user_id,
+                is_published=published,
+                date_posted=start + timedelta(minutes=n),
+                published_at=start + timedelta(minutes=n) if published else None,
+            )
+            for n in range(1, count + 1)
+        ]
+        db.session.add_all(posts)
+        db.session.commit()
+        return [post.id for post in posts]
+
+
 @pytest.fixture
 def make_posts(app):
-    """Create `count` posts by a user, one minute apart, the last one newest; returns their ids."""
-
-    def make(user_id: int, count: int = 1, title="Post {n}", content="Body of post {n}."):
-        start = datetime(2026, 1, 1, tzinfo=UTC)
-        with app.app_context():
-            posts = [
-                Post(
-                    title=title.format(n=n),
-                    content=content.format(n=n),
-                    user_id=user_id,
-                    date_posted=start + timedelta(minutes=n),
-                )
-                for n in range(1, count + 1)
-            ]
-            db.session.add_all(posts)
-            db.session.commit()
-            return [post.id for post in posts]
-
-    return make
+    """`make_posts(user_id, count=1, title=..., content=...)`: published posts, see add_posts."""
+    return functools.partial(add_posts, app)
 
 
 @pytest.fixture

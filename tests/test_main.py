@@ -1,26 +1,20 @@
 """The home page (everyone's posts, newest first, paged), the about page, and what bad
-paging and NUL characters do. Also: home and user pages cost a fixed number of queries."""
+paging and NUL characters do. Also: what a listing shows of each post, and that home and
+user pages cost a fixed number of queries."""
 
 import io
 import re
 
 import pytest
+from conftest import csrf_token_from, page_text
+from listings import add_comments, queries_for, tag_posts, titles_on
 from PIL import Image
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
 from flaskblog.users.utils import make_avatar
-from tests.conftest import csrf_token_from
 
 READER = "reader@example.com"
-
-
-def titles_on(response) -> list[str]:
-    """The post titles of a listing page, top to bottom."""
-    return re.findall(
-        r'<h2 class="post__title"><a href="/post/\d+">(.*?)</a></h2>',
-        response.get_data(as_text=True),
-    )
 
 
 def pager_on(response) -> list[str]:
@@ -100,8 +94,8 @@ def test_pager_shows_ellipses_around_the_current_page(client, make_user, make_po
     assert titles_on(response) == [f"Post {n}" for n in range(35, 30, -1)]
     assert pager_on(response) == ["1", "…", "4", "5", "[6]", "7", "8", "9", "…", "12"]
     html = response.get_data(as_text=True)
-    assert 'href="/home?page=5" rel="prev"' in html
-    assert 'href="/home?page=7" rel="next"' in html
+    assert 'href="/?page=5" rel="prev"' in html
+    assert 'href="/?page=7" rel="next"' in html
 
 
 def test_pager_on_the_first_and_last_pages(client, make_user, make_posts):
@@ -192,26 +186,103 @@ def test_unknown_user_page_is_404(client, make_user):
     assert client.get("/user/" + "a" * 300).status_code == 404
 
 
-# Query counts: authors and their pictures come with the posts, never one query per post.
-
-HOME_QUERIES = 3  # the reader, the page of posts with authors and pictures, the count
-USER_PAGE_QUERIES = 4  # the reader, the profile's user, the page of posts, the count
+# What a listing shows of each post
 
 
-def queries_for(client, count_queries, url: str) -> int:
-    """How many SQL statements one GET of `url` runs (after checking that it is a 200)."""
-    with count_queries() as statements:
-        response = client.get(url)
+def listed_post(response, title: str) -> str:
+    """The markup of the one post with this title on a listing page."""
+    articles = re.findall(r'<article class="post">.*?</article>', page_text(response), re.S)
+    [article] = [article for article in articles if f">{title}</a></h2>" in article]
+    return article
+
+
+@pytest.mark.parametrize("url", ["/", "/user/alice", "/tag/python"])
+def test_a_listing_shows_title_author_date_tags_reading_time_comments_and_an_excerpt(
+    app, client, make_user, make_posts, url
+):
+    alice, bob = make_user("alice"), make_user("bob")
+    words = " ".join(f"word{n}" for n in range(450))  # 450 words: three minutes at 200 a minute
+    (post_id,) = make_posts(alice, 1, title="A long read", content=f"**Bold** start. {words}")
+    tag_posts(app, [post_id], "python", "flask")
+    add_comments(app, post_id, bob, 2)
+
+    response = client.get(url)
+
     assert response.status_code == 200
-    return len(statements)
+    post = listed_post(response, "A long read")
+    assert f'<a href="/post/{post_id}/a-long-read">A long read</a>' in post
+    assert '<a class="post__author" href="/user/alice">alice</a>' in post
+    assert (
+        '<time class="post__date" datetime="2026-01-01T00:01:00+00:00">January 1, 2026</time>'
+        in post
+    )
+    assert "3 min read" in post
+    assert f'href="/post/{post_id}/a-long-read#comments">2 comments</a>' in post
+    assert re.findall(r'<a class="tag" href="/tag/([^"]+)" rel="tag">\1</a>', post) == [
+        "flask",
+        "python",
+    ]
+    excerpt = re.search(r'<p class="post__excerpt">(.*?)</p>', post).group(1)
+    assert excerpt.startswith("Bold start. word0 word1")
+    assert excerpt.endswith("…")
+    assert 250 <= len(excerpt) <= 301
+    assert "word449" not in post
+    assert 'class="post__body"' not in post
+    assert re.search(rf'<a class="post__more" href="/post/{post_id}/a-long-read">Read more', post)
+
+
+def test_a_short_post_is_listed_whole_with_one_comment_and_no_tags(
+    app, client, make_user, make_posts
+):
+    alice = make_user("alice")
+    (post_id,) = make_posts(alice, 1, title="Short", content="Just *this*.")
+    add_comments(app, post_id, alice, 1)
+
+    post = listed_post(client.get("/"), "Short")
+
+    assert '<p class="post__excerpt">Just this.</p>' in post
+    assert "1 min read" in post
+    assert ">1 comment</a>" in post
+    assert 'class="tags"' not in post
+    assert "Read more" in post
+
+
+def test_an_excerpt_is_text_escaped_never_markup(client, make_user, make_posts):
+    alice = make_user("alice")
+    make_posts(
+        alice, 1, title="Raw", content="<script>alert(1)</script> and [a link](https://x.test)"
+    )
+
+    response = client.get("/")
+
+    html = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert '<p class="post__excerpt">&lt;script&gt;alert(1)&lt;/script&gt; and a link</p>' in html
+    assert "https://x.test" not in html
+
+
+# Query counts: authors, pictures, tags and comment counts come with the page, never one
+# query per post. A listing costs: the page of posts (authors, pictures and comment counts
+# in the same statement), their tags (one selectin query), the total for the pager; the
+# user page also looks up its user, and a logged-in reader costs one more.
+
+HOME_QUERIES = 4  # the reader, the page of posts, their tags, the count
+USER_PAGE_QUERIES = 5  # the reader, the profile's user, the page of posts, their tags, the count
+
+
+def give_posts_tags_and_comments(app, post_ids: list[int], commenter: int) -> None:
+    """Each post gets tags of its own and one shared tag, and comments from `commenter`."""
+    for n, post_id in enumerate(post_ids):
+        tag_posts(app, [post_id], "shared", f"topic-{post_id}", f"extra-{post_id}")
+        add_comments(app, post_id, commenter, n % 3 + 1)
 
 
 def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
     app, client, auth, make_user, make_posts, count_queries
 ):
-    make_user("reader", READER)
+    reader = make_user("reader", READER)
     alice = make_user("alice")
-    make_posts(alice, 1)
+    give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
     small = {"anonymous": queries_for(client, count_queries, "/")}
     auth.login(READER)
@@ -224,10 +295,13 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
         give_avatar(app, author, colour) for author, colour in zip(authors, colours, strict=True)
     ]
     for author in authors:
-        make_posts(author, 2)
+        give_posts_tags_and_comments(app, make_posts(author, 2), reader)
     page = client.get("/").get_data(as_text=True)
     assert all(picture in page for picture in pictures)
     assert len(set(re.findall(r'class="post__author" href="/user/(\w+)"', page))) == 5
+    assert page.count('href="/tag/shared"') == 5
+    assert len(set(re.findall(r'href="/tag/(topic-\d+)"', page))) == 5
+    assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
     large = {"anonymous": queries_for(client, count_queries, "/")}
     auth.login(READER)
@@ -239,9 +313,9 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
 def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     app, client, auth, make_user, make_posts, count_queries
 ):
-    make_user("reader", READER)
+    reader = make_user("reader", READER)
     alice = make_user("alice")
-    make_posts(alice, 1)
+    give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
     small = {"anonymous": queries_for(client, count_queries, "/user/alice")}
     auth.login(READER)
@@ -249,9 +323,11 @@ def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     auth.logout()
 
     picture = give_avatar(app, alice, "orange")
-    make_posts(alice, 11)
+    give_posts_tags_and_comments(app, make_posts(alice, 11), reader)
     page = client.get("/user/alice").get_data(as_text=True)
     assert page.count(picture) == 6  # the profile header and each of the five posts
+    assert page.count('href="/tag/shared"') == 5
+    assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
     large = {"anonymous": queries_for(client, count_queries, "/user/alice")}
     auth.login(READER)

@@ -1,21 +1,25 @@
 """The committed migrations: `flask db upgrade` builds from empty the schema the models
-describe, on SQLite and on PostgreSQL, and can be undone and redone."""
+describe, plus full-text search, on SQLite and on PostgreSQL; can be undone and redone;
+and carries a core-era database (before Markdown, drafts and tags) forward."""
 
+import html
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import uuid
 import warnings
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from flask_migrate import downgrade, migrate, upgrade
+from sqlalchemy import DateTime, bindparam, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 import config
@@ -24,8 +28,22 @@ from flaskblog.extensions import db
 from flaskblog.models import Post, User
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "posts", "avatars"}
+TABLES = {"users", "posts", "avatars", "tags", "post_tags", "comments"}
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3
+# Full-text search is not in the models; the migrations make it by hand and
+# migrations/env.py's include_object keeps it out of autogenerate. SQLite: an FTS5 table
+# (with the shadow tables FTS5 makes for it) fed by triggers. PostgreSQL: a generated
+# tsvector column with a GIN index.
+SQLITE_SEARCH_TABLES = {
+    "posts_search",
+    "posts_search_config",
+    "posts_search_data",
+    "posts_search_docsize",
+    "posts_search_idx",
+}
+SQLITE_SEARCH_TRIGGERS = {"posts_search_insert", "posts_search_update", "posts_search_delete"}
+POSTGRES_SEARCH_COLUMN, POSTGRES_SEARCH_INDEX = "search_vector", "ix_posts_search_vector"
 
 
 def sqlite_app_at(path: Path):
@@ -82,6 +100,51 @@ def table_names() -> set[str]:
     return set(inspect(db.engine).get_table_names())
 
 
+def on_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def migrated_tables() -> set[str]:
+    """The tables `flask db upgrade` makes on this database."""
+    search = SQLITE_SEARCH_TABLES if on_sqlite() else set()
+    return TABLES | search | {"alembic_version"}
+
+
+def search_structures() -> set[str]:
+    """The search tables, triggers, column and index that exist now."""
+    if on_sqlite():
+        with db.engine.connect() as connection:
+            names = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'posts_search%'"
+            ).scalars()
+            return set(names)
+    inspector = inspect(db.engine)
+    if "posts" not in inspector.get_table_names():
+        return set()
+    columns = {column["name"] for column in inspector.get_columns("posts")}
+    indexes = {index["name"] for index in inspector.get_indexes("posts")}
+    return (columns | indexes) & {POSTGRES_SEARCH_COLUMN, POSTGRES_SEARCH_INDEX}
+
+
+def expected_search_structures() -> set[str]:
+    if on_sqlite():
+        return SQLITE_SEARCH_TABLES | SQLITE_SEARCH_TRIGGERS
+    return {POSTGRES_SEARCH_COLUMN, POSTGRES_SEARCH_INDEX}
+
+
+def search(word: str) -> list[int]:
+    """The ids of the posts full-text search finds for `word`, straight from SQL."""
+    if on_sqlite():
+        query = "SELECT rowid FROM posts_search WHERE posts_search MATCH :word ORDER BY rowid"
+    else:
+        query = (
+            "SELECT id FROM posts WHERE search_vector @@ plainto_tsquery('english', :word) "
+            "ORDER BY id"
+        )
+    with db.engine.connect() as connection:
+        return list(connection.execute(text(query), {"word": word}).scalars())
+
+
 def schema_differences() -> list:
     """What autogenerate would write into a new migration (nothing, if they agree)."""
     with db.engine.connect() as connection:
@@ -107,13 +170,25 @@ def test_upgrade_builds_the_schema_from_empty(empty_app):
 
         upgrade()
 
-        assert table_names() == TABLES | {"alembic_version"}
+        assert table_names() == migrated_tables()
+        assert search_structures() == expected_search_structures()
         assert current_revision() == HEAD
         add_user("alice")
         assert db.session.scalar(db.select(User.username)) == "alice"
 
 
-def test_models_and_migrations_do_not_drift(empty_app):
+def described(difference) -> tuple:
+    """One autogenerate difference as (operation, name...), e.g. ("remove_index", "ix")."""
+    if isinstance(difference, list):  # a column modification comes as a list of changes
+        return ("modify", *(str(item) for change in difference for item in change[:4]))
+    operation, *objects = difference
+    if operation in ("add_column", "remove_column"):
+        _, table, column = objects
+        return (operation, table, column.name)
+    return (operation, getattr(objects[0], "name", str(objects[0])))
+
+
+def test_models_and_migrations_differ_only_by_the_search_structures(empty_app):
     with empty_app.app_context():
         upgrade()
         with warnings.catch_warnings():
@@ -122,9 +197,33 @@ def test_models_and_migrations_do_not_drift(empty_app):
             warnings.filterwarnings(
                 "ignore", message=r".*expression-based index '?uq_users_username_lower"
             )
-            differences = schema_differences()
+            differences = {described(difference) for difference in schema_differences()}
 
-        assert differences == []
+        if on_sqlite():
+            search_only = {("remove_table", table) for table in SQLITE_SEARCH_TABLES}
+        else:
+            search_only = {
+                ("remove_column", "posts", POSTGRES_SEARCH_COLUMN),
+                ("remove_index", POSTGRES_SEARCH_INDEX),
+            }
+        assert differences == search_only
+
+
+def test_autogenerate_finds_nothing_to_migrate(empty_app, tmp_path):
+    """`flask db migrate` right after `flask db upgrade` writes no migration: models and
+    migrations agree, and env.py keeps the search structures out of the comparison."""
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    versions = sorted(path.name for path in (directory / "versions").glob("*.py"))
+    with empty_app.app_context():
+        upgrade()
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=r".*expression-based index '?uq_users_username_lower"
+            )
+            migrate(directory=str(directory), message="should be empty")
+
+    assert sorted(path.name for path in (directory / "versions").glob("*.py")) == versions
 
 
 def test_downgrade_to_base_and_upgrade_again(empty_app):
@@ -135,10 +234,12 @@ def test_downgrade_to_base_and_upgrade_again(empty_app):
 
         downgrade(revision="base")
         assert table_names() <= {"alembic_version"}
+        assert search_structures() == set()
         assert current_revision() is None
 
         upgrade()
-        assert table_names() == TABLES | {"alembic_version"}
+        assert table_names() == migrated_tables()
+        assert search_structures() == expected_search_structures()
         assert current_revision() == HEAD
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
 
@@ -216,5 +317,122 @@ def test_flask_db_upgrade_command_creates_the_tables(tmp_path):
             for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert tables == TABLES | {"alembic_version"}
+    assert tables == TABLES | SQLITE_SEARCH_TABLES | {"alembic_version"}
     assert revision == [(HEAD,)]
+
+
+# A database from before Markdown, drafts, tags and search
+
+CORE_POSTS = [
+    # (id, title, content, date_posted): ids as the database hands them out
+    (1, "Hello *world*", "First line\nsecond **bold** line\n\n<script>alert(1)</script> kangaroo",
+     datetime(2025, 3, 1, 10, 30, tzinfo=UTC)),
+    (2, "Ünïcode café", "Platypus sightings by the river.", datetime(2025, 4, 2, 8, 0, tzinfo=UTC)),
+    (3, "Update", "A post whose title is a word the editor uses.",
+     datetime(2025, 5, 3, 12, 15, 30, 250000, tzinfo=UTC)),
+]  # fmt: skip
+
+
+def make_core_era_database() -> None:
+    """Migrate to the first revision and write users and posts as the core app did, in SQL."""
+    upgrade(revision=CORE)
+    posted = bindparam("date_posted", type_=DateTime(timezone=True))
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, email, password_hash, created_at) "
+                "VALUES ('alice', 'alice@example.com', 'x', :created_at)"
+            ).bindparams(bindparam("created_at", type_=DateTime(timezone=True))),
+            {"created_at": datetime(2025, 1, 1, tzinfo=UTC)},
+        )
+        for _, title, content, date_posted in CORE_POSTS:
+            connection.execute(
+                text(
+                    "INSERT INTO posts (title, content, date_posted, user_id) "
+                    "VALUES (:title, :content, :date_posted, 1)"
+                ).bindparams(posted),
+                {"title": title, "content": content, "date_posted": date_posted},
+            )
+    db.engine.dispose()  # the next migration reflects the tables afresh
+
+
+def test_upgrade_publishes_renders_and_indexes_core_era_posts(empty_app):
+    with empty_app.app_context():
+        make_core_era_database()
+
+        upgrade()
+
+        assert current_revision() == HEAD
+        posts = db.session.scalars(db.select(Post).order_by(Post.id)).all()
+        assert [(post.id, post.slug) for post in posts] == [
+            (1, "hello-world"),
+            (2, "unicode-cafe"),
+            (3, "update-post"),
+        ]
+        for post, (_, title, content, date_posted) in zip(posts, CORE_POSTS, strict=True):
+            assert (post.title, post.content) == (title, content)
+            assert post.is_published
+            assert post.published_at == post.date_posted == date_posted
+            assert post.tags == [] and post.comments == []
+        assert posts[0].content_html == (
+            "<p>First line\nsecond <strong>bold</strong> line</p>\n"
+            "<p>&lt;script&gt;alert(1)&lt;/script&gt; kangaroo</p>\n"
+        )
+        assert (
+            posts[0].content_text
+            == "First line second bold line <script>alert(1)</script> kangaroo"
+        )
+        assert posts[1].content_html == "<p>Platypus sightings by the river.</p>\n"
+
+        assert search("kangaroo") == [1]
+        assert search("hello") == [1]  # titles are searched too
+        assert search("platypus") == [2]
+        assert search("sighting") == [2]  # stemmed: "sightings" is found by "sighting"
+        assert search("editor") == [3]
+        assert search("nothing") == []
+        db.session.remove()
+
+    client = empty_app.test_client()
+    home = client.get("/").get_data(as_text=True)
+    for title in ("Hello *world*", "Ünïcode café", "Update"):
+        assert html.escape(title, quote=False) in home
+    page = client.get("/post/1/hello-world")
+    assert page.status_code == 200
+    assert "<p>First line\nsecond <strong>bold</strong> line</p>" in page.get_data(as_text=True)
+    assert client.get("/post/3/update-post").status_code == 200
+
+
+def test_search_keeps_up_with_posts_written_after_the_upgrade(empty_app):
+    with empty_app.app_context():
+        make_core_era_database()
+        upgrade()
+
+        db.session.add(Post(title="Fresh", content="A *wombat* appears.", user_id=1))
+        db.session.commit()
+        assert search("wombat") == [4]
+
+        db.session.get(Post, 1).content = "Now about koalas."
+        db.session.delete(db.session.get(Post, 2))
+        db.session.commit()
+
+        assert search("kangaroo") == []
+        assert search("koala") == [1]
+        assert search("platypus") == []
+
+
+def test_downgrade_to_the_core_schema_keeps_the_posts(empty_app):
+    with empty_app.app_context():
+        make_core_era_database()
+        upgrade()
+        db.engine.dispose()
+
+        downgrade(revision=CORE)
+
+        assert current_revision() == CORE
+        assert table_names() == {"users", "posts", "avatars", "alembic_version"}
+        assert search_structures() == set()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, title, content FROM posts ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in rows] == [post[:3] for post in CORE_POSTS]

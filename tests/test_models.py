@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from conftest import PASSWORD
 from flask_login import AnonymousUserMixin
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import text
@@ -12,7 +13,6 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from flaskblog.extensions import db
 from flaskblog.models import RESET_SALT, Avatar, Post, User, UTCDateTime
-from tests.conftest import PASSWORD
 
 INDIA = timezone(timedelta(hours=5, minutes=30))
 

@@ -1,12 +1,15 @@
-"""Writing, reading, editing and deleting posts: who may do what, and what bad input does."""
+"""Writing, reading, editing and deleting posts: who may do what, and what bad input does.
+Posts are Markdown, rendered once when saved; a post lives at /post/<id>/<slug> and its
+page tells search engines and link previews what it is."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from conftest import csrf_token_from
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
-from tests.conftest import csrf_token_from
 
 BOB = "bob@example.com"
 
@@ -62,9 +65,9 @@ def test_logged_in_user_publishes_a_post(app, client, auth, forms, make_user):
     [(post_id, title, content, user_id)] = stored_posts(app)
     assert (title, content, user_id) == ("Hello world", "First post!", alice)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/post/{post_id}"
+    assert response.headers["Location"] == f"/post/{post_id}/hello-world"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your post has been published." in page
+    assert "Your post is published." in page
     assert "Hello world" in page
     assert "First post!" in page
     assert ">alice</a>" in page
@@ -119,25 +122,255 @@ def test_bad_post_is_refused_with_a_form_error_and_nothing_saved(
 # Reading
 
 
-def test_post_page_keeps_line_breaks_and_escapes_html(app, client, make_user, make_posts):
-    alice = make_user("alice")
-    content = "First line\nSecond line\n\n<script>alert('x')</script> & <b>bold</b>"
-    (post_id,) = make_posts(alice, 1, title="<i>Tagged</i> title", content=content)
+MARKDOWN = """## Heading
 
-    response = client.get(f"/post/{post_id}")
+First line
+second line, *emphasis* and ~~old~~.
+
+- one
+- two
+
+```python
+print("<hi>")
+```
+
+| Name | Score |
+|:-----|------:|
+| ann  | 10    |
+
+<script>alert('x')</script> & <b onclick="steal()">bold</b>
+"""
+RENDERED = """<h2>Heading</h2>
+<p>First line
+second line, <em>emphasis</em> and <s>old</s>.</p>
+<ul>
+<li>one</li>
+<li>two</li>
+</ul>
+<pre><code class="language-python">print("&lt;hi&gt;")
+</code></pre>
+<table>
+<thead>
+<tr>
+<th class="align-left">Name</th>
+<th class="align-right">Score</th>
+</tr>
+</thead>
+<tbody>
+<tr>
+<td class="align-left">ann</td>
+<td class="align-right">10</td>
+</tr>
+</tbody>
+</table>
+<p>&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b onclick="steal()"&gt;bold&lt;/b&gt;</p>
+"""
+
+
+def post_body(response) -> str:
+    """The rendered Markdown of a post page."""
+    html = response.get_data(as_text=True)
+    return re.search(r'<div class="post__body">(.*?)</div>', html, re.S).group(1)
+
+
+def active_markup(html: str) -> list[str]:
+    """Script elements and event-handler attributes a browser would find in `html`."""
+    found = []
+
+    class Active(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "script" and ("src", "/static/js/editor.js") not in attrs:
+                found.append(tag)
+            found.extend(f"{tag} {name}" for name, _ in attrs if name.startswith("on"))
+
+    Active().feed(html)
+    return found
+
+
+def head_tags(response) -> list[dict[str, str]]:
+    """The <meta> and <link> tags of a page, as a browser would read their attributes."""
+    found = []
+
+    class Head(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("meta", "link"):
+                found.append({"tag": tag, **{name: value or "" for name, value in attrs}})
+
+    Head().feed(response.get_data(as_text=True))
+    return found
+
+
+def head_value(response, attribute: str, name: str, value: str = "content") -> str:
+    """The one `value` of the head tag whose `attribute` is `name` (e.g. property og:title)."""
+    [tag] = [tag for tag in head_tags(response) if tag.get(attribute) == name]
+    return tag[value]
+
+
+def test_post_page_renders_markdown_and_escapes_raw_html(app, client, make_user, make_posts):
+    alice = make_user("alice")
+    (post_id,) = make_posts(alice, 1, title="<i>Tagged</i> title", content=MARKDOWN)
+
+    response = client.get(f"/post/{post_id}/i-tagged-i-title")
 
     assert response.status_code == 200
+    assert post_body(response) == RENDERED
     html = response.get_data(as_text=True)
-    body = re.search(r'<div class="post__content">(.*?)</div>', html, re.DOTALL).group(1)
-    assert body == (
-        "First line\nSecond line\n\n"
-        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
-    )
-    assert "<script>" not in html
-    assert "&lt;i&gt;Tagged&lt;/i&gt; title" in html
-    # The stylesheet shows the stored line breaks as line breaks.
-    css = client.get("/static/css/main.css").get_data(as_text=True)
-    assert re.search(r"\.post__content\s*\{[^}]*white-space:\s*pre-(line|wrap)", css)
+    assert active_markup(html) == []
+    assert '<h1 class="post__title">&lt;i&gt;Tagged&lt;/i&gt; title</h1>' in html
+
+
+def test_markdown_is_rendered_once_when_the_post_is_saved(app, client, auth, forms, make_user):
+    make_user("alice")
+    auth.login()
+    response = forms.submit("/post/new", {"title": "Stored", "content": MARKDOWN})
+    url = response.headers["Location"]
+
+    with app.app_context():
+        post = db.session.scalars(db.select(Post)).one()
+        assert (post.content, post.content_html) == (MARKDOWN, RENDERED)
+        assert post.content_text.startswith("Heading First line second line, emphasis and old.")
+        # Change only the stored HTML and text: pages must show them, not render again.
+        db.session.execute(
+            db.update(Post).values(
+                content_html="<p>Served from the <em>database</em>.</p>",
+                content_text="Excerpt from the database.",
+            )
+        )
+        db.session.commit()
+
+    assert post_body(client.get(url)) == "<p>Served from the <em>database</em>.</p>"
+    assert '<p class="post__excerpt">Excerpt from the database.</p>' in client.get("/").text
+    assert head_value(client.get(url), "name", "description") == "Excerpt from the database."
+
+
+def test_editing_a_post_renders_its_new_markdown(app, client, auth, forms, alices_post):
+    auth.login()
+
+    forms.submit(f"/post/{alices_post}/update", {"title": "Edited", "content": "Now **bold**."})
+
+    with app.app_context():
+        post = db.session.get(Post, alices_post)
+        assert post.content_html == "<p>Now <strong>bold</strong>.</p>\n"
+        assert post.content_text == "Now bold."
+    assert post_body(client.get(f"/post/{alices_post}")) == "<p>Now <strong>bold</strong>.</p>\n"
+
+
+@pytest.mark.parametrize(("words", "minutes"), [(1, 1), (200, 1), (201, 2), (400, 2), (401, 3)])
+def test_post_page_shows_the_reading_time(client, make_user, make_posts, words, minutes):
+    alice = make_user("alice")
+    (post_id,) = make_posts(alice, 1, content=" ".join(["word"] * words))
+
+    html = client.get(f"/post/{post_id}").get_data(as_text=True)
+
+    assert f'<span class="post__reading">{minutes} min read</span>' in html
+
+
+# Addresses: /post/<id>/<slug> is the canonical one
+
+
+def test_post_is_at_its_slug_address_and_at_its_plain_id(client, auth, forms, make_user):
+    make_user("alice")
+    auth.login()
+    response = forms.submit("/post/new", {"title": "Hello, World!", "content": "Hi."})
+    assert response.headers["Location"] == "/post/1/hello-world"
+    assert "Your post is published." in client.get("/post/1/hello-world").text
+
+    by_slug, by_id = client.get("/post/1/hello-world"), client.get("/post/1")
+
+    assert by_slug.status_code == by_id.status_code == 200
+    assert by_slug.get_data() == by_id.get_data()
+    canonical = "http://flaskblog.test/post/1/hello-world"
+    assert head_value(by_id, "rel", "canonical", "href") == canonical
+
+
+@pytest.mark.parametrize(
+    "wrong", ["hello", "Hello-World", "hello-world-", "%3Cscript%3E", "x" * 2000, "deleted"]
+)
+def test_a_wrong_slug_redirects_permanently_to_the_right_one(client, make_user, make_posts, wrong):
+    alice = make_user("alice")
+    make_posts(alice, 1, title="Hello World")
+
+    response = client.get(f"/post/1/{wrong}")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/post/1/hello-world"
+
+
+def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(
+    client, auth, forms, alices_post
+):
+    auth.login()
+    forms.submit(f"/post/{alices_post}/update", {"title": "A new title", "content": "Same."})
+
+    response = client.get(f"/post/{alices_post}/alice-s-post")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/post/{alices_post}/a-new-title"
+    assert client.get(f"/post/{alices_post}/a-new-title").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Hello, World!", "hello-world"),
+        ("  Ünïcödé   café  ", "unicode-cafe"),
+        ("C'est l'été", "c-est-l-ete"),
+        ("日本語のタイトル", "post"),
+        ("!!!", "post"),
+        ("Update", "update-post"),
+        ("delete", "delete-post"),
+        ("Comment", "comment-post"),
+        ("Updates", "updates"),
+        ("word " * 20, ("word-" * 16).rstrip("-")),
+    ],
+)
+def test_the_slug_comes_from_the_title_and_leads_to_the_post(
+    client, auth, forms, make_user, title, slug
+):
+    make_user("alice")
+    auth.login()
+
+    response = forms.submit("/post/new", {"title": title, "content": "The post itself."})
+
+    assert response.headers["Location"] == f"/post/1/{slug}"
+    assert len(slug) <= Post.SLUG_LENGTH
+    # Even a title that is one of the post's actions (update, delete) leads to the post.
+    auth.logout()
+    page = client.get(f"/post/1/{slug}")
+    assert page.status_code == 200
+    assert "The post itself." in post_body(page)
+
+
+def test_post_page_has_a_description_opengraph_tags_and_a_canonical_link(
+    client, make_user, make_posts
+):
+    alice = make_user("alice")
+    words = " ".join(f"w{n}" for n in range(100))
+    make_posts(alice, 1, title='Say "hi" & <bye>', content=f"# Greeting\n\n*Hello* there. {words}")
+
+    response = client.get("/post/1/say-hi-bye")
+
+    canonical = "http://flaskblog.test/post/1/say-hi-bye"
+    description = head_value(response, "name", "description")
+    assert description.startswith("Greeting Hello there. w0 w1 w2")
+    assert description.endswith("…")
+    assert len(description) <= 161
+    assert head_value(response, "rel", "canonical", "href") == canonical
+    assert head_value(response, "property", "og:type") == "article"
+    assert head_value(response, "property", "og:title") == 'Say "hi" & <bye>'
+    assert head_value(response, "property", "og:description") == description
+    assert head_value(response, "property", "og:url") == canonical
+    assert not [tag for tag in head_tags(response) if tag.get("name") == "robots"]
+
+
+def test_a_short_posts_description_is_its_whole_text(client, make_user, make_posts):
+    alice = make_user("alice")
+    make_posts(alice, 1, title="Short", content="Only **this**.")
+
+    response = client.get("/post/1")
+
+    assert head_value(response, "name", "description") == "Only this."
+    assert head_value(response, "property", "og:description") == "Only this."
 
 
 def test_missing_post_is_404(client, alices_post):
@@ -213,12 +446,13 @@ def test_author_updates_their_post(app, client, auth, forms, make_user, alices_p
     response = forms.submit(url, {"title": "Edited", "content": "Better\nnow."})
 
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/post/{alices_post}"
+    assert response.headers["Location"] == f"/post/{alices_post}/edited"
     [(_, title, content, _)] = stored_posts(app)
     assert (title, content) == ("Edited", "Better\nnow.")
-    page = client.get(f"/post/{alices_post}").get_data(as_text=True)
-    assert "Your post has been updated." in page
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your post is published." in page
     assert "Edited" in page
+    assert "<p>Better\nnow.</p>" in page
 
 
 @pytest.mark.parametrize(
@@ -348,7 +582,21 @@ def test_delete_by_get_is_405_and_deletes_nothing(app, client, auth, alices_post
     response = client.get(f"/post/{alices_post}/delete")
 
     assert response.status_code == 405
-    assert response.headers["Allow"].split(", ").count("POST") == 1
+    assert "POST" in response.headers["Allow"].split(", ")
+    assert stored_posts(app) == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_delete_by_another_method_is_405_and_deletes_nothing(
+    app, client, auth, alices_post, method
+):
+    auth.login()
+    before = stored_posts(app)
+
+    response = getattr(client, method)(f"/post/{alices_post}/delete")
+
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"].split(", ")
     assert stored_posts(app) == before
 
 

@@ -3,13 +3,13 @@
 from flask import render_template
 
 from flaskblog.main import bp
-from flaskblog.models import Post
+from flaskblog.models import Post, paginate
 
 
-@bp.route("/")
 @bp.route("/home")
+@bp.route("/")  # registered first, so url_for builds "/": the canonical address
 def home():
-    posts = Post.page_from_request()
+    posts = paginate(Post.newest_first())
     return render_template("main/home.html", posts=posts)
 
 

@@ -1,8 +1,28 @@
-"""The form for writing and editing a post."""
+"""The editor: writing, editing and previewing a post."""
+
+import re
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from flaskblog.models import Tag
+
+MAX_TAGS = 5
+TAG_NAME = re.compile(rf"[a-z0-9-]{{1,{Tag.NAME_LENGTH}}}")
+POST_ID = re.compile(r"[0-9]{1,10}")
+
+
+def parse_tags(text: str | None) -> list[str]:
+    """Comma-separated tag names, lower-cased, without blanks or repeats, in order."""
+    names = (name.strip().lower() for name in (text or "").split(","))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _post_id_or_none(value) -> str | None:
+    # The preview page builds the form's action from it: a forged value must not break that.
+    value = "" if value is None else str(value)
+    return value if POST_ID.fullmatch(value) else None
 
 
 class PostForm(FlaskForm):
@@ -11,5 +31,34 @@ class PostForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[DataRequired(), Length(max=100)],
     )
-    content = TextAreaField("Content", validators=[DataRequired(), Length(max=50_000)])
-    submit = SubmitField("Post")
+    content = TextAreaField("Content (Markdown)", validators=[DataRequired(), Length(max=50_000)])
+    tags = StringField(
+        "Tags (up to 5, separated by commas)",
+        validators=[Length(max=200)],
+        render_kw={"placeholder": "flask, python, how-to"},
+    )
+    # The preview page sends the form back to where it came from: the editor of this post.
+    post_id = HiddenField(filters=[_post_id_or_none])
+    submit = SubmitField("Publish")
+    save_draft = SubmitField("Save draft")
+    preview = SubmitField("Preview")
+
+    def validate_tags(self, field) -> None:
+        names = parse_tags(field.data)
+        if len(names) > MAX_TAGS:
+            raise ValidationError(f"Use at most {MAX_TAGS} tags.")
+        bad = [name for name in names if not TAG_NAME.fullmatch(name)]
+        if bad:
+            raise ValidationError(
+                f"Tags are 1 to {Tag.NAME_LENGTH} letters, digits or hyphens: "
+                f"{', '.join(bad)} is not."
+            )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return parse_tags(self.tags.data)
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the author pressed "Save draft" rather than "Publish"."""
+        return bool(self.save_draft.data)

@@ -1,26 +1,59 @@
-"""Views for writing, reading, editing and deleting posts."""
+"""Views for writing, previewing, reading, editing and deleting posts, drafts and tags."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from flaskblog.comments.forms import CommentForm
 from flaskblog.extensions import db
-from flaskblog.models import Post
+from flaskblog.models import Post, Tag, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import PostForm
+from flaskblog.rendering import render_markdown
 
 
 def get_post_or_404(post_id: int) -> Post:
-    """The post with its author, or a 404."""
-    return db.get_or_404(Post, post_id, options=[joinedload(Post.author)])
+    """The post with its author, or a 404; someone else's draft is a 404 too."""
+    post = db.get_or_404(Post, post_id, options=[joinedload(Post.author)])
+    if not post.can_view(current_user):
+        abort(404)
+    return post
 
 
 def get_own_post_or_abort(post_id: int) -> Post:
-    """The post if the current user may change it: 404 if missing, 403 if someone else's."""
+    """The post if the current user may change it: 404 if missing or someone else's draft,
+    403 if someone else's published post."""
     post = get_post_or_404(post_id)
     if not post.can_edit(current_user):
         abort(403)
     return post
+
+
+def render_post_page(post: Post, comment_form: CommentForm | None = None):
+    """The post page with its comments; a comment form that failed comes back with its errors."""
+    if comment_form is None and post.is_published and current_user.is_authenticated:
+        comment_form = CommentForm()
+    return render_template(
+        "posts/post.html",
+        title=post.title,
+        post=post,
+        comments=post.comments,
+        comment_form=comment_form,
+    )
+
+
+def saved_message(form: PostForm) -> str:
+    return "Your draft has been saved." if form.is_draft else "Your post is published."
+
+
+def render_editor(form: PostForm, legend: str, preview_html: str | None = None):
+    return render_template(
+        "posts/create_post.html",
+        title=legend,
+        legend=legend,
+        form=form,
+        preview_html=preview_html,
+    )
 
 
 @bp.route("/post/new", methods=["GET", "POST"])
@@ -28,33 +61,59 @@ def get_own_post_or_abort(post_id: int) -> Post:
 def new_post():
     form = PostForm()
     if form.validate_on_submit():
-        post = Post(title=form.title.data, content=form.content.data, author=current_user)
+        post = Post(
+            title=form.title.data,
+            content=form.content.data,
+            author=current_user,
+            is_published=not form.is_draft,
+            tags=Tag.named(form.tag_names),
+        )
         db.session.add(post)
         db.session.commit()
-        flash("Your post has been published.", "success")
-        return redirect(url_for("posts.post", post_id=post.id))
-    return render_template("posts/create_post.html", title="New post", form=form, legend="New post")
+        flash(saved_message(form), "success")
+        return redirect(post.url)
+    return render_editor(form, "New post")
+
+
+@bp.route("/post/preview", methods=["POST"])
+@login_required
+def preview():
+    form = PostForm()
+    preview_html = render_markdown(form.content.data or "").html
+    if request.args.get("fragment"):
+        # The editor's script asks for just the rendered post, to show beside the form.
+        return render_template("posts/_preview.html", preview_html=preview_html)
+    legend = "Edit post" if form.post_id.data else "New post"
+    return render_editor(form, legend, preview_html)
 
 
 @bp.route("/post/<int:post_id>")
-def post(post_id: int):
+@bp.route("/post/<int:post_id>/<slug:slug>")
+def post(post_id: int, slug: str | None = None):
     post = get_post_or_404(post_id)
-    return render_template("posts/post.html", title=post.title, post=post)
+    if slug is not None and slug != post.slug:
+        return redirect(post.url, code=301)
+    return render_post_page(post)
 
 
 @bp.route("/post/<int:post_id>/update", methods=["GET", "POST"])
 @login_required
 def update_post(post_id: int):
     post = get_own_post_or_abort(post_id)
-    form = PostForm(obj=post)
+    # Not obj=post: the form's `tags` is text, the post's a list of Tag rows.
+    tags = ", ".join(tag.name for tag in post.tags)
+    form = PostForm(title=post.title, content=post.content, tags=tags, post_id=post.id)
     if form.validate_on_submit():
         post.title, post.content = form.title.data, form.content.data
+        post.tags = Tag.named(form.tag_names)
+        if form.is_draft:
+            post.unpublish()
+        else:
+            post.publish()
         db.session.commit()
-        flash("Your post has been updated.", "success")
-        return redirect(url_for("posts.post", post_id=post.id))
-    return render_template(
-        "posts/create_post.html", title="Edit post", form=form, legend="Edit post"
-    )
+        flash(saved_message(form), "success")
+        return redirect(post.url)
+    return render_editor(form, "Edit post")
 
 
 @bp.route("/post/<int:post_id>/delete", methods=["POST"])
@@ -65,3 +124,27 @@ def delete_post(post_id: int):
     db.session.commit()
     flash("Your post has been deleted.", "success")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/drafts")
+@login_required
+def drafts():
+    posts = paginate(Post.drafts_of(current_user))
+    return render_template("posts/drafts.html", title="Your drafts", posts=posts)
+
+
+@bp.route("/tag/<tag>")
+def tag(tag: str):
+    found = Tag.by_name(tag)
+    if found is None:
+        abort(404)
+    posts = paginate(Post.newest_first(tag=found))
+    if posts.total == 0:
+        abort(404)  # a tag only drafts use is not public yet
+    title = f"Posts tagged {found.name}"
+    return render_template("posts/tag.html", title=title, tag=found, posts=posts)
+
+
+@bp.route("/tags")
+def tags():
+    return render_template("posts/tags.html", title="Tags", tags=Tag.with_post_counts())

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import undefer
 
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Post, User
+from flaskblog.models import Avatar, Post, User, paginate
 from flaskblog.users import bp
 from flaskblog.users.forms import (
     LoginForm,
@@ -97,7 +97,7 @@ def user_posts(username: str):
     user = User.by_username(username) if len(username) <= 20 else None
     if user is None:
         abort(404)
-    posts = Post.page_from_request(author=user)
+    posts = paginate(Post.newest_first(author=user))
     return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 

@@ -1,0 +1,91 @@
+"""Views for feeds, the sitemap and robots.txt."""
+
+from flask import Response, abort, render_template, request, url_for
+
+from flaskblog.extensions import db
+from flaskblog.feeds import bp
+from flaskblog.feeds.utils import (
+    FEED_LENGTH,
+    NEVER,
+    entry_id,
+    last_changed,
+    rfc3339,
+    sitemap_urls,
+    xml_response,
+)
+from flaskblog.models import Post, Tag, User
+
+bp.add_app_template_filter(rfc3339, "rfc3339")
+
+
+def latest_posts(query) -> list[Post]:
+    """The newest published posts of `query`, as many as a feed holds."""
+    return list(db.session.scalars(query.limit(FEED_LENGTH)))
+
+
+def atom_feed(posts: list[Post], title: str, self_url: str, alternate: str) -> Response:
+    """`posts` as an Atom feed, answered with 304 when the reader's copy is current."""
+    updated = max((last_changed(post) for post in posts), default=None)
+    response = xml_response(
+        "feeds/atom.xml",
+        "application/atom+xml",
+        title=title,
+        self_url=self_url,
+        alternate=alternate,
+        posts=posts,
+        updated=updated or NEVER,
+        entry_id=entry_id,
+        last_changed=last_changed,
+    )
+    # The ETag hashes the body, so every change shows in it, a post taken down included.
+    response.add_etag()
+    if updated is not None:  # None would stamp the current time
+        response.last_modified = updated
+    return response.make_conditional(request)
+
+
+@bp.route("/feed.xml")
+def site():
+    return atom_feed(
+        latest_posts(Post.newest_first()),
+        "flaskblog",
+        url_for("feeds.site", _external=True),
+        url_for("main.home", _external=True),
+    )
+
+
+@bp.route("/user/<username>/feed.xml")
+def user(username: str):
+    author = User.by_username(username) if len(username) <= 20 else None
+    if author is None:
+        abort(404)
+    return atom_feed(
+        latest_posts(Post.newest_first(author=author)),
+        f"Posts by {author.username} · flaskblog",
+        url_for("feeds.user", username=author.username, _external=True),
+        url_for("users.user_posts", username=author.username, _external=True),
+    )
+
+
+@bp.route("/tag/<tag>/feed.xml")
+def tag(tag: str):
+    found = Tag.by_name(tag) if len(tag) <= Tag.NAME_LENGTH else None
+    posts = latest_posts(Post.newest_first(tag=found)) if found else []
+    if not posts:
+        abort(404)  # as on the tag page: a tag only drafts use is not public yet
+    return atom_feed(
+        posts,
+        f"Posts tagged {found.name} · flaskblog",
+        url_for("feeds.tag", tag=found.name, _external=True),
+        url_for("posts.tag", tag=found.name, _external=True),
+    )
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    return xml_response("feeds/sitemap.xml", "application/xml", urls=sitemap_urls())
+
+
+@bp.route("/robots.txt")
+def robots():
+    return Response(render_template("feeds/robots.txt"), mimetype="text/plain")
