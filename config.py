@@ -93,6 +93,14 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        # A login without "remember me" ends after this long unused (default a week).
+        self.SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", str(7 * 24 * 60)))
+        self.CONFIRM_TOKEN_MAX_AGE = int(env("CONFIRM_TOKEN_MAX_AGE", str(48 * 60 * 60)))
+
+        # Flask-Limiter: in memory by default; Redis (redis://...) when several instances run.
+        self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 
     def init_app(self, app) -> None:
@@ -116,6 +124,9 @@ class TestingConfig(Config):
         self.TESTING = True
         self.DEBUG = False
         self.SECRET_KEY = "testing-secret"
+        # Tests that exercise the limits switch them on for their own app.
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = os.environ.get("TEST_SERVER_NAME", "flaskblog.test")
         self.SQLALCHEMY_DATABASE_URI = database_url(
             os.environ.get("TEST_DATABASE_URL", "sqlite://")

@@ -7,7 +7,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog.extensions import bcrypt, csrf, db, login_manager, mail, migrate
+from flaskblog.extensions import bcrypt, csrf, db, limiter, login_manager, mail, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,6 +35,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from flaskblog.comments import bp as comments_bp
     from flaskblog.errors import bp as errors_bp

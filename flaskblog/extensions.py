@@ -3,6 +3,8 @@
 import sqlite3
 
 from flask_bcrypt import Bcrypt
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -34,6 +36,9 @@ login_manager = LoginManager()
 bcrypt = Bcrypt()
 mail = Mail()
 csrf = CSRFProtect()
+# Keyed by client address (the real one behind Heroku's router, thanks to ProxyFix);
+# storage and on/off come from RATELIMIT_* settings.
+limiter = Limiter(key_func=get_remote_address)
 
 login_manager.login_view = "users.login"
 login_manager.login_message = "Please log in to see that page."

@@ -3,8 +3,9 @@
 import hashlib
 import hmac
 import re
+import secrets
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import abort, current_app, request, url_for
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
     true,
 )
@@ -86,6 +88,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -101,8 +106,53 @@ class User(UserMixin, db.Model):
         Index("uq_users_username_lower", func.lower(username), unique=True),
     )
 
+    # The login this request belongs to (see start_session and load_user); not stored.
+    login_token = None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
+
+    def get_id(self) -> str | None:
+        """What the session and remember-me cookies hold: this login's token, not the user id,
+        so that ending the login on the server ends every copy of the cookie too."""
+        return self.login_token
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot log in (Flask-Login asks this)."""
+        return self.disabled_at is None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def start_session(self, *, remember: bool, user_agent: str, ip: str | None) -> "UserSession":
+        """Record a new login and make it this request's; returns its row (token in login_token)."""
+        self.login_token = secrets.token_urlsafe(32)
+        login = UserSession(
+            id=UserSession.hash(self.login_token),
+            user=self,
+            remember=remember,
+            user_agent=user_agent[: UserSession.USER_AGENT_LENGTH],
+            ip=ip,
+        )
+        db.session.add(login)
+        return login
+
+    def end_session(self) -> None:
+        """End this request's login (logging out): its cookies stop working everywhere."""
+        if self.login_token:
+            db.session.execute(
+                db.delete(UserSession).where(UserSession.id == UserSession.hash(self.login_token))
+            )
+            self.login_token = None
+
+    def end_other_sessions(self) -> None:
+        """End every login but this request's (all of them outside a login, as on a reset)."""
+        query = db.delete(UserSession).where(UserSession.user_id == self.id)
+        if self.login_token:
+            query = query.where(UserSession.id != UserSession.hash(self.login_token))
+        db.session.execute(query)
 
     def set_password(self, password: str) -> None:
         """Store a bcrypt hash of `password` (any length: see BCRYPT_HANDLE_LONG_PASSWORDS)."""
@@ -439,10 +489,59 @@ Post.comment_count = column_property(
 )
 
 
+class UserSession(db.Model):
+    """One login, which the session and remember-me cookies point at; ending it (logout,
+    password change, "sign out everywhere else") makes every copy of those cookies useless."""
+
+    __tablename__ = "sessions"
+
+    USER_AGENT_LENGTH = 200
+    # last_seen_at is written at most this often, not on every request.
+    TOUCH_INTERVAL = timedelta(minutes=5)
+
+    # A SHA-256 of the token in the cookie: the table alone does not let anyone log in.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_LENGTH), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def expires_at(self) -> datetime:
+        """Remember-me logins last a fixed time from login; others end when left idle."""
+        if self.remember:
+            return self.created_at + current_app.config["REMEMBER_COOKIE_DURATION"]
+        return self.last_seen_at + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+    def is_current(self, now: datetime) -> bool:
+        return now < self.expires_at() and self.user.is_active
+
+    @classmethod
+    def for_user(cls, user: User) -> list["UserSession"]:
+        """A user's logins that have not ended, most recently used first."""
+        now = utcnow()
+        logins = db.session.scalars(
+            db.select(cls).where(cls.user_id == user.id).order_by(cls.last_seen_at.desc())
+        )
+        return [login for login in logins if login.is_current(now)]
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's way back from the session cookie to a user."""
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+def load_user(token: str) -> User | None:
+    """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
+    login = db.session.get(UserSession, UserSession.hash(token))
+    now = utcnow()
+    if login is None or not login.is_current(now):
         return None
+    if now - login.last_seen_at > UserSession.TOUCH_INTERVAL:
+        login.last_seen_at = now
+        db.session.commit()
+    login.user.login_token = token
+    return login.user

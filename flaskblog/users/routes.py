@@ -43,15 +43,27 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and not user.is_active:
+            flash("This account has been disabled.", "danger")
+        elif user is not None:
+            user.start_session(
+                remember=form.remember.data,
+                user_agent=request.user_agent.string,
+                ip=request.remote_addr,
+            )
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
-        flash("Login unsuccessful. Please check your email and password.", "danger")
+        else:
+            flash("Login unsuccessful. Please check your email and password.", "danger")
     return render_template("users/login.html", title="Log in", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_session()
+        db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("main.home"))
@@ -133,6 +145,7 @@ def reset_token(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        user.end_other_sessions()  # a reset means someone else may hold a login
         db.session.commit()
         flash("Your password has been updated. You can now log in.", "success")
         return redirect(url_for("users.login"))
