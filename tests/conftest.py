@@ -197,11 +197,19 @@ def auth(client, forms):
 
 @pytest.fixture
 def make_user(app):
-    """Create a user straight in the database; returns its id."""
+    """Create a user straight in the database, with a confirmed email address unless
+    `confirmed=False`, an admin with `admin=True`; returns its id."""
 
-    def make(username="alice", email=None, password=PASSWORD) -> int:
+    def make(
+        username="alice", email=None, password=PASSWORD, *, confirmed=True, admin=False
+    ) -> int:
         with app.app_context():
-            user = User(username=username, email=email or f"{username.lower()}@example.com")
+            user = User(
+                username=username,
+                email=email or f"{username.lower()}@example.com",
+                confirmed_at=datetime.now(UTC) if confirmed else None,
+                is_admin=admin,
+            )
             user.set_password(password)
             db.session.add(user)
             db.session.commit()
