@@ -4,8 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The security scanners have their own virtualenv, so that their pins never meet the app's.
+SCAN_VENV := .venv-scan
 
-.PHONY: run test lint format browser clean
+.PHONY: run test lint format browser security clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -32,8 +34,12 @@ browser:
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
+security: $(VENV)/.runtime $(SCAN_VENV)/.installed
+	bash .ci/scan
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .ruff_cache .coverage htmlcov
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "flaskblog needs Python 3.11 or newer")'
@@ -46,3 +52,8 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+$(SCAN_VENV)/.installed: .ci/scan-requirements.txt | $(BIN)/python
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r .ci/scan-requirements.txt
+	touch $@

@@ -101,6 +101,8 @@ class Config:
         self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Strict-Transport-Security, in seconds; only production, which is served over https.
+        self.HSTS_MAX_AGE = 0
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 
     def init_app(self, app) -> None:
@@ -149,6 +151,7 @@ class ProductionConfig(Config):
         self.PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
+        self.HSTS_MAX_AGE = 365 * 24 * 60 * 60
         self.debug_requested = env_flag("FLASK_DEBUG")  # lower case: not a Flask setting
 
     def init_app(self, app) -> None:

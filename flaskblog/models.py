@@ -41,6 +41,7 @@ from flaskblog.extensions import bcrypt, db, login_manager
 from flaskblog.rendering import excerpt, reading_minutes, render_comment, render_markdown
 
 RESET_SALT = "password-reset"
+EMAIL_CONFIRM_SALT = "email-confirm"
 
 
 def utcnow() -> datetime:
@@ -154,6 +155,15 @@ class User(UserMixin, db.Model):
             query = query.where(UserSession.id != UserSession.hash(self.login_token))
         db.session.execute(query)
 
+    def disable(self) -> None:
+        """Lock the account (an admin's decision): it cannot log in, and every login ends now."""
+        self.disabled_at = self.disabled_at or utcnow()
+        db.session.execute(db.delete(UserSession).where(UserSession.user_id == self.id))
+
+    def enable(self) -> None:
+        """Let a disabled account log in again."""
+        self.disabled_at = None
+
     def set_password(self, password: str) -> None:
         """Store a bcrypt hash of `password` (any length: see BCRYPT_HANDLE_LONG_PASSWORDS)."""
         self.password_hash = bcrypt.generate_password_hash(password).decode("ascii")
@@ -215,6 +225,53 @@ class User(UserMixin, db.Model):
         if user is None or not hmac.compare_digest(fingerprint, user._password_fingerprint()):
             return None
         return user
+
+    def _email_state(self) -> str | None:
+        # Changes when the address is confirmed or replaced, which makes confirmation links
+        # single-use and lets a newer change outdate an older link.
+        return self.confirmed_at.isoformat() if self.confirmed_at else None
+
+    @staticmethod
+    def _email_serializer() -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CONFIRM_SALT)
+
+    def get_email_token(self, email: str | None = None) -> str:
+        """A signed token confirming `email` (by default the current address) for this user.
+
+        It names the address the user has now and stops working once that changes.
+        """
+        return self._email_serializer().dumps(
+            {
+                "user": self.id,
+                "email": email or self.email,
+                "was": self.email,
+                "state": self._email_state(),
+            }
+        )
+
+    @classmethod
+    def verify_email_token(cls, token: str) -> "tuple[User, str] | None":
+        """(user, address to confirm) for a confirmation token, or None if it is forged,
+        expired, used or outdated by a change of address."""
+        try:
+            data = cls._email_serializer().loads(
+                token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"]
+            )
+            user_id = int(data["user"])
+            email, was, state = data["email"], data["was"], data["state"]
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        if not (isinstance(email, str) and isinstance(was, str) and 0 < user_id < 2**31):
+            return None
+        user = db.session.get(cls, user_id)
+        if user is None or user.email != was or user._email_state() != state:
+            return None
+        return user, email
+
+    def confirm_email(self, email: str) -> None:
+        """Make `email` this user's confirmed address."""
+        self.email = email
+        self.confirmed_at = utcnow()
 
     @property
     def avatar_url(self) -> str:
@@ -388,13 +445,18 @@ class Post(db.Model):
         """Take the post back to the drafts; its first published date is kept."""
         self.is_published = False
 
-    def can_edit(self, user) -> bool:
-        """Whether `user` may change or delete this post."""
+    def is_by(self, user) -> bool:
+        """Whether `user` wrote this post."""
         return user.is_authenticated and user.id == self.user_id
+
+    def can_edit(self, user) -> bool:
+        """Whether `user` may change or delete this post: its author, or an admin once it is
+        published (admins moderate what the public sees; a draft stays its author's alone)."""
+        return self.is_by(user) or (self.is_published and user.is_authenticated and user.is_admin)
 
     def can_view(self, user) -> bool:
         """Published posts are public; drafts are their author's alone."""
-        return self.is_published or self.can_edit(user)
+        return self.is_published or self.is_by(user)
 
     @property
     def excerpt(self) -> str:
@@ -475,8 +537,10 @@ class Comment(db.Model):
         return render_comment(self.body)
 
     def can_delete(self, user) -> bool:
-        """The comment's author and the post's author may delete it."""
-        return user.is_authenticated and user.id in (self.user_id, self.post.user_id)
+        """The comment's author, the post's author and admins may delete it."""
+        return user.is_authenticated and (
+            user.id in (self.user_id, self.post.user_id) or user.is_admin
+        )
 
 
 # Listings show how many comments each post has, counted in the listing's own query.
@@ -523,6 +587,16 @@ class UserSession(db.Model):
     def is_current(self, now: datetime) -> bool:
         return now < self.expires_at() and self.user.is_active
 
+    @property
+    def handle(self) -> str:
+        """What pages call this login by: a keyed hash of its id, so the id stays out of them."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def made_this_request(self, user: User) -> bool:
+        """Whether `user` is making the current request through this login."""
+        return bool(user.login_token) and self.id == self.hash(user.login_token)
+
     @classmethod
     def for_user(cls, user: User) -> list["UserSession"]:
         """A user's logins that have not ended, most recently used first."""
@@ -531,6 +605,15 @@ class UserSession(db.Model):
             db.select(cls).where(cls.user_id == user.id).order_by(cls.last_seen_at.desc())
         )
         return [login for login in logins if login.is_current(now)]
+
+    @classmethod
+    def by_handle(cls, user: User, handle: str) -> "UserSession | None":
+        """The current login of `user` that `handle` names (see `handle`), or None."""
+        wanted = handle.encode()  # compare_digest refuses non-ASCII text, not bytes
+        for login in cls.for_user(user):
+            if hmac.compare_digest(login.handle.encode(), wanted):
+                return login
+        return None
 
 
 @login_manager.user_loader

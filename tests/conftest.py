@@ -111,6 +111,14 @@ def app(build_app):
     return build_app()
 
 
+@pytest.fixture
+def client(app):
+    """A browser with its own cookies. Replaces pytest-flask's fixture of this name, which
+    keeps the last request's context pushed, so that a second browser in the same test
+    would share Flask-Login's cached user."""
+    return app.test_client()
+
+
 @pytest.fixture(autouse=True)
 def _push_request_context():
     """Replace pytest-flask's fixture of this name, which pushes one request context for

@@ -116,15 +116,15 @@ def test_account_page_shows_current_details_and_default_picture(alice, client):
     assert profile_picture_url(response) == DEFAULT_AVATAR
 
 
-def test_change_username_and_email(app, alice, account, client):
-    response = account("Alice_2", "New.Address@Example.ORG")
+def test_change_username(app, alice, account, client):
+    response = account("Alice_2", "alice@example.com")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
     page = client.get("/account")
-    assert ("success", UPDATED) in flashes(page)
+    assert flashes(page) == [("success", UPDATED)]
     assert "Alice_2" in page_text(page)
-    assert stored_user(app, alice) == ("Alice_2", "new.address@example.org")
+    assert stored_user(app, alice) == ("Alice_2", "alice@example.com")
     assert client.get("/user/alice_2").status_code == 200
 
 
@@ -197,14 +197,6 @@ def test_account_update_without_csrf_token_is_refused(app, alice, client):
 
     assert response.status_code == 400
     assert stored_user(app, alice) == ("alice", "alice@example.com")
-
-
-def test_new_email_is_the_one_to_log_in_with(alice, account, auth, client):
-    account("alice", "fresh@example.com")
-    auth.logout()
-
-    assert auth.login("alice@example.com").status_code == 200
-    assert auth.login("fresh@example.com", PASSWORD).status_code == 302
 
 
 @pytest.fixture

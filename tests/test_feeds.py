@@ -133,7 +133,7 @@ def test_entry_carries_the_whole_rendered_post_its_author_dates_tags_and_link(
     assert entry.title == "Full text"
     assert entry.author_detail.name == "alice"
     assert entry.author_detail.href == f"{BASE}/user/alice"
-    assert entry.link == f"{BASE}/post/{post_id}/full-text" == f"{BASE}{post.url}"
+    assert entry.link == f"{BASE}/post/{post_id}/{post.slug}" == f"{BASE}/post/{post_id}/full-text"
     assert entry.published_parsed == minutes_after_start(1)
     assert entry.updated_parsed >= entry.published_parsed
     assert [tag.term for tag in entry.tags] == ["flask", "python"]

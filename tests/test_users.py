@@ -52,7 +52,11 @@ def test_register_creates_account_and_sends_to_login(app, client, forms):
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
     login_page = client.get("/login")
-    assert ("success", "Your account has been created. You can now log in.") in flashes(login_page)
+    assert (
+        "success",
+        "Your account has been created. Check your inbox at alice@example.com for the link "
+        "that confirms your address; you can log in meanwhile.",
+    ) in flashes(login_page)
     assert users_in_db(app) == [("alice", "alice@example.com")]
     with app.app_context():
         user = User.by_username("alice")
@@ -144,7 +148,7 @@ def test_register_refuses_an_email_taken_in_any_case(app, forms, make_user, take
 @pytest.mark.parametrize(
     "password",
     [
-        "12345678",
+        "k7#pQ2vz",  # eight characters, and not a common password
         "a" * 128,
         UNICODE_128,
         "  spaces at both ends  ",

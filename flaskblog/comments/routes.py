@@ -6,9 +6,11 @@ from sqlalchemy.orm import joinedload
 
 from flaskblog.comments import bp
 from flaskblog.comments.forms import CommentForm
-from flaskblog.extensions import db
+from flaskblog.extensions import db, limiter
 from flaskblog.models import Comment, Post
 from flaskblog.posts.routes import get_post_or_404, render_post_page
+from flaskblog.security import user_or_address_key
+from flaskblog.users.utils import confirmed_required
 
 
 def login_to_return_to(post: Post, anchor: str, message: str):
@@ -21,6 +23,8 @@ def login_to_return_to(post: Post, anchor: str, message: str):
 
 
 @bp.route("/post/<int:post_id>/comment", methods=["POST"])
+@limiter.limit("5/minute;100/day", key_func=user_or_address_key)
+@confirmed_required
 def create(post_id: int):
     post = get_post_or_404(post_id)
     if not post.is_published:

@@ -1,11 +1,16 @@
 """Error pages for the whole site, in the site's layout and without stack traces."""
 
+import math
+import time
+
 from flask import render_template
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from flaskblog.errors import bp
-from flaskblog.extensions import db
+from flaskblog.extensions import db, limiter
+from flaskblog.security import current_user_id, log_event
 
 # What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
 MESSAGES = {
@@ -39,11 +44,35 @@ def render_error(error: HTTPException, message: str | None = None):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
+    log_event("csrf_failed", user_id=current_user_id(), reason=error.description)
     return render_error(
         error,
         "The form had expired or was sent from elsewhere. Please go back, reload the page "
         "and try again.",
     )
+
+
+@bp.app_errorhandler(Forbidden)
+def forbidden(error: Forbidden):
+    log_event("forbidden", user_id=current_user_id())
+    return render_error(error)
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    # The limiter adds Retry-After for machines after this; the page says it to people.
+    limit = limiter.current_limit
+    seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    return render_error(
+        error, f"Too many attempts in a short time. Please try again in {in_words(seconds)}."
+    )
+
+
+def in_words(seconds: int) -> str:
+    """A wait as people say it: "1 second", "45 seconds", "3 minutes"."""
+    if seconds >= 120:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
 @bp.app_errorhandler(HTTPException)

@@ -5,11 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from flaskblog.comments.forms import CommentForm
-from flaskblog.extensions import db
+from flaskblog.extensions import db, limiter
 from flaskblog.models import Post, Tag, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import PostForm
 from flaskblog.rendering import render_markdown
+from flaskblog.security import user_or_address_key
+from flaskblog.users.utils import confirmed_required
 
 
 def get_post_or_404(post_id: int) -> Post:
@@ -22,7 +24,7 @@ def get_post_or_404(post_id: int) -> Post:
 
 def get_own_post_or_abort(post_id: int) -> Post:
     """The post if the current user may change it: 404 if missing or someone else's draft,
-    403 if someone else's published post."""
+    403 if someone else's published post and the user is not an admin."""
     post = get_post_or_404(post_id)
     if not post.can_edit(current_user):
         abort(403)
@@ -57,7 +59,9 @@ def render_editor(form: PostForm, legend: str, preview_html: str | None = None):
 
 
 @bp.route("/post/new", methods=["GET", "POST"])
+@limiter.limit("5/minute;50/day", key_func=user_or_address_key, methods=["POST"])
 @login_required
+@confirmed_required
 def new_post():
     form = PostForm()
     if form.validate_on_submit():
@@ -77,6 +81,7 @@ def new_post():
 
 @bp.route("/post/preview", methods=["POST"])
 @login_required
+@confirmed_required
 def preview():
     form = PostForm()
     preview_html = render_markdown(form.content.data or "").html
@@ -98,6 +103,7 @@ def post(post_id: int, slug: str | None = None):
 
 @bp.route("/post/<int:post_id>/update", methods=["GET", "POST"])
 @login_required
+@confirmed_required
 def update_post(post_id: int):
     post = get_own_post_or_abort(post_id)
     # Not obj=post: the form's `tags` is text, the post's a list of Tag rows.
@@ -120,9 +126,10 @@ def update_post(post_id: int):
 @login_required
 def delete_post(post_id: int):
     post = get_own_post_or_abort(post_id)
+    whose = "Your" if post.is_by(current_user) else "The"  # an admin's moderation
     db.session.delete(post)
     db.session.commit()
-    flash("Your post has been deleted.", "success")
+    flash(f"{whose} post has been deleted.", "success")
     return redirect(url_for("main.home"))
 
 

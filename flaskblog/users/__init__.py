@@ -1,7 +1,8 @@
-"""The users blueprint: accounts, logging in and out, profile pictures and password resets."""
+"""The users blueprint: accounts, logging in and out, sessions, profile pictures, password
+resets, admin actions, and the `flask users ...` commands (bp.cli, group "users")."""
 
 from flask import Blueprint
 
 bp = Blueprint("users", __name__, template_folder="templates")
 
-from flaskblog.users import routes  # noqa: E402,F401  (registers the views on bp)
+from flaskblog.users import cli, routes  # noqa: E402,F401  (register the commands and views on bp)

@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from flaskblog.models import User
+from flaskblog.users.passwords import not_a_common_password
 from flaskblog.users.utils import InvalidPicture, make_avatar
 
 
@@ -48,11 +49,11 @@ def email_field() -> EmailField:
 
 
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
-    """A new password (8 to 128 characters of any kind) and its confirmation."""
+    """A new password (8 to 128 characters of any kind, not a common one) and its confirmation."""
     # `autocomplete` tells password managers to offer a new password, not fill the old one.
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=8, max=128)],
+        validators=[DataRequired(), Length(min=8, max=128), not_a_common_password],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -61,6 +62,25 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
+
+
+def current_password_field(label: str = "Current password") -> PasswordField:
+    """The password the user has now, asked again before a sensitive change."""
+    return PasswordField(
+        label,
+        validators=[Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def check_current_password(user: User, field) -> None:
+    """Refuse a missing or wrong current password (a form validator's body)."""
+    if field.errors:
+        return
+    if not field.data:
+        raise ValidationError("Enter your current password.")
+    if not user.check_password(field.data):
+        raise ValidationError("That is not your current password.")
 
 
 class UniqueAccountFields:
@@ -110,6 +130,7 @@ class LoginForm(FlaskForm):
 class UpdateAccountForm(UniqueAccountFields, FlaskForm):
     username = username_field()
     email = email_field()
+    current_password = current_password_field("Current password (to change your email)")
     picture = FileField("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)")
     submit = SubmitField("Update")
 
@@ -117,6 +138,16 @@ class UpdateAccountForm(UniqueAccountFields, FlaskForm):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
         self.avatar_image: bytes | None = None
+
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, if it is not the user's current one."""
+        return self.email.data if self.email.data != self.user.email else None
+
+    def validate_current_password(self, field) -> None:
+        # A stolen session alone must not be able to move the account to another address.
+        if self.new_email is not None and not self.email.errors:
+            check_current_password(self.user, field)
 
     def validate_picture(self, field) -> None:
         upload = field.data
@@ -144,3 +175,32 @@ class RequestResetForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password, confirm_password = new_password_fields()
     submit = SubmitField("Reset password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = current_password_field()
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Change password")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field) -> None:
+        check_current_password(self.user, field)
+
+    def validate_password(self, field) -> None:
+        if not field.errors and self.user.check_password(field.data):
+            raise ValidationError("Choose a password different from your current one.")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = current_password_field("Your password")
+    submit = SubmitField("Delete my account for good")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        check_current_password(self.user, field)

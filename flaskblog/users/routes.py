@@ -1,27 +1,49 @@
-"""Views for accounts: register, log in and out, the account page, pictures, resets."""
+"""Views for accounts: register, confirm, log in and out, the account page and its password,
+deletion and export, pictures, resets."""
 
 import io
+import logging
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import undefer
 
-from flaskblog.extensions import db
-from flaskblog.models import Avatar, Post, User, paginate
+from flaskblog.extensions import db, limiter
+from flaskblog.models import Avatar, Post, User, UserSession, paginate
+from flaskblog.security import (
+    log_account_lockout,
+    log_address_lockout,
+    log_event,
+    submitted_email_key,
+    user_or_address_key,
+)
 from flaskblog.users import bp
 from flaskblog.users.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     RegistrationForm,
     RequestResetForm,
     ResetPasswordForm,
     UpdateAccountForm,
 )
-from flaskblog.users.utils import commit_unique, safe_next_url, send_reset_email
+from flaskblog.users.utils import (
+    account_export,
+    admin_required,
+    commit_or_rollback,
+    commit_unique,
+    describe_user_agent,
+    safe_next_url,
+    send_confirmation_email,
+    send_email_change_emails,
+    send_reset_email,
+)
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -31,12 +53,31 @@ def register():
         user.set_password(form.password.data)
         db.session.add(user)
         if commit_unique(form):
-            flash("Your account has been created. You can now log in.", "success")
+            if send_confirmation_email(user):
+                flash(
+                    f"Your account has been created. Check your inbox at {user.email} for the "
+                    "link that confirms your address; you can log in meanwhile.",
+                    "success",
+                )
+            else:
+                flash(
+                    "Your account has been created, but the confirmation email could not be "
+                    "sent. Log in and ask for a new one.",
+                    "warning",
+                )
             return redirect(url_for("users.login"))
     return render_template("users/register.html", title="Register", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Per client address, and per account against guessing spread over many addresses.
+@limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
+@limiter.limit(
+    "5/minute;20/hour",
+    key_func=submitted_email_key,
+    methods=["POST"],
+    on_breach=log_account_lockout,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -44,6 +85,7 @@ def login():
     if form.validate_on_submit():
         user = User.authenticate(form.email.data, form.password.data)
         if user is not None and not user.is_active:
+            log_event("login_disabled_account", user_id=user.id)
             flash("This account has been disabled.", "danger")
         elif user is not None:
             user.start_session(
@@ -55,6 +97,7 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
+            log_event("login_failed", email=form.email.data)
             flash("Login unsuccessful. Please check your email and password.", "danger")
     return render_template("users/login.html", title="Log in", form=form)
 
@@ -70,18 +113,142 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", key_func=user_or_address_key, methods=["POST"])
 @login_required
 def account():
     form = UpdateAccountForm(current_user)
     if form.validate_on_submit():
+        new_email = form.new_email  # changes only once confirmed from the new inbox
+        other_changes = form.username.data != current_user.username or form.avatar_image is not None
         current_user.username = form.username.data
-        current_user.email = form.email.data
         if form.avatar_image is not None:
             current_user.set_avatar(form.avatar_image)
         if commit_unique(form):
-            flash("Your account has been updated.", "success")
+            if other_changes or new_email is None:
+                flash("Your account has been updated.", "success")
+            if new_email is not None and send_email_change_emails(current_user, new_email):
+                flash(
+                    f"To change your email address, follow the link we have sent to {new_email}. "
+                    f"Until then it stays {current_user.email}.",
+                    "info",
+                )
+            elif new_email is not None:
+                flash(
+                    f"The email to {new_email} could not be sent, so your address stays "
+                    f"{current_user.email}. Please try again later.",
+                    "warning",
+                )
             return redirect(url_for("users.account"))
     return render_template("users/account.html", title="Account", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    found = User.verify_email_token(token)
+    if found is None:
+        flash(
+            "That confirmation link is invalid, expired or already used. "
+            "Log in to ask for a new one.",
+            "warning",
+        )
+        return redirect(url_for("main.home"))
+    user, email = found
+    if User.by_email(email) in (None, user):
+        user.confirm_email(email)
+        if commit_or_rollback():  # another account may have taken the address just now
+            flash(f"Thank you: {email} is confirmed as your email address.", "success")
+            next_page = "main.home" if current_user.is_authenticated else "users.login"
+            return redirect(url_for(next_page))
+    flash("That email address now belongs to another account; yours has not changed.", "danger")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@limiter.limit("3/hour", key_func=user_or_address_key)
+@login_required
+def resend_confirmation():
+    if current_user.is_confirmed:
+        flash("Your email address is already confirmed.", "info")
+    elif send_confirmation_email(current_user):
+        flash(f"We have sent a new confirmation link to {current_user.email}.", "info")
+    else:
+        flash("The confirmation email could not be sent. Please try again later.", "warning")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(current_user)
+    if form.validate_on_submit():
+        current_user.set_password(form.password.data)
+        current_user.end_other_sessions()  # this login stays; every other one ends
+        db.session.commit()
+        flash("Your password has been changed, and every other login signed out.", "success")
+        return redirect(url_for("users.account"))
+    return render_template("users/change_password.html", title="Change password", form=form)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm(current_user)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        logout_user()
+        # The database deletes the posts, comments, picture and logins with the user.
+        db.session.delete(user)
+        db.session.commit()
+        flash("Your account, with its posts, comments and picture, has been deleted.", "info")
+        return redirect(url_for("main.home"))
+    return render_template("users/delete_account.html", title="Delete account", form=form)
+
+
+@bp.route("/account/export")
+@login_required
+def export_account():
+    response = current_app.json.response(account_export(current_user))
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"flaskblog-{current_user.username}.json"
+    )
+    return response
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    return render_template(
+        "users/sessions.html",
+        title="Where you are logged in",
+        logins=UserSession.for_user(current_user),
+        describe_user_agent=describe_user_agent,
+    )
+
+
+@bp.route("/account/sessions/others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    current_user.end_other_sessions()
+    db.session.commit()
+    flash("You have been signed out everywhere else.", "success")
+    return redirect(url_for("users.sessions"))
+
+
+@bp.route("/account/sessions/<handle>/end", methods=["POST"])
+@login_required
+def end_session(handle: str):
+    chosen = UserSession.by_handle(current_user, handle)
+    if chosen is None:
+        flash("That session had already ended.", "info")
+    elif chosen.made_this_request(current_user):
+        return logout()  # "Log out here" is the Log out button
+    else:
+        db.session.delete(chosen)
+        db.session.commit()
+        flash(f"Signed out {describe_user_agent(chosen.user_agent)}.", "success")
+    return redirect(url_for("users.sessions"))
 
 
 @bp.route("/avatar/<int:user_id>/<digest>.webp")
@@ -104,22 +271,59 @@ def avatar(user_id: int, digest: str):
     return response
 
 
-@bp.route("/user/<username>")
-def user_posts(username: str):
+def get_user_or_404(username: str) -> User:
+    """The user with this username (any case), or a 404."""
     user = User.by_username(username) if len(username) <= 20 else None
     if user is None:
         abort(404)
+    return user
+
+
+@bp.route("/user/<username>")
+def user_posts(username: str):
+    user = get_user_or_404(username)
     posts = paginate(Post.newest_first(author=user))
     return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 
+@bp.route("/user/<username>/disable", methods=["POST"])
+@admin_required
+def disable_user(username: str):
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        flash("You cannot disable your own account.", "danger")
+    else:
+        user.disable()
+        db.session.commit()
+        flash(f"{user.username} is disabled and logged out everywhere.", "success")
+    return redirect(url_for("users.user_posts", username=user.username))
+
+
+@bp.route("/user/<username>/enable", methods=["POST"])
+@admin_required
+def enable_user(username: str):
+    user = get_user_or_404(username)
+    user.enable()
+    db.session.commit()
+    flash(f"{user.username} can log in again.", "success")
+    return redirect(url_for("users.user_posts", username=user.username))
+
+
 @bp.route("/reset_password", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"])
+@limiter.limit("3/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
 def reset_request():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RequestResetForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
+        log_event(
+            "password_reset_requested",
+            user_id=user.id if user else None,
+            email=form.email.data,
+            level=logging.INFO,
+        )
         if user is not None:
             send_reset_email(user)
         # The same answer either way, so the page does not tell who has an account.

@@ -1,5 +1,7 @@
 """The site in a real headless Chromium, driven by Playwright, against the live server."""
 
+import re
+
 import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
@@ -12,6 +14,7 @@ pytestmark = pytest.mark.browser
 PHONE_WIDTH = 375
 PHONE = {"viewport": {"width": PHONE_WIDTH, "height": 740}, "is_mobile": True, "has_touch": True}
 NEW_PASSWORD = "a brand new passphrase"
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 
 
 def nav(page):
@@ -32,7 +35,9 @@ def page_width(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth")
 
 
-def test_register_log_in_write_a_post_and_log_out(page, browser_watch, tmp_path):
+def test_register_confirm_log_in_write_a_post_and_log_out(
+    page, browser_watch, mailbox, server, tmp_path
+):
     page.goto("/")
     nav(page).get_by_role("link", name="Register").click()
     page.get_by_label("Username").fill("alice")
@@ -42,6 +47,10 @@ def test_register_log_in_write_a_post_and_log_out(page, browser_watch, tmp_path)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("status")).to_contain_text("Your account has been created")
 
+    link = CONFIRM_LINK.search(mailbox.only_message().text).group()
+    assert link.startswith(f"{server.url}/confirm/")
+    page.goto(link)
+    expect(page.get_by_role("status")).to_contain_text("alice@example.com is confirmed")
     log_in(page, "alice@example.com", PASSWORD)
     nav(page).get_by_role("link", name="New post").click()
     page.get_by_label("Title").fill("Hello from Chromium")
@@ -160,6 +169,31 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(
     assert on_screen(log_out.bounding_box()), "Log out is off the screen"
     log_out.tap()
     expect(nav(phone).get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_unconfirmed_user_asks_for_a_new_link_from_the_banner_and_then_posts(
+    page, browser_watch, make_user, mailbox, server
+):
+    make_user("alice", confirmed=False)
+    log_in(page, "alice@example.com", PASSWORD)
+    banner = page.get_by_role("region", name="Confirm your email address")
+    expect(banner).to_contain_text("we sent to alice@example.com")
+
+    nav(page).get_by_role("link", name="New post").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please confirm your email address")
+    expect(page.get_by_label("Title")).to_have_count(0)
+    banner.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_role("status")).to_contain_text("We have sent a new confirmation link")
+
+    page.goto(CONFIRM_LINK.search(mailbox.only_message().text).group())
+    expect(page.get_by_role("status")).to_contain_text("alice@example.com is confirmed")
+    expect(banner).to_have_count(0)
+    nav(page).get_by_role("link", name="New post").click()
+    page.get_by_label("Title").fill("Confirmed at last")
+    page.get_by_label("Content").fill("Hello.")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("status")).to_contain_text("Your post is published")
+    assert browser_watch.problems == []
 
 
 def test_password_reset_by_email_in_the_browser(page, make_user, mailbox, server):

@@ -1,0 +1,202 @@
+"""The app's attack surface for the security tests: every route in the URL map, who may
+use it, a URL for it that reaches real rows, and a snapshot of the whole database.
+
+The tests walk the URL map rather than a hand-made list, so a route added later is
+attacked too; a route that `ACCESS` does not classify fails the suite until someone
+decides who may use it.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from conftest import CSRF_TOKEN, PASSWORD
+from werkzeug.routing import Rule
+
+from config import TestingConfig
+from flaskblog import create_app
+from flaskblog.extensions import db
+from flaskblog.models import Comment, Post, Tag, User, UserSession, utcnow
+
+# Who may use each endpoint.
+PUBLIC = "anyone"
+VISITOR = "visitors who are not logged in (logged-in users are sent home)"
+USER = "any logged-in user, on their own account only"
+OWNER = "the author of the post or comment, or an admin"
+ADMIN = "admins only"
+
+ACCESS = {
+    "static": PUBLIC,
+    "main.home": PUBLIC,
+    "main.about": PUBLIC,
+    "posts.post": PUBLIC,
+    "posts.tag": PUBLIC,
+    "posts.tags": PUBLIC,
+    "search.search": PUBLIC,
+    "feeds.site": PUBLIC,
+    "feeds.user": PUBLIC,
+    "feeds.tag": PUBLIC,
+    "feeds.sitemap": PUBLIC,
+    "feeds.robots": PUBLIC,
+    "users.user_posts": PUBLIC,
+    "users.avatar": PUBLIC,
+    # The link in a confirmation email: whoever holds it may use it, logged in or not.
+    "users.confirm_email": PUBLIC,
+    "users.logout": PUBLIC,
+    "users.login": VISITOR,
+    "users.register": VISITOR,
+    "users.reset_request": VISITOR,
+    "users.reset_token": VISITOR,
+    "users.account": USER,
+    "users.change_password": USER,
+    "users.delete_account": USER,
+    "users.export_account": USER,
+    "users.sessions": USER,
+    "users.end_session": USER,
+    "users.end_other_sessions": USER,
+    "users.resend_confirmation": USER,
+    "posts.new_post": USER,
+    "posts.preview": USER,
+    "posts.drafts": USER,
+    "comments.create": USER,
+    "posts.update_post": OWNER,
+    "posts.delete_post": OWNER,
+    "comments.delete": OWNER,
+    "users.disable_user": ADMIN,
+    "users.enable_user": ADMIN,
+}
+
+NEEDS_LOGIN = (USER, OWNER, ADMIN)
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# The URL map as the app builds it; no database is touched to read it.
+URL_MAP = create_app(TestingConfig()).url_map
+
+
+def all_rules() -> list[Rule]:
+    """Every rule of the app, in a stable order."""
+    return sorted(URL_MAP.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
+
+
+def methods_of(rule: Rule) -> list[str]:
+    """The methods a rule answers, without the ones Werkzeug adds (HEAD, OPTIONS)."""
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def rule_id(rule: Rule, method: str | None = None) -> str:
+    return f"{method} {rule.rule}" if method else rule.rule
+
+
+@dataclass
+class World:
+    """Rows the routes' arguments point at.
+
+    alice wrote a published post (tagged "news", with a comment by bob and one of her
+    own) and a draft; bob is another user; ada is an admin.
+    """
+
+    alice: int
+    bob: int
+    ada: int
+    post_id: int
+    slug: str
+    draft_id: int
+    comment_id: int
+    alice_comment_id: int
+    reset_token: str
+    confirm_token: str
+    ada_other_session: str = ""
+    tag: str = "news"
+
+
+def make_world(app) -> World:
+    """Fill the database with the rows of a `World`."""
+    with app.app_context():
+        alice, bob, ada = (
+            User(username=name, email=f"{name}@example.com", confirmed_at=utcnow())
+            for name in ("alice", "bob", "ada")
+        )
+        ada.is_admin = True
+        for user in (alice, bob, ada):
+            user.set_password(PASSWORD)
+        post = Post(
+            title="A published post", content="Words.", author=alice, tags=Tag.named(["news"])
+        )
+        draft = Post(title="A draft", content="Not yet.", author=alice, is_published=False)
+        comment = Comment(body="A comment by bob.", post=post, author=bob)
+        own_comment = Comment(body="A reply by alice.", post=post, author=alice)
+        db.session.add_all([alice, bob, ada, post, draft, comment, own_comment])
+        db.session.commit()
+        return World(
+            alice=alice.id,
+            bob=bob.id,
+            ada=ada.id,
+            post_id=post.id,
+            slug=post.slug,
+            draft_id=draft.id,
+            comment_id=comment.id,
+            alice_comment_id=own_comment.id,
+            reset_token=alice.get_reset_token(),
+            confirm_token=alice.get_email_token(),
+        )
+
+
+def log_in(client, email: str, user_agent: str = "pytest") -> None:
+    """Log in through the real login page."""
+    headers = {"User-Agent": user_agent}
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, headers=headers
+    )
+    assert response.status_code == 302, f"{email} could not log in"
+
+
+def log_in_elsewhere(app, world: World, email: str) -> str:
+    """Log the user in from a second device; returns that login's handle."""
+    log_in(app.test_client(), email, user_agent="Second device")
+    with app.app_context():
+        login = db.session.scalar(
+            db.select(UserSession).where(UserSession.user_agent == "Second device")
+        )
+        return login.handle
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """A valid CSRF token for this client's session, read from a page's form."""
+    match = CSRF_TOKEN.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def sample_url(rule: Rule, world: World, **overrides) -> str:
+    """A URL for `rule` whose arguments name the world's rows (or `overrides`)."""
+    tokens = {"users.confirm_email": world.confirm_token, "users.reset_token": world.reset_token}
+    known = {
+        "post_id": world.post_id,
+        "slug": world.slug,
+        "comment_id": world.comment_id,
+        "user_id": world.alice,
+        "digest": "0" * 16,
+        "username": "bob",
+        "tag": world.tag,
+        "filename": "css/main.css",
+        "handle": world.ada_other_session or "0" * 16,
+    }
+    if rule.endpoint in tokens:
+        known["token"] = tokens[rule.endpoint]
+    known.update(overrides)
+    unknown = rule.arguments - known.keys()
+    if unknown:
+        pytest.fail(
+            f"{rule.rule} takes {sorted(unknown)}: teach sample_url() in "
+            "tests/security/attack_surface.py what to put there"
+        )
+    return rule.build({name: known[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def database_snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table the models know, in a stable order."""
+    with app.app_context():
+        return {
+            table.name: sorted((tuple(row) for row in db.session.execute(table.select())), key=repr)
+            for table in db.metadata.sorted_tables
+        }

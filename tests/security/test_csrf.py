@@ -1,0 +1,214 @@
+"""Cross-site request forgery: another site makes the victim's browser send a request
+that would change something. Every route that takes POST (or PUT, PATCH, DELETE), found
+by walking the URL map, must refuse it with a 400 when the form's token is missing or
+wrong, and the database must be exactly as it was; and no GET may change anything."""
+
+import hashlib
+
+import pytest
+from attack_surface import (
+    ACCESS,
+    UNSAFE_METHODS,
+    VISITOR,
+    all_rules,
+    csrf_token,
+    database_snapshot,
+    log_in,
+    log_in_elsewhere,
+    make_world,
+    methods_of,
+    rule_id,
+    sample_url,
+)
+from conftest import PASSWORD, page_text
+from itsdangerous import URLSafeTimedSerializer
+
+CSRF_PAGE = "The form had expired or was sent from elsewhere."
+
+# Routes allowed to change something without the form's token, each with the reason.
+# There are none: adding one is a security decision, to be argued here.
+CSRF_EXEMPT: dict[str, str] = {}
+
+# GET routes that may change something, each with the reason.
+GET_CHANGES = {
+    "users.confirm_email": "the link in a confirmation email; only the mailbox's owner has "
+    "the signed token, and it only confirms the address it was sent to",
+}
+
+# What an attacker's page would post: every field any form here has, filled so that the
+# forms would accept it (the victim's own password included, as if it had been phished).
+FORGED_FORM = {
+    "title": "Forged",
+    "content": "Posted by another site.",
+    "tags": "forged",
+    "body": "A forged comment.",
+    "username": "mallory",
+    "email": "bob@example.com",
+    "password": PASSWORD,
+    "current_password": PASSWORD,
+    "confirm_password": PASSWORD,
+    "remember": "y",
+}
+
+# The ways a forged request may carry (or not) a token.
+FORGERIES = [
+    "no token",
+    "wrong token",
+    "empty token",
+    "the attacker's own token",
+    "wrong token in the header",
+]
+
+UNSAFE_ROUTES = [
+    (rule, method)
+    for rule in all_rules()
+    if rule.endpoint not in CSRF_EXEMPT
+    for method in methods_of(rule)
+    if method in UNSAFE_METHODS
+]
+GET_ROUTES = [
+    rule for rule in all_rules() if "GET" in rule.methods and rule.endpoint not in GET_CHANGES
+]
+
+
+def forged_token() -> str:
+    """A well-formed token signed the way Flask-WTF signs them, with a key the site lacks."""
+    serializer = URLSafeTimedSerializer("the attacker's own key", salt="wtf-csrf-token")
+    return serializer.dumps(hashlib.sha1(b"forged").hexdigest())  # noqa: S324 (not a secret)
+
+
+def attack(app, client, victim_token: str, kind: str) -> tuple[dict, dict]:
+    """The form data and headers of a forged request of this kind."""
+    data, headers = dict(FORGED_FORM), {}
+    if kind == "wrong token":
+        data["csrf_token"] = forged_token()
+    elif kind == "empty token":
+        data["csrf_token"] = ""
+    elif kind == "the attacker's own token":
+        # Valid, but for the attacker's session on the site, not the victim's.
+        data["csrf_token"] = csrf_token(app.test_client())
+    elif kind == "wrong token in the header":
+        headers["X-CSRFToken"] = forged_token()
+    elif kind == "the victim's token":
+        data["csrf_token"] = victim_token
+    return data, headers
+
+
+@pytest.fixture
+def world(app):
+    return make_world(app)
+
+
+@pytest.fixture
+def victim(app, client, world):
+    """Set up the victim for a route: logged in as ada (an admin, logged in on a second
+    device too), except for the pages of logged-out visitors. Returns their token."""
+
+    def prepare(rule) -> str:
+        if ACCESS.get(rule.endpoint) != VISITOR:
+            world.ada_other_session = log_in_elsewhere(app, world, "ada@example.com")
+            log_in(client, "ada@example.com")
+            return csrf_token(client, "/account")
+        return csrf_token(client, "/login")
+
+    return prepare
+
+
+def test_every_exemption_names_a_real_route():
+    endpoints = {rule.endpoint for rule in all_rules()}
+
+    assert set(CSRF_EXEMPT) <= endpoints
+    assert set(GET_CHANGES) <= endpoints
+
+
+def test_the_walk_finds_the_state_changing_routes():
+    # A guard on the walk itself: these must be among the routes attacked below.
+    attacked = {(rule.rule, method) for rule, method in UNSAFE_ROUTES}
+
+    for expected in [
+        ("/login", "POST"),
+        ("/logout", "POST"),
+        ("/post/<int:post_id>/delete", "POST"),
+        ("/comment/<int:comment_id>/delete", "POST"),
+        ("/account/delete", "POST"),
+        ("/account/password", "POST"),
+    ]:
+        assert expected in attacked
+
+
+@pytest.mark.parametrize(
+    ("rule", "method"), UNSAFE_ROUTES, ids=[rule_id(*route) for route in UNSAFE_ROUTES]
+)
+def test_forged_request_is_refused_and_changes_nothing(app, client, world, victim, rule, method):
+    victim_token = victim(rule)
+    url = sample_url(rule, world)
+    before = database_snapshot(app)
+
+    for kind in FORGERIES:
+        data, headers = attack(app, client, victim_token, kind)
+
+        response = client.open(url, method=method, data=data, headers=headers)
+
+        assert response.status_code == 400, kind
+        assert CSRF_PAGE in page_text(response), kind
+        assert database_snapshot(app) == before, kind
+
+
+@pytest.mark.parametrize(
+    ("rule", "method"), UNSAFE_ROUTES, ids=[rule_id(*route) for route in UNSAFE_ROUTES]
+)
+def test_the_same_request_with_the_victims_token_gets_past_the_check(
+    app, client, world, victim, rule, method
+):
+    # Proves the 400s above come from the missing token, not from the forged form.
+    data, headers = attack(app, client, victim(rule), "the victim's token")
+
+    response = client.open(sample_url(rule, world), method=method, data=data, headers=headers)
+
+    assert CSRF_PAGE not in page_text(response)
+
+
+@pytest.mark.parametrize("referrer", [None, "https://evil.example/", "http://flaskblog.test/"])
+@pytest.mark.parametrize("url", ["/post/new", "/account/password", "/logout"])
+def test_over_https_a_post_from_another_origin_is_refused_even_with_the_token(
+    app, client, world, referrer, url
+):
+    log_in(client, "ada@example.com")
+    data = {**FORGED_FORM, "csrf_token": csrf_token(client, "/account")}
+    headers = {"Referer": referrer} if referrer else {}
+    before = database_snapshot(app)
+
+    response = client.post(url, data=data, headers=headers, base_url="https://flaskblog.test")
+
+    assert response.status_code == 400
+    assert database_snapshot(app) == before
+
+
+def test_over_https_a_post_from_the_site_itself_is_accepted(app, client, world):
+    log_in(client, "ada@example.com")
+    data = {"title": "Over HTTPS", "content": "Fine.", "csrf_token": csrf_token(client, "/account")}
+
+    response = client.post(
+        "/post/new",
+        data=data,
+        headers={"Referer": "https://flaskblog.test/post/new"},
+        base_url="https://flaskblog.test",
+    )
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("rule", GET_ROUTES, ids=[rule_id(rule) for rule in GET_ROUTES])
+def test_get_requests_change_nothing(app, client, world, rule):
+    world.ada_other_session = log_in_elsewhere(app, world, "ada@example.com")
+    url = sample_url(rule, world)
+
+    for visitor in ("logged out", "logged in"):
+        if visitor == "logged in":
+            log_in(client, "ada@example.com")
+        before = database_snapshot(app)
+
+        response = client.get(url)
+
+        assert response.status_code < 500, visitor
+        assert database_snapshot(app) == before, visitor

@@ -1,0 +1,481 @@
+"""Confirming an email address: the link sent at registration (and again on request), and
+what an unconfirmed user may not do until they follow it. Mail goes over real SMTP."""
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import PASSWORD, csrf_token_from, field_errors, flashes, page_text
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from flaskblog.extensions import db
+from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
+
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
+CREATED = (
+    "Your account has been created. Check your inbox at alice@example.com for the link that "
+    "confirms your address; you can log in meanwhile."
+)
+CONFIRMED = "Thank you: alice@example.com is confirmed as your email address."
+BAD_LINK = (
+    "That confirmation link is invalid, expired or already used. Log in to ask for a new one."
+)
+MUST_CONFIRM = (
+    "Please confirm your email address before you post or comment: follow the link we sent "
+    "to alice@example.com, or use the button below for a new one."
+)
+BANNER = "Please confirm your email address: follow the link we sent to alice@example.com."
+RESENT = "We have sent a new confirmation link to alice@example.com."
+HOME = ("/", "/home")
+FORTY_EIGHT_HOURS = 48 * 60 * 60
+
+
+@pytest.fixture
+def app(build_app, mailbox):
+    """The testing app, sending its mail over SMTP to `mailbox`."""
+    return build_app(**mailbox.settings())
+
+
+def confirm_link(mail) -> str:
+    """The one confirmation link in a received email."""
+    links = CONFIRM_LINK.findall(mail.text)
+    assert len(links) == 1, f"expected one confirmation link in:\n{mail.text}"
+    return links[0]
+
+
+def confirmed_at(app, email="alice@example.com") -> datetime | None:
+    with app.app_context():
+        return User.by_email(email).confirmed_at
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def token_of(link: str) -> str:
+    return urlsplit(link).path.rsplit("/", 1)[1]
+
+
+def signed(app, payload, *, salt=EMAIL_CONFIRM_SALT, secret=None, age=0) -> str:
+    """A token for `payload` signed as the app signs, or with another salt or key, or
+    issued `age` seconds ago."""
+
+    class SignedEarlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - age
+
+    serializer = URLSafeTimedSerializer(
+        secret or app.config["SECRET_KEY"], salt=salt, signer=SignedEarlier
+    )
+    return serializer.dumps(payload)
+
+
+def payload_of(app, link: str, salt=EMAIL_CONFIRM_SALT):
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=salt).loads(token_of(link))
+
+
+def assert_refused(app, client, url: str) -> None:
+    """The link changes nothing and says so; never a 500."""
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    assert ("warning", BAD_LINK) in flashes(client.get("/"))
+    assert confirmed_at(app) is None
+
+
+@pytest.fixture
+def registered(auth, mailbox):
+    """Alice signs up through the page; returns the confirmation link she was sent."""
+    response = auth.register()
+    assert response.status_code == 302
+    return confirm_link(mailbox.only_message())
+
+
+@pytest.fixture
+def unconfirmed_alice(make_user, auth):
+    """Alice, who has not confirmed her address yet, logged in; returns her id."""
+    user_id = make_user("alice", confirmed=False)
+    auth.login()
+    return user_id
+
+
+# --- Registration sends the link ------------------------------------------------------------
+
+
+def test_registration_emails_a_confirmation_link_and_says_so(app, auth, client, mailbox):
+    response = auth.register(email="Alice@Example.com")
+
+    assert response.headers["Location"] == "/login"
+    assert ("success", CREATED) in flashes(client.get("/login"))
+    mail = mailbox.only_message()
+    assert mail.rcpt_tos == ["alice@example.com"]
+    assert mail.message["Subject"] == "Confirm your flaskblog email address"
+    assert mail.text.startswith("Hello alice,")
+    assert "48 hours" in mail.text
+    assert confirm_link(mail).startswith("http://flaskblog.test/confirm/")
+    assert confirmed_at(app) is None
+
+
+def test_following_the_link_confirms_the_address(app, registered, client):
+    before = datetime.now(UTC)
+
+    response = client.get(registered)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert ("success", CONFIRMED) in flashes(client.get("/login"))
+    assert before - timedelta(seconds=1) <= confirmed_at(app) <= datetime.now(UTC)
+
+
+def test_the_link_works_only_once(app, registered, client):
+    client.get(registered)
+    first = confirmed_at(app)
+
+    again = client.get(registered)
+
+    assert again.headers["Location"] in HOME
+    assert ("warning", BAD_LINK) in flashes(client.get("/"))
+    assert confirmed_at(app) == first
+
+
+def test_registration_still_succeeds_when_the_mail_server_refuses(build_app, start_mailbox, caplog):
+    refusing = start_mailbox(refuse=True)
+    app = build_app(**refusing.settings())
+    client = app.test_client()
+    token = csrf_token_from(client.get("/register"))
+
+    response = client.post(
+        "/register",
+        data={
+            "username": "alice",
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "confirm_password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+
+    assert response.headers["Location"] == "/login"
+    assert (
+        "warning",
+        "Your account has been created, but the confirmation email could not be sent. "
+        "Log in and ask for a new one.",
+    ) in flashes(client.get("/login"))
+    assert refusing.messages == []
+    assert confirmed_at(app) is None
+    assert "Could not send the confirmation email to user 1" in caplog.text
+
+
+# --- What an unconfirmed user may do --------------------------------------------------------
+
+
+def test_unconfirmed_user_can_log_in_and_is_offered_a_new_link(registered, auth, client):
+    response = auth.login()
+
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    home = page_text(client.get("/"))
+    assert BANNER in home
+    assert 'action="/confirm/resend"' in home
+    assert "Send the link again" in home
+
+
+@pytest.mark.parametrize("who", ["confirmed", "visitor"])
+def test_confirmed_users_and_visitors_see_no_banner(make_user, auth, client, who):
+    if who == "confirmed":
+        make_user("alice")
+        auth.login()
+
+    home = page_text(client.get("/"))
+
+    assert "Please confirm your email address" not in home
+    assert "/confirm/resend" not in home
+
+
+def assert_turned_away(client, response) -> None:
+    """Sent home with the reason, and the button for a new link on that page."""
+    assert response.status_code == 302
+    assert response.headers["Location"] in HOME
+    home = client.get("/")
+    assert ("warning", MUST_CONFIRM) in flashes(home)
+    assert 'action="/confirm/resend"' in page_text(home)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/post/new"),
+        ("post", "/post/new"),
+        ("post", "/post/preview"),
+        ("post", "/post/preview?fragment=1"),
+    ],
+)
+def test_unconfirmed_user_cannot_write_or_preview_a_post(
+    app, unconfirmed_alice, client, method, url
+):
+    token = csrf_token_from(client.get("/"))
+    data = {"title": "Hello", "content": "Some **words**.", "tags": "", "csrf_token": token}
+
+    response = client.get(url) if method == "get" else client.post(url, data=data)
+
+    assert "<strong>words</strong>" not in page_text(response)
+    assert_turned_away(client, response)
+    assert count(app, Post) == 0
+
+
+def test_unconfirmed_user_cannot_edit_their_post(app, make_user, make_posts, auth, client):
+    alice = make_user("alice", confirmed=False)
+    [post_id] = make_posts(alice, 1, title="Before")
+    auth.login()
+    token = csrf_token_from(client.get("/"))
+
+    assert_turned_away(client, client.get(f"/post/{post_id}/update"))
+    sent = client.post(
+        f"/post/{post_id}/update",
+        data={"title": "After", "content": "Changed.", "tags": "", "csrf_token": token},
+    )
+
+    assert_turned_away(client, sent)
+    with app.app_context():
+        assert db.session.get(Post, post_id).title == "Before"
+
+
+def test_unconfirmed_user_cannot_comment_and_is_told_why(app, make_user, make_posts, auth, client):
+    bob = make_user("bob")
+    [post_id] = make_posts(bob, 1)
+    make_user("alice", confirmed=False)
+    auth.login()
+
+    post_page = page_text(client.get(f"/post/{post_id}"))
+    response = client.post(
+        f"/post/{post_id}/comment",
+        data={"body": "First!", "csrf_token": csrf_token_from(client.get("/"))},
+    )
+
+    assert "Confirm your email address to comment" in post_page
+    assert 'name="body"' not in post_page
+    assert_turned_away(client, response)
+    assert count(app, Comment) == 0
+
+
+def test_after_confirming_the_user_can_post(app, registered, auth, client, forms):
+    auth.login()
+    assert forms.submit("/post/new", {"title": "Early", "content": "x"}, page="/").status_code == (
+        302
+    )
+    assert count(app, Post) == 0
+    assert ("warning", MUST_CONFIRM) in flashes(client.get("/"))
+
+    confirmed = client.get(registered)
+    assert confirmed.headers["Location"] in HOME  # logged in: straight back to the blog
+    home = client.get("/")
+    assert flashes(home) == [("success", CONFIRMED)]
+    assert BANNER not in page_text(home)
+    assert "/confirm/resend" not in page_text(home)
+
+    response = forms.submit("/post/new", {"title": "Hello", "content": "Now I *can*."})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/post/1/hello"
+    assert count(app, Post) == 1
+
+
+def test_unconfirmed_user_keeps_reading_and_their_account(unconfirmed_alice, client):
+    for page in ("/", "/account", "/drafts", "/tags", "/user/alice"):
+        assert client.get(page).status_code == 200, page
+
+
+# --- Asking for the link again --------------------------------------------------------------
+
+
+def test_resend_sends_a_new_link_that_confirms(app, unconfirmed_alice, forms, client, mailbox):
+    response = forms.submit("/confirm/resend", page="/")
+
+    assert response.headers["Location"] in HOME
+    assert ("info", RESENT) in flashes(client.get("/"))
+    mail = mailbox.only_message()
+    assert mail.rcpt_tos == ["alice@example.com"]
+    assert mail.message["Subject"] == "Confirm your flaskblog email address"
+    client.get(confirm_link(mail))
+    assert confirmed_at(app) is not None
+
+
+def test_every_resent_link_works_until_one_is_used(app, unconfirmed_alice, forms, client, mailbox):
+    forms.submit("/confirm/resend", page="/")
+    forms.submit("/confirm/resend", page="/")
+    first, second = (confirm_link(mail) for mail in mailbox.messages)
+
+    client.get(second)
+    assert confirmed_at(app) is not None
+
+    assert client.get(first).headers["Location"] in HOME
+    assert ("warning", BAD_LINK) in flashes(client.get("/"))
+
+
+def test_resend_for_a_confirmed_user_sends_nothing(make_user, auth, forms, client, mailbox):
+    make_user("alice")
+    auth.login()
+
+    response = forms.submit("/confirm/resend", page="/account")
+
+    assert response.headers["Location"] in HOME
+    assert ("info", "Your email address is already confirmed.") in flashes(client.get("/"))
+    assert mailbox.messages == []
+
+
+def test_resend_that_the_mail_server_refuses_says_so(build_app, start_mailbox, caplog):
+    refusing = start_mailbox(refuse=True)
+    app = build_app(**refusing.settings())
+    with app.app_context():
+        user = User(username="alice", email="alice@example.com")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    client = app.test_client()
+    client.post(
+        "/login",
+        data={
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(client.get("/login")),
+        },
+    )
+
+    response = client.post("/confirm/resend", data={"csrf_token": csrf_token_from(client.get("/"))})
+
+    assert response.headers["Location"] in HOME
+    assert (
+        "warning",
+        "The confirmation email could not be sent. Please try again later.",
+    ) in flashes(client.get("/"))
+    assert "Could not send the confirmation email" in caplog.text
+
+
+def test_resend_needs_a_login(make_user, client, mailbox):
+    make_user("alice", confirmed=False)
+
+    response = client.post(
+        "/confirm/resend", data={"csrf_token": csrf_token_from(client.get("/login"))}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert mailbox.messages == []
+
+
+def test_resend_without_a_csrf_token_is_refused(unconfirmed_alice, client, mailbox):
+    response = client.post("/confirm/resend")
+
+    assert response.status_code == 400
+    assert mailbox.messages == []
+
+
+def test_resend_by_get_sends_nothing(unconfirmed_alice, client, mailbox):
+    # GET /confirm/resend reads "resend" as a (bad) confirmation token.
+    response = client.get("/confirm/resend")
+
+    assert response.status_code == 302
+    assert ("warning", BAD_LINK) in flashes(client.get("/"))
+    assert mailbox.messages == []
+
+
+# --- Links that must not work ---------------------------------------------------------------
+
+
+def test_link_older_than_48_hours_is_refused_and_younger_works(app, registered, client):
+    payload = payload_of(app, registered)
+
+    assert_refused(app, client, f"/confirm/{signed(app, payload, age=FORTY_EIGHT_HOURS + 5)}")
+    client.get(f"/confirm/{signed(app, payload, age=FORTY_EIGHT_HOURS - 60)}")
+    assert confirmed_at(app) is not None
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "x", "not.a.token", "a" * 500, "..", "%00", "%F0%9F%94%91", "eyJ1c2VyIjoxfQ.AAAA.BBBB"],
+)
+def test_garbage_token_is_refused(app, registered, client, token):
+    url = f"/confirm/{token}"
+    if token == "":
+        assert client.get(url).status_code == 404
+    elif token == "%00":
+        assert client.get(url).status_code == 400  # NUL is refused before any view
+    else:
+        assert_refused(app, client, url)
+
+
+def test_tampered_token_is_refused(app, registered, make_user, client):
+    payload, timestamp, signature = token_of(registered).rsplit(".", 2)
+    bob = make_user("bob", confirmed=False)
+    bobs = signed(
+        app, {"user": bob, "email": "bob@example.com", "was": "bob@example.com", "state": None}
+    )
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+
+    assert_refused(app, client, f"/confirm/{bobs.rsplit('.', 2)[0]}.{timestamp}.{signature}")
+    assert_refused(app, client, f"/confirm/{payload}.{timestamp}.{flipped}")
+    assert_refused(app, client, f"/confirm/{payload}.AAAAAA.{signature}")
+
+
+def test_token_signed_with_another_salt_or_key_is_refused(app, registered, client):
+    payload = payload_of(app, registered)
+
+    for token in (
+        signed(app, payload, salt=RESET_SALT),
+        signed(app, payload, secret="some-other-secret"),
+        URLSafeTimedSerializer(app.config["SECRET_KEY"]).dumps(payload),
+    ):
+        assert_refused(app, client, f"/confirm/{token}")
+
+
+def test_a_reset_token_does_not_confirm_and_a_confirmation_token_does_not_reset(
+    app, registered, client
+):
+    with app.app_context():
+        reset_token = User.by_email("alice@example.com").get_reset_token()
+
+    assert_refused(app, client, f"/confirm/{reset_token}")
+    response = client.get(f"/reset_password/{token_of(registered)}")
+    assert response.headers["Location"] == "/reset_password"
+    assert 'name="password"' not in page_text(client.get("/reset_password"))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "just a string",
+        ["user", 1],
+        {"user": 1},
+        {"user": "alice", "email": "alice@example.com", "was": "alice@example.com", "state": None},
+        {"user": 1, "email": ["x@example.com"], "was": "alice@example.com", "state": None},
+        {"user": 1, "email": "alice@example.com", "was": None, "state": None},
+        {"user": 1, "email": "alice@example.com", "was": "alice@example.com"},
+        {"user": 1, "email": "alice@example.com", "was": "other@example.com", "state": None},
+        {"user": 1, "email": "alice@example.com", "was": "alice@example.com", "state": "x"},
+        {"user": 99999, "email": "alice@example.com", "was": "alice@example.com", "state": None},
+        {"user": 2**80, "email": "alice@example.com", "was": "alice@example.com", "state": None},
+    ],
+)
+def test_validly_signed_token_with_wrong_content_is_refused(app, registered, client, payload):
+    assert_refused(app, client, f"/confirm/{signed(app, payload)}")
+
+
+def test_link_for_a_deleted_account_is_refused(app, registered, client):
+    with app.app_context():
+        db.session.delete(User.by_email("alice@example.com"))
+        db.session.commit()
+
+    response = client.get(registered)
+
+    assert response.headers["Location"] in HOME
+    assert ("warning", BAD_LINK) in flashes(client.get("/"))
+
+
+def test_registration_page_refuses_passwords_as_before_and_sends_nothing(auth, mailbox):
+    response = auth.register(password="short")
+
+    assert field_errors(response, "password")
+    assert mailbox.messages == []
