@@ -113,19 +113,14 @@ def send_reset_email(user) -> bool:
             minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
         ),
     )
-    try:
-        mail.send(message)
-    except OSError:  # smtplib's errors, refused and dropped connections, DNS failures
-        current_app.logger.exception("Could not send the password reset email to user %s", user.id)
-        return False
-    return True
+    return _send(message, "password reset", user)
 
 
 def _send(message: Message, what: str, user) -> bool:
     """Send `message`; log and return False if the mail server fails."""
     try:
         mail.send(message)
-    except OSError:  # as in send_reset_email
+    except OSError:  # smtplib's errors, refused and dropped connections, DNS failures
         current_app.logger.exception("Could not send the %s email to user %s", what, user.id)
         return False
     return True
