@@ -6,13 +6,16 @@ import pytest
 from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from sqlalchemy import create_engine, insert
 
-from flaskblog.extensions import db
+from flaskblog.extensions import db, mail
 from flaskblog.models import User
 from flaskblog.users.forms import RegistrationForm
 
 LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
 USERNAME_TAKEN = "That username is taken. Please choose another one."
-EMAIL_TAKEN = "That email is already registered."
+SIGNED_UP = (
+    "Your account has been created. Check your inbox at alice@example.com for the link that "
+    "confirms your address; you can log in meanwhile."
+)
 CSRF_FAILED = "The form had expired or was sent from elsewhere."
 HOME = ("/", "/home")
 UNICODE_128 = "пароль🔑!" * 16  # 128 characters, 272 bytes in UTF-8
@@ -135,14 +138,30 @@ def test_register_refuses_invalid_email(app, forms, email):
 @pytest.mark.parametrize(
     "taken_as", ["alice@example.com", "ALICE@EXAMPLE.COM", "Alice@example.com"]
 )
-def test_register_refuses_an_email_taken_in_any_case(app, forms, make_user, taken_as):
+def test_register_with_a_taken_email_answers_as_new_and_tells_the_owner(
+    app, client, forms, make_user, taken_as
+):
     make_user("alice", "alice@example.com")
 
-    response = forms.submit("/register", register_form("bob", taken_as))
+    with mail.record_messages() as outbox:
+        response = forms.submit("/register", register_form("bob", taken_as))
 
-    assert response.status_code == 200
-    assert field_errors(response, "email") == [EMAIL_TAKEN]
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert ("success", SIGNED_UP) in flashes(client.get("/login"))
     assert users_in_db(app) == [("alice", "alice@example.com")]
+    assert [message.recipients for message in outbox] == [["alice@example.com"]]
+    assert "already belongs to your account" in outbox[0].body
+    assert "/confirm/" not in outbox[0].body  # nothing to confirm: no account was made
+
+
+def test_register_with_a_taken_email_leaves_the_owner_s_password_alone(auth, make_user):
+    make_user("alice", "alice@example.com")
+
+    auth.register("bob", "alice@example.com", password="another-password-1")
+
+    assert auth.login("alice@example.com", "another-password-1").status_code == 200
+    assert auth.login("alice@example.com", PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -247,44 +266,67 @@ def test_logged_in_user_posting_to_register_creates_nobody(app, auth, client, fo
     assert [name for name, _ in users_in_db(app)] == ["alice"]
 
 
-@pytest.mark.parametrize(
-    ("validator", "competitor", "field", "message"),
-    [
-        ("validate_username", ("ALICE", "someone@example.com"), "username", USERNAME_TAKEN),
-        ("validate_email", ("someone", "alice@example.com"), "email", EMAIL_TAKEN),
-    ],
-    ids=["same-username", "same-email"],
-)
-def test_registration_that_loses_a_race_shows_a_form_error(
-    app_with_two_connections, monkeypatch, validator, competitor, field, message
-):
-    app = app_with_two_connections
-    other_request = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    check_uniqueness = getattr(RegistrationForm, validator)
+@pytest.fixture
+def lose_a_race(app_with_two_connections, monkeypatch):
+    """Make a concurrent sign-up commit `competitor` (username, email) right after the
+    check `owner.name` runs; returns the list that records that it happened."""
+    other_request = create_engine(app_with_two_connections.config["SQLALCHEMY_DATABASE_URI"])
     raced = []
 
-    def check_then_lose_the_race(form, form_field):
-        check_uniqueness(form, form_field)
-        if not raced:  # a concurrent registration commits right after our check
-            username, email = competitor
-            with other_request.begin() as connection:
-                connection.execute(
-                    insert(User.__table__).values(
-                        username=username, email=email, password_hash="x" * 60
-                    )
-                )
-            raced.append(True)
+    def arrange(owner, name: str, competitor: tuple[str, str]) -> list:
+        check = getattr(owner, name)
 
-    monkeypatch.setattr(RegistrationForm, validator, check_then_lose_the_race)
+        def check_then_lose_the_race(*args):
+            result = check(*args)
+            if not raced:
+                username, email = competitor
+                with other_request.begin() as connection:
+                    connection.execute(
+                        insert(User.__table__).values(
+                            username=username, email=email, password_hash="x" * 60
+                        )
+                    )
+                raced.append(True)
+            return result
+
+        monkeypatch.setattr(owner, name, check_then_lose_the_race)
+        return raced
+
+    yield arrange
+    other_request.dispose()
+
+
+def test_registration_that_loses_a_race_for_the_name_shows_a_form_error(
+    app_with_two_connections, lose_a_race
+):
+    app = app_with_two_connections
+    raced = lose_a_race(RegistrationForm, "validate_username", ("ALICE", "someone@example.com"))
     client = app.test_client()
 
     response = AuthActions(client, Forms(client)).register("alice", "alice@example.com")
 
-    other_request.dispose()
     assert raced
     assert response.status_code == 200
-    assert message in field_errors(response, field)
-    assert users_in_db(app) == [competitor]
+    assert USERNAME_TAKEN in field_errors(response, "username")
+    assert users_in_db(app) == [("ALICE", "someone@example.com")]
+
+
+def test_registration_that_loses_a_race_for_the_address_answers_as_usual(
+    app_with_two_connections, lose_a_race
+):
+    app = app_with_two_connections
+    raced = lose_a_race(User, "by_email", ("someone", "alice@example.com"))
+    client = app.test_client()
+
+    with mail.record_messages() as outbox:
+        response = AuthActions(client, Forms(client)).register("alice", "alice@example.com")
+
+    assert raced
+    assert response.status_code == 302
+    assert ("success", SIGNED_UP) in flashes(client.get("/login"))
+    assert users_in_db(app) == [("someone", "alice@example.com")]
+    assert [message.recipients for message in outbox] == [["alice@example.com"]]
+    assert "already belongs to your account" in outbox[0].body
 
 
 def test_long_password_counts_beyond_72_bytes(app, auth, client):

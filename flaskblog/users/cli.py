@@ -16,7 +16,8 @@ def checked(field: str, value: str, hint: str | None = None, **other: str) -> st
     BadParameter with the form's message (click shows it, and asks again after a prompt).
 
     So accounts made here follow exactly the sign-up page's rules for names, addresses
-    and passwords, uniqueness included.
+    and passwords, a name's uniqueness included. Whether an address is taken, which the
+    page never tells, an operator may know: `create_admin` checks it.
     """
     form = RegistrationForm(formdata=MultiDict({field: value, **other}), meta={"csrf": False})
     form.validate()
@@ -44,6 +45,8 @@ def create_admin(email: str, username: str | None) -> None:
     """
     # Checked here, in the app context, not in click callbacks (which can run before it).
     email = checked("email", email, hint="'EMAIL'")
+    if User.by_email(email) is not None:
+        raise click.BadParameter("That email is already registered.", param_hint="'EMAIL'")
     if username is None:
         username = click.prompt("Username", value_proc=lambda value: checked("username", value))
     else:

@@ -83,27 +83,23 @@ def check_current_password(user: User, field) -> None:
         raise ValidationError("That is not your current password.")
 
 
-class UniqueAccountFields:
-    """Refuses a username or email that belongs to another user.
+class UniqueUsername:
+    """Refuses a username that belongs to another user.
 
-    The database's unique indexes settle races; these checks give the message.
+    Only the name: whether an email address has an account is never said on a page (see
+    `register` and `send_email_change_emails`). The database's unique indexes settle races;
+    this check gives the message.
     """
 
     user: User | None = None
 
-    def _taken_by_other(self, found: User | None) -> bool:
-        return found is not None and (self.user is None or found.id != self.user.id)
-
     def validate_username(self, field) -> None:
-        if not field.errors and self._taken_by_other(User.by_username(field.data)):
+        found = None if field.errors else User.by_username(field.data)
+        if found is not None and (self.user is None or found.id != self.user.id):
             raise ValidationError("That username is taken. Please choose another one.")
 
-    def validate_email(self, field) -> None:
-        if not field.errors and self._taken_by_other(User.by_email(field.data)):
-            raise ValidationError("That email is already registered.")
 
-
-class RegistrationForm(UniqueAccountFields, FlaskForm):
+class RegistrationForm(UniqueUsername, FlaskForm):
     username = username_field()
     email = email_field()
     password, confirm_password = new_password_fields()
@@ -127,7 +123,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class UpdateAccountForm(UniqueAccountFields, FlaskForm):
+class UpdateAccountForm(UniqueUsername, FlaskForm):
     username = username_field()
     email = email_field()
     current_password = current_password_field("Current password (to change your email)")

@@ -34,6 +34,7 @@ from flaskblog.users.utils import (
     commit_unique,
     describe_user_agent,
     safe_next_url,
+    send_address_taken_email,
     send_confirmation_email,
     send_email_change_emails,
     send_reset_email,
@@ -42,29 +43,48 @@ from flaskblog.users.utils import (
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
+def flash_signed_up(email: str, sent: bool) -> None:
+    """The answer to a sign-up, the same whether the address was new or already had an account."""
+    if sent:
+        flash(
+            f"Your account has been created. Check your inbox at {email} for the link that "
+            "confirms your address; you can log in meanwhile.",
+            "success",
+        )
+    else:
+        flash(
+            "Your account has been created, but the confirmation email could not be sent. "
+            "Log in and ask for a new one.",
+            "warning",
+        )
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", methods=["POST"])
+@limiter.limit("5/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
-        if commit_unique(form):
-            if send_confirmation_email(user):
-                flash(
-                    f"Your account has been created. Check your inbox at {user.email} for the "
-                    "link that confirms your address; you can log in meanwhile.",
-                    "success",
-                )
+        user.set_password(form.password.data)  # for a taken address too: both answers take as long
+        owner = User.by_email(user.email)
+        if owner is None:
+            db.session.add(user)
+            if not commit_or_rollback():  # a concurrent sign-up took the name or the address
+                owner = User.by_email(user.email)
+        if owner is None and user.id is None:
+            form.validate()  # the name was taken meanwhile, which the form now says
+        else:
+            # A taken address is answered as a new one, and its owner is told instead, so
+            # that the page does not reveal who has an account here.
+            if owner is None:
+                sent = send_confirmation_email(user)
             else:
-                flash(
-                    "Your account has been created, but the confirmation email could not be "
-                    "sent. Log in and ask for a new one.",
-                    "warning",
-                )
+                log_event("register_taken_email", user_id=owner.id)
+                sent = send_address_taken_email(owner)
+            flash_signed_up(form.email.data, sent)
             return redirect(url_for("users.login"))
     return render_template("users/register.html", title="Register", form=form)
 

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from flaskblog.extensions import db, mail
-from flaskblog.models import Comment, Post, utcnow
+from flaskblog.models import Comment, Post, User, utcnow
+from flaskblog.security import log_event
 
 AVATAR_SIZE = (256, 256)
 PICTURE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
@@ -87,7 +88,7 @@ def commit_unique(form) -> bool:
     except IntegrityError:
         db.session.rollback()
         if form.validate():
-            form.form_errors.append("That username or email was just taken. Please try again.")
+            form.form_errors.append("That username was just taken. Please try again.")
         return False
 
 
@@ -146,9 +147,24 @@ def send_confirmation_email(user, email: str | None = None) -> bool:
     return _send(message, "confirmation", user)
 
 
+def send_address_taken_email(owner, changing: bool = False) -> bool:
+    """Tell `owner` that someone tried to sign up with their address (or, `changing`, to move
+    another account to it). The page answers as for a new address: only the owner learns."""
+    message = Message(
+        "Someone tried to use your flaskblog email address",
+        recipients=[owner.email],
+        body=render_template("users/email/address_taken.txt", owner=owner, changing=changing),
+    )
+    return _send(message, "address taken", owner)
+
+
 def send_email_change_emails(user, new_email: str) -> bool:
     """Ask `new_email` to confirm itself, and tell the current address what is going on;
-    False if the link could not be sent."""
+    False if the mail to the new address could not be sent.
+
+    An address that has another account gets a note saying so instead of a link, and the
+    page answers the same, so the form cannot be used to find out who has an account.
+    """
     notice = Message(
         "Your flaskblog email address is being changed",
         recipients=[user.email],
@@ -159,7 +175,13 @@ def send_email_change_emails(user, new_email: str) -> bool:
             hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
         ),
     )
-    if not send_confirmation_email(user, new_email):
+    owner = User.by_email(new_email)
+    if owner is None:
+        sent = send_confirmation_email(user, new_email)
+    else:
+        log_event("email_change_to_taken_address", user_id=user.id)
+        sent = send_address_taken_email(owner, changing=True)
+    if not sent:
         return False
     _send(notice, "email change notice", user)
     return True

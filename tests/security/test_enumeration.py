@@ -1,13 +1,14 @@
-"""Account enumeration: someone tries addresses on the login and reset pages to learn
-who has an account here (to target them, or to try leaked passwords). The answer for an
-address with an account, in any state, is the same page, status, headers and message
-as for an address without one, and lockouts come at the same count."""
+"""Account enumeration: someone tries addresses on the login, sign-up, reset and account
+pages to learn who has an account here (to target them, or to try leaked passwords). The
+answer for an address with an account, in any state, is the same page, status, headers
+and message as for an address without one, and lockouts come at the same count. Only the
+owner of the address learns, by email, that someone tried it."""
 
 import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, page_text
+from conftest import PASSWORD, AuthActions, Forms, page_text
 
 from flaskblog.extensions import db, limiter, mail
 from flaskblog.models import User, utcnow
@@ -95,6 +96,48 @@ def test_asking_for_a_reset_link_gets_the_same_answer_with_or_without_an_account
     assert [message.recipients for message in outbox] == [[MEMBER]]  # only its owner learns
 
 
+def test_signing_up_gets_the_same_answer_with_or_without_an_account(app, member):
+    sign_up = {"password": "a new passphrase", "confirm_password": "a new passphrase"}
+    with mail.record_messages() as outbox:
+        with_account = submit(app, "/register", {"username": "bob", "email": MEMBER, **sign_up})
+        without = submit(app, "/register", {"username": "bob2", "email": STRANGER, **sign_up})
+
+    assert with_account[0].status_code == 302
+    assert "Your account has been created" in page_text(with_account[1])
+    assert_same_answer(with_account, without)
+    to_member, to_stranger = outbox
+    assert to_member.recipients == [MEMBER] and "/confirm/" not in to_member.body
+    assert to_stranger.recipients == [STRANGER] and "/confirm/" in to_stranger.body
+    with app.app_context():
+        assert User.by_email(MEMBER).username == "alice"  # no second account, nothing changed
+
+
+def test_moving_an_account_to_an_address_gets_the_same_answer_either_way(app, member, make_user):
+    make_user("mallory", "mallory@example.com")
+    browser = app.test_client()
+    browser_forms = Forms(browser)
+    AuthActions(browser, browser_forms).login("mallory@example.com")
+
+    def move_to(email: str):
+        data = {"username": "mallory", "email": email, "current_password": PASSWORD}
+        response = browser_forms.submit("/account", data)
+        return response, browser.get(response.headers["Location"])
+
+    with mail.record_messages() as outbox:
+        with_account, without = move_to(MEMBER), move_to(STRANGER)
+
+    assert with_account[0].status_code == 302
+    assert answer(with_account[0], MEMBER) == answer(without[0], STRANGER)
+    masked = [
+        answer(page, email)[2]
+        for page, email in ((with_account[1], MEMBER), (without[1], STRANGER))
+    ]
+    assert masked[0] == masked[1]
+    to_addresses = [message.recipients for message in outbox]
+    assert to_addresses.count([MEMBER]) == 1 and to_addresses.count([STRANGER]) == 1
+    assert not any("/confirm/" in m.body for m in outbox if m.recipients == [MEMBER])
+
+
 def test_a_mistyped_address_gets_the_same_form_error_either_way(app, member):
     for url in ("/reset_password", "/login"):
         with_account = submit(app, url, {"email": f"{MEMBER}.", "password": WRONG})
@@ -119,6 +162,7 @@ def test_no_form_resends_a_confirmation_to_an_address_typed_in(app, member):
     [
         ("/login", {"password": WRONG}),
         ("/reset_password", {}),
+        ("/register", {"username": "bob", "password": WRONG, "confirm_password": WRONG}),
     ],
 )
 def test_lockouts_come_at_the_same_count_with_or_without_an_account(
