@@ -420,6 +420,8 @@ class Post(db.Model):
         # Every listing shows published posts newest first, everyone's or one author's.
         Index("ix_posts_published", "is_published", "published_at", "id"),
         Index("ix_posts_author_published", "user_id", "is_published", "published_at", "id"),
+        # An author's drafts, most recently written first.
+        Index("ix_posts_author_drafts", "user_id", "is_published", "date_posted", "id"),
     )
 
     def __repr__(self) -> str:
@@ -522,11 +524,16 @@ class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        # A post's comments in the order they are shown; listings count them from it too.
+        Index("ix_comments_post_created", "post_id", "created_at", "id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
