@@ -146,7 +146,7 @@ def tag(tag: str):
     if found is None:
         abort(404)
     posts = paginate(Post.newest_first(tag=found))
-    if posts.total == 0:
+    if not posts.items:
         abort(404)  # a tag only drafts use is not public yet
     title = f"Posts tagged {found.name}"
     return render_template("posts/tag.html", title=title, tag=found, posts=posts)

@@ -281,8 +281,10 @@ def get_user_or_404(username: str) -> User:
 
 @bp.route("/user/<username>")
 def user_posts(username: str):
-    user = get_user_or_404(username)
-    posts = paginate(Post.newest_first(author=user))
+    user = User.profile(username)
+    if user is None:
+        abort(404)
+    posts = paginate(Post.newest_first(author=user), total=user.post_count)
     return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 
