@@ -112,9 +112,7 @@ def test_pager_on_the_first_and_last_pages(client, make_user, make_posts):
     assert titles_on(last) == [f"Post {n}" for n in range(5, 0, -1)]
 
 
-def test_pager_links_the_last_page_once_it_is_within_three_pages(
-    client, make_user, make_posts
-):
+def test_pager_links_the_last_page_once_it_is_within_three_pages(client, make_user, make_posts):
     alice = make_user("alice")
     make_posts(alice, 60)
 
