@@ -555,6 +555,8 @@ class Page:
 
     @property
     def has_next(self) -> bool:
+        if self.total is not None:
+            return self.page < self.pages
         return self.following > self.per_page
 
     @property
@@ -609,15 +611,23 @@ def page_number() -> int:
     return page
 
 
-def paginate(query, *, total: int | None = None) -> Page:
+def paginate(query, *, total: int | None = None, from_index: bool = True) -> Page:
     """The page of `query` (a select of Post) named by `?page=`; 404 past the last page.
 
     One statement: the page's post ids are picked from the listing's index alone (LIMIT
     and OFFSET over index entries, never over whole rows), then only those posts are read
     with their authors, pictures and comment counts. So page 2,000 costs about what page 1
     does, and nothing counts the whole listing (see Page).
+
+    `from_index=False` is for a query no index orders (search's ranking) and that gives
+    its `total`: the page is then read with a plain LIMIT and OFFSET.
     """
     page, per_page = page_number(), current_app.config["POSTS_PER_PAGE"]
+    if not from_index:
+        items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+        if not items and page > 1:
+            abort(404)
+        return Page(items, page, per_page, len(items), total)
     ids = query.with_only_columns(Post.id).offset((page - 1) * per_page)
     on_page = ids.limit(per_page).subquery("page_ids")
     following = (

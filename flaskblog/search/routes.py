@@ -17,7 +17,11 @@ from flaskblog.search.queries import (
 def search():
     query = request.args.get("q", "").strip()
     words = search_words(query)
-    results = paginate(matching_posts(words), total=count_matches(words)) if words else None
+    results = (
+        paginate(matching_posts(words), total=count_matches(words), from_index=False)
+        if words
+        else None
+    )
     return render_template(
         "search/search.html",
         title=f"Search: {excerpt(query, 60)}" if query else "Search",
