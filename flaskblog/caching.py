@@ -24,6 +24,8 @@ from flaskblog.extensions import cache
 
 GENERATION_KEY = "pages-generation"
 ONE_YEAR = 365 * 24 * 60 * 60
+# Kept with a cached page, so that conditional requests (feeds) still get their 304.
+VALIDATORS = ("ETag", "Last-Modified")
 
 
 def init_app(app) -> None:
@@ -46,12 +48,16 @@ def cached_for_anonymous(view):
         key = _page_key()
         hit = cache.get(key)
         if hit is not None:
-            body, mimetype = hit
-            return current_app.response_class(body, mimetype=mimetype)
+            body, mimetype, validators = hit
+            response = current_app.response_class(body, mimetype=mimetype)
+            response.headers.update(validators)
+            # A feed reader's copy may be current: 304, as the view itself would answer.
+            return response.make_conditional(request)
         response = current_app.make_response(view(*args, **kwargs))
         if request.method == "GET" and response.status_code == 200:
             # Kept only once the whole response is known (see _store_page).
-            g.page_to_cache = (key, response.get_data(), response.mimetype)
+            validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
+            g.page_to_cache = (key, response.get_data(), response.mimetype, validators)
         return response
 
     return wrapper
@@ -76,8 +82,8 @@ def _store_page(sender, response, **extra) -> None:
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
         return
-    key, body, mimetype = pending
-    cache.set(key, (body, mimetype))
+    key, *page = pending
+    cache.set(key, tuple(page))
 
 
 def generation() -> str:
@@ -141,14 +147,17 @@ def _nothing_changed(session) -> None:
 
 
 def static_digest(filename: str) -> str | None:
-    """A short hash of a static file's content (recomputed when the file changes)."""
+    """A short hash of a static file's content; in debug mode, recomputed when it changes
+    (otherwise files change only with a new release, which starts new processes)."""
+    digests = current_app.extensions.setdefault("static_digests", {})
+    known = digests.get(filename)
+    if known is not None and not current_app.debug:
+        return known[1]
     path = os.path.join(current_app.static_folder, filename)
     try:
         mtime = os.stat(path).st_mtime_ns
     except (OSError, ValueError):
         return None
-    digests = current_app.extensions.setdefault("static_digests", {})
-    known = digests.get(filename)
     if known is None or known[0] != mtime:
         with open(path, "rb") as file:
             known = (mtime, hashlib.sha256(file.read()).hexdigest()[:12])

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Mapped,
     column_property,
+    defer,
     deferred,
     joinedload,
     mapped_column,
@@ -635,8 +636,10 @@ def paginate(query, *, total: int | None = None, from_index: bool = True) -> Pag
         .select_from(ids.limit(per_page * (1 + Page.LOOKAHEAD) + 1).subquery("following_ids"))
         .scalar_subquery()
     )
+    # Listings show an excerpt of the text: the Markdown and its HTML stay in the database.
+    listed = query.options(defer(Post.content), defer(Post.content_html))
     rows = db.session.execute(
-        query.join(on_page, on_page.c.id == Post.id).add_columns(following)
+        listed.join(on_page, on_page.c.id == Post.id).add_columns(following)
     ).all()
     if not rows and page > 1:
         abort(404)

@@ -258,6 +258,27 @@ def test_pages_are_compressed_for_clients_that_ask(client, alice):
     assert len(response.get_data()) < len(plain) / 2
 
 
+@pytest.mark.parametrize("url", ["/feed.xml", "/user/alice/feed.xml", "/tag/news/feed.xml"])
+def test_a_cached_feed_still_answers_304_and_changes_with_the_posts(
+    app, client, alice, make_posts, count_queries, url
+):
+    with app.app_context():
+        post_ids = list(db.session.scalars(db.select(Post.id)))
+    tag_posts(app, post_ids, "news")
+    first = client.get(url)
+    with count_queries() as statements:
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert statements == []
+    assert again.status_code == 304
+
+    tag_posts(
+        app, make_posts(alice, 1, title="Newer", start=datetime(2027, 1, 1, tzinfo=UTC)), "news"
+    )
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert "Newer" in changed.text
+
+
 def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice):
     upload = io.BytesIO()
     Image.new("RGB", (40, 30), "blue").save(upload, "PNG")
