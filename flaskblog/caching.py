@@ -45,8 +45,12 @@ def cached_for_anonymous(view):
     def wrapper(*args, **kwargs):
         if not _may_use_cache():
             return view(*args, **kwargs)
-        key = _page_key()
-        hit = cache.get(key)
+        try:
+            key = _page_key()
+            hit = cache.get(key)
+        except Exception:  # the cache is a help, never a cause of failure
+            current_app.logger.warning("page cache unavailable", exc_info=True)
+            return view(*args, **kwargs)
         if hit is not None:
             body, mimetype, validators = hit
             response = current_app.response_class(body, mimetype=mimetype)
@@ -83,7 +87,10 @@ def _store_page(sender, response, **extra) -> None:
     if pending is None or "Set-Cookie" in response.headers or session.modified:
         return
     key, *page = pending
-    cache.set(key, tuple(page))
+    try:
+        cache.set(key, tuple(page))
+    except Exception:
+        current_app.logger.warning("page cache unavailable", exc_info=True)
 
 
 def generation() -> str:
@@ -135,7 +142,11 @@ def _note_bulk_changes(state) -> None:
 @event.listens_for(Session, "after_commit")
 def _forget_pages_after_commit(session) -> None:
     if session.info.pop("pages_changed", False) and has_app_context():
-        forget_pages()
+        try:
+            forget_pages()
+        except Exception:  # the write itself has succeeded
+            # Pages cached before it may be served until CACHE_DEFAULT_TIMEOUT.
+            current_app.logger.error("page cache not cleared after a change", exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -233,6 +233,19 @@ def test_with_redis_a_change_in_one_instance_clears_the_pages_of_every_other(
     assert titles_on(client.get("/")) == ["Retitled"]
 
 
+def test_pages_are_served_while_redis_is_down(build_app, make_user, make_posts):
+    broken = build_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    client = broken.test_client()
+
+    assert client.get("/").status_code == 200
+    with broken.app_context():
+        user = User(username="bob", email="bob@example.com", password_hash="x")
+        db.session.add(user)
+        db.session.commit()  # the write stands, though the cache could not be told
+        assert db.session.scalar(db.select(User.username)) == "bob"
+    assert client.get("/user/bob").status_code == 200
+
+
 def test_static_files_are_named_by_content_and_kept_for_a_year(client):
     page = client.get("/about").text
     css = re.search(r'href="(/static/css/main\.css\?v=[0-9a-f]{12})"', page)
