@@ -68,9 +68,12 @@ def cached_for_anonymous(view):
 
 
 def _may_use_cache() -> bool:
-    # A waiting flash would be shown on the page (and must not be served from it).
+    # A waiting flash would be shown on the page (and must not be served from it). Only
+    # ?page= makes a page different: other parameters would only fill the cache with
+    # copies (anyone can invent them), so such requests are simply rendered.
     return (
         request.method in ("GET", "HEAD")
+        and set(request.args) <= {"page"}
         and not current_user.is_authenticated
         and "_flashes" not in session
     )

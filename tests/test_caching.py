@@ -180,6 +180,13 @@ def test_a_page_that_sets_a_cookie_is_not_cached(app, client, alice, auth, count
     assert "You have been logged out." not in page
 
 
+def test_made_up_query_parameters_do_not_fill_the_cache(app, client, alice, count_queries):
+    client.get("/?utm_source=x")
+    with count_queries() as statements:
+        assert client.get("/?utm_source=x").status_code == 200
+    assert statements
+
+
 def test_errors_and_redirects_are_not_cached(app, client, alice, count_queries):
     with app.app_context():
         post = db.session.scalars(db.select(Post)).first()
