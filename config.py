@@ -101,6 +101,15 @@ class Config:
         self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Whole pages for anonymous visitors (flaskblog.caching). Redis when CACHE_REDIS_URL
+        # is set: every worker and instance then shares the pages and their invalidation.
+        # Without it, development keeps them in its one process; production keeps none,
+        # since each worker's own copy would miss the others' changes.
+        self.CACHE_REDIS_URL = env("CACHE_REDIS_URL") or None
+        self.CACHE_TYPE = "RedisCache" if self.CACHE_REDIS_URL else "NullCache"
+        self.CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "flaskblog:")
+        self.CACHE_NO_NULL_WARNING = True
+        self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "300"))
         # Strict-Transport-Security, in seconds; only production, which is served over https.
         self.HSTS_MAX_AGE = 0
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
@@ -116,6 +125,8 @@ class DevelopmentConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = self.SECRET_KEY or "development-only-secret-not-for-production"
+        if not self.CACHE_REDIS_URL:
+            self.CACHE_TYPE = "SimpleCache"  # one process: its own memory is enough
 
 
 class TestingConfig(Config):
@@ -134,6 +145,9 @@ class TestingConfig(Config):
             os.environ.get("TEST_DATABASE_URL", "sqlite://")
         )
         self.BCRYPT_LOG_ROUNDS = 4
+        # Pages are cached only in the tests of caching, which ask for a backend.
+        self.CACHE_TYPE = "NullCache"
+        self.CACHE_REDIS_URL = None
         # Tests record mail in memory; a test that wants real SMTP sets these on its own
         # config object, so a developer's .env never sends mail from the suite.
         self.MAIL_SERVER = "localhost"

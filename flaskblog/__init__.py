@@ -7,8 +7,18 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import security
-from flaskblog.extensions import bcrypt, csrf, db, limiter, login_manager, mail, migrate
+from flaskblog import caching, security
+from flaskblog.extensions import (
+    bcrypt,
+    cache,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -38,6 +48,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    cache.init_app(app)
+    compress.init_app(app)
+    caching.init_app(app)
 
     from flaskblog.comments import bp as comments_bp
     from flaskblog.errors import bp as errors_bp

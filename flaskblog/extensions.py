@@ -3,6 +3,8 @@
 import sqlite3
 
 from flask_bcrypt import Bcrypt
+from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -36,6 +38,10 @@ login_manager = LoginManager()
 bcrypt = Bcrypt()
 mail = Mail()
 csrf = CSRFProtect()
+# Whole pages for anonymous visitors (flaskblog.caching); the backend comes from CACHE_*.
+cache = Cache()
+# gzip, Brotli or zstd, whichever the client accepts, for HTML, CSS, feeds and JSON.
+compress = Compress()
 # Keyed by client address (the real one behind Heroku's router, thanks to ProxyFix);
 # storage and on/off come from RATELIMIT_* settings.
 limiter = Limiter(key_func=get_remote_address)

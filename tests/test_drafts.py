@@ -11,7 +11,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Post
 
 BOB = "bob@example.com"
-DRAFTS_QUERIES = 4  # the reader, the page of drafts, their tags, the count
+DRAFTS_QUERIES = 3  # the reader, the page of drafts (with how many follow), their tags
 
 
 def stored(app, post_id: int) -> Post:

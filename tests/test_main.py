@@ -92,7 +92,8 @@ def test_pager_shows_ellipses_around_the_current_page(client, make_user, make_po
 
     assert response.status_code == 200
     assert titles_on(response) == [f"Post {n}" for n in range(35, 30, -1)]
-    assert pager_on(response) == ["1", "…", "4", "5", "[6]", "7", "8", "9", "…", "12"]
+    # The last page is not counted (that would count every post): a gap stands for it.
+    assert pager_on(response) == ["1", "…", "4", "5", "[6]", "7", "8", "9", "…"]
     html = response.get_data(as_text=True)
     assert 'href="/?page=5" rel="prev"' in html
     assert 'href="/?page=7" rel="next"' in html
@@ -104,11 +105,21 @@ def test_pager_on_the_first_and_last_pages(client, make_user, make_posts):
 
     first, last = client.get("/"), client.get("/?page=12")
 
-    assert pager_on(first) == ["[1]", "2", "3", "4", "…", "12"]
+    assert pager_on(first) == ["[1]", "2", "3", "4", "…"]
     assert 'rel="prev"' not in first.get_data(as_text=True)
     assert pager_on(last) == ["1", "…", "10", "11", "[12]"]
     assert 'rel="next"' not in last.get_data(as_text=True)
     assert titles_on(last) == [f"Post {n}" for n in range(5, 0, -1)]
+
+
+def test_pager_links_the_last_page_once_it_is_within_three_pages(client, make_user, make_posts):
+    alice = make_user("alice")
+    make_posts(alice, 60)
+
+    assert pager_on(client.get("/?page=8")) == ["1", "…", "6", "7", "[8]", "9", "10", "11", "…"]
+    assert pager_on(client.get("/?page=9")) == ["1", "…", "7", "8", "[9]", "10", "11", "12"]
+    # The user page counts its author's posts with the user, so it always knows the last.
+    assert pager_on(client.get("/user/alice")) == ["[1]", "2", "3", "4", "…", "12"]
 
 
 def test_a_single_page_has_no_pager(client, make_user, make_posts):
@@ -263,11 +274,12 @@ def test_an_excerpt_is_text_escaped_never_markup(client, make_user, make_posts):
 
 # Query counts: authors, pictures, tags and comment counts come with the page, never one
 # query per post. A listing costs: the page of posts (authors, pictures and comment counts
-# in the same statement), their tags (one selectin query), the total for the pager; the
-# user page also looks up its user, and a logged-in reader costs one more.
+# in the same statement, with how many posts follow for the pager), their tags (one
+# selectin query), and nothing counts the whole listing; the user page also looks up its
+# user (with its number of posts), and a logged-in reader costs one more: the login's row.
 
-HOME_QUERIES = 4  # the reader, the page of posts, their tags, the count
-USER_PAGE_QUERIES = 5  # the reader, the profile's user, the page of posts, their tags, the count
+HOME_QUERIES = 3  # the reader, the page of posts, their tags
+USER_PAGE_QUERIES = 4  # the reader, the profile's user and post count, the page, its tags
 
 
 def give_posts_tags_and_comments(app, post_ids: list[int], commenter: int) -> None:

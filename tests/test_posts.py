@@ -179,7 +179,8 @@ def active_markup(html: str) -> list[str]:
 
     class Active(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            if tag == "script" and ("src", "/static/js/editor.js") not in attrs:
+            src = dict(attrs).get("src") or ""
+            if tag == "script" and not src.startswith("/static/js/editor.js?v="):
                 found.append(tag)
             found.extend(f"{tag} {name}" for name, _ in attrs if name.startswith("on"))
 

@@ -97,7 +97,7 @@ def test_the_editor_has_publish_save_draft_and_preview_buttons(client, writer):
     preview_button = re.search(r'<input [^>]*name="preview"[^>]*>', html).group(0)
     assert 'formaction="/post/preview"' in preview_button
     assert 'data-preview="/post/preview?fragment=1"' in preview_button
-    assert '<script src="/static/js/editor.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/editor\.js\?v=[0-9a-f]{12}" defer></script>', html)
     assert re.search(r'<section class="panel preview" id="preview"[^>]* hidden>', html)
 
 

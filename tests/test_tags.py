@@ -11,7 +11,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
 
 READER = "reader@example.com"
-TAG_PAGE_QUERIES = 5  # the reader, the tag, the page of posts, their tags, the count
+TAG_PAGE_QUERIES = 4  # the reader, the tag, the page of posts (with how many follow), their tags
 TAGS_PAGE_QUERIES = 2  # the reader, every tag with its count
 
 

@@ -2,6 +2,7 @@
 
 from flask import Response, abort, render_template, request, url_for
 
+from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import db
 from flaskblog.feeds import bp
 from flaskblog.feeds.utils import (
@@ -45,6 +46,7 @@ def atom_feed(posts: list[Post], title: str, self_url: str, alternate: str) -> R
 
 
 @bp.route("/feed.xml")
+@cached_for_anonymous
 def site():
     return atom_feed(
         latest_posts(Post.newest_first()),
@@ -55,6 +57,7 @@ def site():
 
 
 @bp.route("/user/<username>/feed.xml")
+@cached_for_anonymous
 def user(username: str):
     author = User.by_username(username) if len(username) <= 20 else None
     if author is None:
@@ -68,6 +71,7 @@ def user(username: str):
 
 
 @bp.route("/tag/<tag>/feed.xml")
+@cached_for_anonymous
 def tag(tag: str):
     found = Tag.by_name(tag) if len(tag) <= Tag.NAME_LENGTH else None
     posts = latest_posts(Post.newest_first(tag=found)) if found else []
@@ -82,6 +86,7 @@ def tag(tag: str):
 
 
 @bp.route("/sitemap.xml")
+@cached_for_anonymous
 def sitemap():
     return xml_response("feeds/sitemap.xml", "application/xml", urls=sitemap_urls())
 

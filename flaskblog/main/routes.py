@@ -2,17 +2,20 @@
 
 from flask import render_template
 
+from flaskblog.caching import cached_for_anonymous
 from flaskblog.main import bp
 from flaskblog.models import Post, paginate
 
 
 @bp.route("/home")
 @bp.route("/")  # registered first, so url_for builds "/": the canonical address
+@cached_for_anonymous
 def home():
     posts = paginate(Post.newest_first())
     return render_template("main/home.html", posts=posts)
 
 
 @bp.route("/about")
+@cached_for_anonymous
 def about():
     return render_template("main/about.html", title="About")

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from flaskblog.caching import cached_for_anonymous
 from flaskblog.comments.forms import CommentForm
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Post, Tag, paginate
@@ -94,6 +95,7 @@ def preview():
 
 @bp.route("/post/<int:post_id>")
 @bp.route("/post/<int:post_id>/<slug:slug>")
+@cached_for_anonymous
 def post(post_id: int, slug: str | None = None):
     post = get_post_or_404(post_id)
     if slug is not None and slug != post.slug:
@@ -141,17 +143,19 @@ def drafts():
 
 
 @bp.route("/tag/<tag>")
+@cached_for_anonymous
 def tag(tag: str):
     found = Tag.by_name(tag)
     if found is None:
         abort(404)
     posts = paginate(Post.newest_first(tag=found))
-    if posts.total == 0:
+    if not posts.items:
         abort(404)  # a tag only drafts use is not public yet
     title = f"Posts tagged {found.name}"
     return render_template("posts/tag.html", title=title, tag=found, posts=posts)
 
 
 @bp.route("/tags")
+@cached_for_anonymous
 def tags():
     return render_template("posts/tags.html", title="Tags", tags=Tag.with_post_counts())

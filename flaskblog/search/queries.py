@@ -53,6 +53,12 @@ def matching_posts(words: list[str]) -> sa.Select:
     return query.where(Post.is_published).options(joinedload(Post.author))
 
 
+def count_matches(words: list[str]) -> int:
+    """How many published posts `matching_posts(words)` finds (the search page says so)."""
+    query = matching_posts(words).with_only_columns(sa.func.count(Post.id)).order_by(None)
+    return db.session.scalar(query)
+
+
 def _sqlite_matches(words: list[str]) -> sa.Select:
     # Each word becomes an FTS5 string ("\w+" holds no quote), so nothing typed is read
     # as FTS5 syntax; strings side by side must all match.

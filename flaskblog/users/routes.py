@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import undefer
 
+from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Avatar, Post, User, UserSession, paginate
 from flaskblog.security import (
@@ -300,9 +301,12 @@ def get_user_or_404(username: str) -> User:
 
 
 @bp.route("/user/<username>")
+@cached_for_anonymous
 def user_posts(username: str):
-    user = get_user_or_404(username)
-    posts = paginate(Post.newest_first(author=user))
+    user = User.profile(username)
+    if user is None:
+        abort(404)
+    posts = paginate(Post.newest_first(author=user), total=user.post_count)
     return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 

@@ -1,0 +1,198 @@
+"""Whole pages kept for anonymous visitors, and static files named by their content.
+
+A cached page is the body of a public page (home, a post, a user's or a tag's posts...)
+as any visitor without a login sees it. It is never kept for a logged-in user, for a
+request with a flashed message waiting, or when the response sets a cookie (a CSRF token
+or a login would be in it). Every key holds a generation; any committed change to what
+those pages show (posts, comments, tags, usernames, pictures, accounts) starts a new
+generation, so no stale page is ever served afterwards: this works for every writer that
+goes through the models (the site, `flask shell`, the CLI), across processes when the
+cache is Redis.
+"""
+
+import functools
+import hashlib
+import os
+import secrets
+
+from flask import current_app, g, has_app_context, request, request_finished, session
+from flask_login import current_user
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from flaskblog.extensions import cache
+
+GENERATION_KEY = "pages-generation"
+ONE_YEAR = 365 * 24 * 60 * 60
+# Kept with a cached page, so that conditional requests (feeds) still get their 304.
+VALIDATORS = ("ETag", "Last-Modified")
+
+
+def init_app(app) -> None:
+    """Store pages once their response is final, and version static file URLs."""
+    request_finished.connect(_store_page, app)
+    app.url_defaults(_static_version)
+    app.after_request(_cache_static_for_good)
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+def cached_for_anonymous(view):
+    """Serve the view's page from the cache to visitors who are not logged in."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _may_use_cache():
+            return view(*args, **kwargs)
+        try:
+            key = _page_key()
+            hit = cache.get(key)
+        except Exception:  # the cache is a help, never a cause of failure
+            current_app.logger.warning("page cache unavailable", exc_info=True)
+            return view(*args, **kwargs)
+        if hit is not None:
+            body, mimetype, validators = hit
+            response = current_app.response_class(body, mimetype=mimetype)
+            response.headers.update(validators)
+            # A feed reader's copy may be current: 304, as the view itself would answer.
+            return response.make_conditional(request)
+        response = current_app.make_response(view(*args, **kwargs))
+        if request.method == "GET" and response.status_code == 200:
+            # Kept only once the whole response is known (see _store_page).
+            validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
+            g.page_to_cache = (key, response.get_data(), response.mimetype, validators)
+        return response
+
+    return wrapper
+
+
+def _may_use_cache() -> bool:
+    # A waiting flash would be shown on the page (and must not be served from it). Only
+    # ?page= makes a page different: other parameters would only fill the cache with
+    # copies (anyone can invent them), so such requests are simply rendered.
+    return (
+        request.method in ("GET", "HEAD")
+        and set(request.args) <= {"page"}
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+    )
+
+
+def _page_key() -> str:
+    url = hashlib.sha256(request.url.encode()).hexdigest()[:32]
+    return f"page:{generation()}:{url}"
+
+
+def _store_page(sender, response, **extra) -> None:
+    """After the session is saved: a response that sets a cookie is nobody's but its own."""
+    pending = g.pop("page_to_cache", None)
+    if pending is None or "Set-Cookie" in response.headers or session.modified:
+        return
+    key, *page = pending
+    try:
+        cache.set(key, tuple(page))
+    except Exception:
+        current_app.logger.warning("page cache unavailable", exc_info=True)
+
+
+def generation() -> str:
+    """The current generation of cached pages (a new one is made if none is stored)."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+        current = cache.get(GENERATION_KEY) or "none"
+    return current
+
+
+def forget_pages() -> None:
+    """Start a new generation: every page cached so far is never served again."""
+    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+
+
+# Rows whose change shows on a public page; for users only what pages show of them.
+_SHOWN = {"Post", "Comment", "Tag", "Avatar"}
+# An UPDATE or DELETE statement may touch any column: for users too, assume it shows.
+_BULK = _SHOWN | {"User"}
+
+
+def _changes_pages(session: Session) -> bool:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        name = type(obj).__name__
+        if name in _SHOWN:
+            return True
+        if name == "User" and (
+            obj in session.deleted or inspect(obj).attrs.username.history.has_changes()
+        ):
+            return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _note_page_changes(session, flush_context, instances) -> None:
+    # Before the flush: afterwards `dirty` no longer says what changed.
+    if _changes_pages(session):
+        session.info["pages_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper and mapper.class_.__name__ in _BULK:
+        state.session.info["pages_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_pages_after_commit(session) -> None:
+    if session.info.pop("pages_changed", False) and has_app_context():
+        try:
+            forget_pages()
+        except Exception:  # the write itself has succeeded
+            # Pages cached before it may be served until CACHE_DEFAULT_TIMEOUT.
+            current_app.logger.error("page cache not cleared after a change", exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_changed(session) -> None:
+    session.info.pop("pages_changed", None)
+
+
+# --- Static files --------------------------------------------------------------------------
+
+
+def static_digest(filename: str) -> str | None:
+    """A short hash of a static file's content; in debug mode, recomputed when it changes
+    (otherwise files change only with a new release, which starts new processes)."""
+    digests = current_app.extensions.setdefault("static_digests", {})
+    known = digests.get(filename)
+    if known is not None and not current_app.debug:
+        return known[1]
+    path = os.path.join(current_app.static_folder, filename)
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except (OSError, ValueError):
+        return None
+    if known is None or known[0] != mtime:
+        with open(path, "rb") as file:
+            known = (mtime, hashlib.sha256(file.read()).hexdigest()[:12])
+        digests[filename] = known
+    return known[1]
+
+
+def _static_version(endpoint: str, values: dict) -> None:
+    """url_for('static', filename=...) names the content too: ?v=<its hash>."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        digest = static_digest(values["filename"])
+        if digest:
+            values["v"] = digest
+
+
+def _cache_static_for_good(response):
+    """A static file asked for by its current hash never changes: browsers keep it a year."""
+    if request.endpoint == "static" and response.status_code in (200, 304):
+        filename = (request.view_args or {}).get("filename", "")
+        if request.args.get("v") and request.args.get("v") == static_digest(filename):
+            response.cache_control.public = True
+            response.cache_control.max_age = ONE_YEAR
+            response.cache_control.immutable = True
+    return response

@@ -1,0 +1,318 @@
+"""Anonymous pages come from the cache, and never stale, personal or with a cookie;
+static files are named by their content; pages are compressed for clients that ask."""
+
+import gzip
+import io
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import redis
+from conftest import PASSWORD
+from listings import add_comments, tag_posts, titles_on
+from PIL import Image
+
+from flaskblog.caching import forget_pages, generation
+from flaskblog.extensions import db
+from flaskblog.models import Comment, Post, User
+from flaskblog.users.utils import make_avatar
+
+REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+@pytest.fixture
+def app(build_app):
+    """The suite's app, but with a page cache (tests elsewhere run with none)."""
+    return build_app(CACHE_TYPE="SimpleCache")
+
+
+@pytest.fixture
+def alice(make_user, make_posts):
+    user = make_user("alice")
+    make_posts(user, 3)
+    return user
+
+
+def anonymous_queries(client, count_queries, url: str) -> tuple[int, str]:
+    """(SQL statements run, page) for one anonymous GET of `url`."""
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+PUBLIC_PAGES = ["/", "/?page=1", "/user/alice", "/tag/news", "/tags"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_an_anonymous_page_is_served_again_without_queries(app, client, alice, count_queries, url):
+    with app.app_context():
+        post_ids = list(db.session.scalars(db.select(Post.id)))
+    tag_posts(app, post_ids, "news")
+
+    first, page = anonymous_queries(client, count_queries, url)
+    again, cached = anonymous_queries(client, count_queries, url)
+
+    assert first > 0
+    assert again == 0
+    assert cached == page
+    assert "csrf_token" not in cached
+
+
+def test_a_post_page_is_cached_and_holds_no_token(app, client, alice, count_queries):
+    with app.app_context():
+        post = db.session.scalars(db.select(Post)).first()
+        url = post.url
+    add_comments(app, post.id, alice, 2)
+
+    anonymous_queries(client, count_queries, url)
+    again, page = anonymous_queries(client, count_queries, url)
+
+    assert again == 0
+    assert "Comment 2" in page
+    assert "csrf_token" not in page
+
+
+def test_a_post_written_through_the_site_shows_at_once(app, client, alice, forms, count_queries):
+    anonymous_queries(client, count_queries, "/")
+    writer = app.test_client()
+    Forms = type(forms)
+    Forms(writer).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
+
+    response = Forms(writer).submit("/post/new", {"title": "Fresh news", "content": "Hot."})
+    assert response.status_code == 302
+
+    assert titles_on(client.get("/"))[0] == "Fresh news"
+
+
+def test_changes_made_outside_the_site_show_at_once(app, client, alice, make_posts):
+    assert titles_on(client.get("/"))[0] == "Post 3"
+    assert "alice" in client.get("/").text
+
+    make_posts(alice, 1, title="Written in flask shell", start=datetime(2027, 1, 1, tzinfo=UTC))
+    assert titles_on(client.get("/"))[0] == "Written in flask shell"
+
+    with app.app_context():
+        db.session.get(User, alice).username = "alicia"
+        db.session.commit()
+    assert ">alicia</a>" in client.get("/").text
+
+
+def test_a_comment_and_its_deletion_show_at_once(app, client, alice, make_user):
+    with app.app_context():
+        post = db.session.scalars(db.select(Post).order_by(Post.id.desc())).first()
+        url = post.url
+    assert "Comment 1" not in client.get(url).text
+
+    add_comments(app, post.id, alice, 1)
+    assert "Comment 1" in client.get(url).text
+    assert ">1 comment</a>" in client.get("/").text
+
+    with app.app_context():
+        db.session.execute(db.delete(Comment))
+        db.session.commit()
+    assert "Comment 1" not in client.get(url).text
+
+
+def test_a_new_picture_and_a_deleted_account_show_at_once(app, client, alice):
+    before = client.get("/user/alice").text
+    upload = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(upload, "PNG")
+    upload.seek(0)
+    with app.app_context():
+        user = db.session.get(User, alice)
+        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
+        db.session.commit()
+        picture = f"/avatar/{user.id}/{user.avatar.digest}.webp"
+
+    assert picture not in before
+    assert picture in client.get("/user/alice").text
+
+    with app.app_context():
+        db.session.delete(db.session.get(User, alice))
+        db.session.commit()
+    assert client.get("/user/alice").status_code == 404
+    assert titles_on(client.get("/")) == []
+
+
+def test_a_rolled_back_change_keeps_the_cache(app, client, alice, count_queries):
+    anonymous_queries(client, count_queries, "/")
+    with app.app_context():
+        before = generation()
+        db.session.get(User, alice).username = "nobody"
+        db.session.rollback()
+        assert generation() == before
+    assert anonymous_queries(client, count_queries, "/")[0] == 0
+
+
+def test_a_logged_in_reader_never_gets_nor_fills_the_cache(app, client, alice, auth, count_queries):
+    auth.login()
+    with count_queries() as statements:
+        mine = client.get("/")
+    assert statements  # rendered for this reader, not taken from the cache
+    assert "Log out" in mine.text
+
+    visitor = app.test_client()
+    first, page = anonymous_queries(visitor, count_queries, "/")
+    assert first > 0  # the reader's page was not stored for others
+    assert "Log out" not in page and "csrf_token" not in page
+
+    with count_queries() as statements:
+        again = client.get("/")
+    assert statements
+    assert "Log out" in again.text  # and the visitor's page is not served to the reader
+
+
+def test_a_page_that_sets_a_cookie_is_not_cached(app, client, alice, auth, count_queries):
+    auth.login()
+    auth.logout()  # leaves "You have been logged out." waiting in the session
+
+    with count_queries() as statements:
+        flashed = client.get("/")
+    assert statements
+    assert "You have been logged out." in flashed.text
+    assert "Set-Cookie" in flashed.headers
+
+    visitor = app.test_client()
+    first, page = anonymous_queries(visitor, count_queries, "/")
+    assert first > 0
+    assert "You have been logged out." not in page
+
+
+def test_made_up_query_parameters_do_not_fill_the_cache(app, client, alice, count_queries):
+    client.get("/?utm_source=x")
+    with count_queries() as statements:
+        assert client.get("/?utm_source=x").status_code == 200
+    assert statements
+
+
+def test_errors_and_redirects_are_not_cached(app, client, alice, count_queries):
+    with app.app_context():
+        post = db.session.scalars(db.select(Post)).first()
+        wrong_slug = f"/post/{post.id}/not-its-slug"
+    for _ in range(2):
+        with count_queries() as statements:
+            assert client.get(wrong_slug).status_code == 301
+        assert statements
+        with count_queries() as statements:
+            assert client.get("/user/nobody").status_code == 404
+        assert statements
+
+
+@pytest.fixture
+def redis_prefix():
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running at 127.0.0.1:6379")
+    prefix = f"flaskblog-perf-test:{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in server.scan_iter(f"{prefix}*"):
+        server.delete(key)
+
+
+def test_with_redis_a_change_in_one_instance_clears_the_pages_of_every_other(
+    build_app, redis_prefix
+):
+    settings = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": redis_prefix,
+    }
+    web, other = build_app(**settings), build_app(**settings)
+    with web.app_context():
+        user = User(username="bob", email="bob@example.com", password_hash="x")
+        db.session.add(user)
+        db.session.commit()
+        db.session.add(Post(title="Only post", content="Text.", author=user))
+        db.session.commit()
+    client = web.test_client()
+    assert titles_on(client.get("/")) == ["Only post"]
+    with web.app_context():
+        # Another writer changes the data behind the cache's back (say, an SQL console).
+        db.session.execute(db.text("UPDATE posts SET title = 'Retitled'"))
+        db.session.commit()
+    assert titles_on(client.get("/")) == ["Only post"]  # the cached page, as expected
+    with other.app_context():
+        forget_pages()  # e.g. the other instance commits a change of its own
+    assert titles_on(client.get("/")) == ["Retitled"]
+
+
+def test_pages_are_served_while_redis_is_down(build_app, make_user, make_posts):
+    broken = build_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    client = broken.test_client()
+
+    assert client.get("/").status_code == 200
+    with broken.app_context():
+        user = User(username="bob", email="bob@example.com", password_hash="x")
+        db.session.add(user)
+        db.session.commit()  # the write stands, though the cache could not be told
+        assert db.session.scalar(db.select(User.username)) == "bob"
+    assert client.get("/user/bob").status_code == 200
+
+
+def test_static_files_are_named_by_content_and_kept_for_a_year(client):
+    page = client.get("/about").text
+    css = re.search(r'href="(/static/css/main\.css\?v=[0-9a-f]{12})"', page)
+    assert css, "the stylesheet's URL carries its content hash"
+
+    response = client.get(css.group(1))
+    assert response.status_code == 200
+    assert response.cache_control.max_age == 365 * 24 * 60 * 60
+    assert response.cache_control.immutable
+
+    stale = client.get("/static/css/main.css?v=000000000000")
+    assert stale.status_code == 200
+    assert not stale.cache_control.immutable
+
+
+def test_pages_are_compressed_for_clients_that_ask(client, alice):
+    plain = client.get("/").get_data()
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert gzip.decompress(response.get_data()) == plain
+    assert len(response.get_data()) < len(plain) / 2
+
+
+@pytest.mark.parametrize("url", ["/feed.xml", "/user/alice/feed.xml", "/tag/news/feed.xml"])
+def test_a_cached_feed_still_answers_304_and_changes_with_the_posts(
+    app, client, alice, make_posts, count_queries, url
+):
+    with app.app_context():
+        post_ids = list(db.session.scalars(db.select(Post.id)))
+    tag_posts(app, post_ids, "news")
+    first = client.get(url)
+    with count_queries() as statements:
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert statements == []
+    assert again.status_code == 304
+
+    tag_posts(
+        app, make_posts(alice, 1, title="Newer", start=datetime(2027, 1, 1, tzinfo=UTC)), "news"
+    )
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert "Newer" in changed.text
+
+
+def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice):
+    upload = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(upload, "PNG")
+    upload.seek(0)
+    with app.app_context():
+        user = db.session.get(User, alice)
+        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
+        db.session.commit()
+        url = user.avatar_url
+
+    first = client.get(url)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+
+    assert first.status_code == 200 and first.cache_control.immutable
+    assert again.status_code == 304 and again.get_data() == b""
+    assert since.status_code == 304
