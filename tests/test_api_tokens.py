@@ -108,6 +108,18 @@ def test_disabling_an_account_stops_its_tokens_at_once(app, client, alice):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
+def test_a_new_password_ends_every_token(app, client, alice):
+    token = get_token(client)
+    with app.app_context():
+        db.session.get(User, alice).set_password("a brand new password")
+        db.session.commit()
+
+    response = client.get("/api/v1/me", headers=bearer(token))
+
+    assert response.status_code == 401
+    assert get_token(client, password="a brand new password")
+
+
 def test_an_expired_token_is_refused(app, client, alice):
     token = get_token(client)
     with app.app_context():

@@ -1,6 +1,7 @@
 """The API's one table: bearer tokens, stored only as a SHA-256 of what the client holds."""
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,8 +15,9 @@ from flaskblog.models import User, UTCDateTime, utcnow
 
 class ApiToken(db.Model):
     """A bearer token for the API. Its row keeps a hash, so the table alone lets nobody in;
-    it ends when it expires (API_TOKEN_TTL after it was issued), is revoked, or its user
-    is deleted (the foreign key cascades) or disabled (checked on every use)."""
+    it ends when it expires (API_TOKEN_TTL after it was issued), is revoked, its user's
+    password changes (as every other login does), or its user is deleted (the foreign key
+    cascades) or disabled (both checked on every use)."""
 
     __tablename__ = "api_tokens"
 
@@ -23,6 +25,8 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The password it was issued under (as reset links keep it): a new password ends it.
+    password_fingerprint: Mapped[str] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -41,14 +45,23 @@ class ApiToken(db.Model):
         db.session.execute(db.delete(cls).where(cls.user_id == user.id, cls.expires_at <= now))
         secret = secrets.token_urlsafe(32)
         ttl = timedelta(seconds=current_app.config["API_TOKEN_TTL"])
-        row = cls(id=cls.hash(secret), user=user, created_at=now, expires_at=now + ttl)
+        row = cls(
+            id=cls.hash(secret),
+            user=user,
+            created_at=now,
+            expires_at=now + ttl,
+            password_fingerprint=user._password_fingerprint(),
+        )
         db.session.add(row)
         return secret, row
 
     @classmethod
     def find(cls, secret: str) -> "ApiToken | None":
-        """The token's row if it is one the site issued, unexpired and its user not disabled."""
+        """The token's row if the site issued it, it has not expired, its user is not disabled
+        and has the password it was issued under."""
         row = db.session.get(cls, cls.hash(secret))
         if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+            return None
+        if not hmac.compare_digest(row.password_fingerprint, row.user._password_fingerprint()):
             return None
         return row

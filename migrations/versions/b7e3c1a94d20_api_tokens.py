@@ -1,7 +1,8 @@
 """api tokens
 
 Bearer tokens for the JSON API (/api/v1). The row's id is a SHA-256 of the token the
-client holds, so the table alone lets nobody in; tokens go with their user.
+client holds, so the table alone lets nobody in; tokens go with their user, and keep a
+fingerprint of the password they were issued under, so a new password ends them.
 
 Revision ID: b7e3c1a94d20
 Revises: 062a7918f8ba
@@ -25,6 +26,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_fingerprint", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
