@@ -5,6 +5,7 @@ flask-smorest before the view runs), act, commit, answer.
 """
 
 from flask import g, request, url_for
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
@@ -88,7 +89,7 @@ def revoke_token():
 def visible_post_or_404(post_id: int, user: User | None) -> Post:
     """The post, if this caller may see it: published, or their own draft."""
     post = db.session.get(Post, post_id, options=[joinedload(Post.author)])
-    if post is None or not post.can_view(user or _anonymous):
+    if post is None or not post.can_view(user or AnonymousUserMixin()):
         raise ApiError(404, f"There is no post {post_id}.")
     return post
 
@@ -99,14 +100,6 @@ def editable_post(post_id: int, user: User) -> Post:
     if not post.can_edit(user):
         raise ApiError(403, "Only the post's author (or an admin) may change or delete it.")
     return post
-
-
-class _Anonymous:
-    is_authenticated = False
-    is_admin = False
-
-
-_anonymous = _Anonymous()
 
 
 @bp.route("/posts", methods=["GET"])
