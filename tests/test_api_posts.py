@@ -157,10 +157,11 @@ def test_a_draft_is_visible_to_its_author_only(app, client, alice, token, make_u
     assert mine.get_json()["published_at"] is None
 
 
-def test_a_bad_token_is_refused_even_where_none_is_needed(app, client, alice):
+@pytest.mark.parametrize("url", ["/api/v1/posts/{id}", "/api/v1/posts", "/api/v1/users/alice"])
+def test_a_bad_token_is_refused_even_where_none_is_needed(app, client, alice, url):
     (post_id,) = add_posts(app, alice, 1)
 
-    response = client.get(f"/api/v1/posts/{post_id}", headers=bearer("not-a-token"))
+    response = client.get(url.format(id=post_id), headers=bearer("not-a-token"))
 
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
@@ -443,8 +444,11 @@ def test_delete_removes_the_post(app, client, token, post_id):
     assert client.delete(f"/api/v1/posts/{post_id}", headers=bearer(token)).status_code == 404
 
 
-def test_a_post_id_too_big_for_the_database_is_not_found(client, token):
-    response = client.get("/api/v1/posts/2147483648", headers=bearer(token))
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_a_post_id_too_big_for_the_database_is_not_found(client, token, method):
+    response = client.open(
+        "/api/v1/posts/2147483648", method=method, json={"title": "T"}, headers=bearer(token)
+    )
 
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"

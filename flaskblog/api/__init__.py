@@ -26,6 +26,8 @@ class JsonApi(Api):
     """
 
     ERROR_SCHEMA = ErrorSchema
+    # Each operation lists its own errors (flaskblog/api/routes.py): no catch-all.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self) -> None:
         pass

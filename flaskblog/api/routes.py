@@ -24,6 +24,7 @@ from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.api.models import ApiToken
 from flaskblog.api.pagination import paginate
 from flaskblog.api.schemas import (
+    MAX_ID,
     MeSchema,
     PageArgsSchema,
     PostInputSchema,
@@ -47,6 +48,22 @@ def error(status: int, description: str):
     return bp.alt_response(status, schema="Error", description=description)
 
 
+def common_errors(view):
+    """Document the errors any operation may answer. Every status an operation can give is
+    listed (there is no catch-all `default`), so checking responses against the document
+    also checks that no status comes as a surprise."""
+    view = error(400, "The request could not be read (malformed JSON, a NUL character).")(view)
+    return error(500, "Something went wrong on our side.")(view)
+
+
+@bp.before_request
+def refuse_bad_tokens() -> None:
+    """A request that sends a bearer token must send a good one, wherever it goes; asking for
+    a new token is HTTP Basic, and says so itself."""
+    if request.endpoint != "api.create_token":
+        api_user()
+
+
 # --- Tokens -----------------------------------------------------------------------------------
 
 
@@ -57,6 +74,7 @@ def error(status: int, description: str):
 @bp.response(201, TokenSchema)
 @error(401, "The email address or password is wrong, or the account is disabled.")
 @error(429, "Too many attempts.")
+@common_errors
 def create_token():
     """Get a token with your email address and password (HTTP Basic)."""
     auth = request.authorization
@@ -76,6 +94,7 @@ def create_token():
 @bp.doc(**NEEDS_TOKEN)
 @bp.response(204)
 @error(401, "No valid token was sent.")
+@common_errors
 def revoke_token():
     """Revoke the token this request carries."""
     db.session.delete(token_in_use())
@@ -88,7 +107,12 @@ def revoke_token():
 
 def visible_post_or_404(post_id: int, user: User | None) -> Post:
     """The post, if this caller may see it: published, or their own draft."""
-    post = db.session.get(Post, post_id, options=[joinedload(Post.author)])
+    # The address takes any number; the database's ids are 32-bit.
+    post = (
+        db.session.get(Post, post_id, options=[joinedload(Post.author)])
+        if post_id <= MAX_ID
+        else None
+    )
     if post is None or not post.can_view(user or AnonymousUserMixin()):
         raise ApiError(404, f"There is no post {post_id}.")
     return post
@@ -106,15 +130,18 @@ def editable_post(post_id: int, user: User) -> Post:
 @bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, PostPageSchema)
 @error(404, "There is no such page.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
 def list_posts(page: int, per_page: int):
     """Published posts, newest first."""
     return paginate(Post.newest_first(), page, per_page)
 
 
-@bp.route("/posts/<int:post_id>", methods=["GET"])
+@bp.route("/posts/<int(max=None):post_id>", methods=["GET"])
 @bp.response(200, PostSchema)
 @error(401, "A token was sent, but it is invalid or has expired.")
 @error(404, "No such post (or it is someone else's draft).")
+@common_errors
 def get_post(post_id: int):
     """One post. With its author's token, a draft too."""
     return visible_post_or_404(post_id, api_user())
@@ -132,6 +159,7 @@ def get_post(post_id: int):
 @error(413, "The body is too large.")
 @error(415, "The body is not JSON.")
 @error(429, "Too many posts in a short time.")
+@common_errors
 def create_post(data: dict):
     """Write a post (or a draft, with `"published": false`)."""
     confirmed(g.user)
@@ -157,7 +185,7 @@ def create_post(data: dict):
     return post, {"Location": url_for("api.get_post", post_id=post.id, _external=True)}
 
 
-@bp.route("/posts/<int:post_id>", methods=["PATCH"])
+@bp.route("/posts/<int(max=None):post_id>", methods=["PATCH"])
 @limiter.limit("30/minute;500/day", key_func=token_user_key, methods=["PATCH"])
 @token_required
 @bp.doc(**NEEDS_TOKEN)
@@ -169,6 +197,7 @@ def create_post(data: dict):
 @error(413, "The body is too large.")
 @error(415, "The body is not JSON.")
 @error(429, "Too many changes in a short time.")
+@common_errors
 def update_post(data: dict, post_id: int):
     """Change some of a post's fields; the others stay as they are."""
     post = editable_post(post_id, g.user)
@@ -187,7 +216,7 @@ def update_post(data: dict, post_id: int):
     return post
 
 
-@bp.route("/posts/<int:post_id>", methods=["DELETE"])
+@bp.route("/posts/<int(max=None):post_id>", methods=["DELETE"])
 @limiter.limit("30/minute;500/day", key_func=token_user_key, methods=["DELETE"])
 @token_required
 @bp.doc(**NEEDS_TOKEN)
@@ -196,6 +225,7 @@ def update_post(data: dict, post_id: int):
 @error(403, "Not the post's author (nor an admin).")
 @error(404, "No such post (or it is someone else's draft).")
 @error(429, "Too many changes in a short time.")
+@common_errors
 def delete_post(post_id: int):
     """Delete a post, with its comments."""
     post = editable_post(post_id, g.user)
@@ -228,6 +258,8 @@ def with_post_count(user: User) -> User:
 @bp.route("/users/<username>", methods=["GET"])
 @bp.response(200, UserSchema)
 @error(404, "No such user.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
 def get_user(username: str):
     """A user's public profile."""
     return with_post_count(user_or_404(username))
@@ -237,6 +269,8 @@ def get_user(username: str):
 @bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, PostPageSchema)
 @error(404, "No such user, or no such page.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
 def list_user_posts(page: int, per_page: int, username: str):
     """A user's published posts, newest first."""
     return paginate(Post.newest_first(author=user_or_404(username)), page, per_page)
@@ -247,6 +281,7 @@ def list_user_posts(page: int, per_page: int, username: str):
 @bp.doc(**NEEDS_TOKEN)
 @bp.response(200, MeSchema)
 @error(401, "No valid token was sent.")
+@common_errors
 def me():
     """The token owner's own profile, email address included."""
     return with_post_count(g.user)
