@@ -1,5 +1,6 @@
 """schemathesis in-process: requests generated from /api/v1/openapi.json, with a fresh
-token each, must never get a 5xx nor a response that breaks the document. (.ci/api-check
+token each, must pass every check of schemathesis: never a 5xx nor a response that breaks
+the document, invalid requests refused, valid ones accepted. (.ci/api-check
 runs the same against gunicorn, with more examples.)"""
 
 from collections import Counter
@@ -9,24 +10,10 @@ import schemathesis
 from api_client import basic, get_token
 from conftest import add_posts
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 import config
 from flaskblog import create_app
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 # Operations that must succeed at least once among the generated requests.
 SUCCEEDS = {
     "POST /api/v1/tokens": 201,
@@ -58,7 +45,11 @@ OPERATIONS = [
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_the_api_keeps_to_its_openapi_document(api_app, method, path):
-    operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)[path][method]
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
+    # Text with NUL is refused (422: PostgreSQL cannot store it), which the document says in
+    # words only; so NUL-free strings are the valid ones here.
+    schema.config.generation.update(allow_x00=False)
+    operation = schema[path][method]
     client = api_app.test_client()
     statuses = Counter()
 
@@ -75,7 +66,7 @@ def test_the_api_keeps_to_its_openapi_document(api_app, method, path):
             headers = basic("alice@example.com")
         else:
             headers = {"Authorization": f"Bearer {get_token(client)}"}
-        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        response = case.call_and_validate(headers=headers)
         statuses[response.status_code] += 1
 
     call()

@@ -178,7 +178,7 @@ def create_post(data: dict):
         content=data["content"],
         author=g.user,
         is_published=data["published"],
-        tags=Tag.named(unique(data["tags"])),
+        tags=Tag.named(data["tags"]),
     )
     db.session.add(post)
     db.session.commit()
@@ -207,7 +207,7 @@ def update_post(data: dict, post_id: int):
     if "content" in data:
         post.content = data["content"]
     if "tags" in data:
-        post.tags = Tag.named(unique(data["tags"]))
+        post.tags = Tag.named(data["tags"])
     if data.get("published") is True:
         post.publish()
     elif data.get("published") is False:
@@ -232,10 +232,6 @@ def delete_post(post_id: int):
     db.session.delete(post)
     db.session.commit()
     return ""
-
-
-def unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
 
 
 # --- Users ------------------------------------------------------------------------------------

@@ -29,9 +29,13 @@ def storable(value: str) -> None:
 class Text(fields.String):
     """A string that can be stored as it is."""
 
-    def __init__(self, *args, validate=(), **kwargs) -> None:
+    def __init__(self, *args, validate=(), metadata=None, **kwargs) -> None:
         validators = [validate] if callable(validate) else list(validate)
-        super().__init__(*args, validate=[storable, *validators], **kwargs)
+        metadata = dict(metadata or {})
+        metadata["description"] = " ".join(
+            [metadata.get("description", ""), "No NUL characters."]
+        ).strip()
+        super().__init__(*args, validate=[storable, *validators], metadata=metadata, **kwargs)
 
 
 class Computed:
@@ -51,6 +55,21 @@ class ComputedUrl(Computed, fields.Url):
 
 class ComputedNested(Computed, fields.Nested):
     pass
+
+
+def no_repeats(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each tag once.")
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, and nothing else: marshmallow's own also takes 1, "yes", "on"..., which
+    the document (type: boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 # --- Errors -----------------------------------------------------------------------------------
@@ -185,14 +204,21 @@ class PostInputSchema(Schema):
     """What a client writes; PATCH takes any subset of it."""
 
     title = Text(required=True, validate=validate.Length(min=1, max=100))
-    content = Text(required=True, validate=validate.Length(min=1, max=MAX_CONTENT))
+    content = Text(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_CONTENT),
+        metadata={"description": "Markdown."},
+    )
     tags = fields.List(
         TagName,
         load_default=list,
-        validate=validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+        validate=[
+            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+            no_repeats,
+        ],
         metadata={"uniqueItems": True},
     )
-    published = fields.Boolean(
+    published = StrictBoolean(
         load_default=True, metadata={"description": "false saves (or takes back to) a draft."}
     )
 
@@ -211,10 +237,13 @@ class PostUpdateSchema(PostInputSchema):
     content = Text(validate=validate.Length(min=1, max=MAX_CONTENT))
     tags = fields.List(
         TagName,
-        validate=validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+        validate=[
+            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+            no_repeats,
+        ],
         metadata={"uniqueItems": True},
     )
-    published = fields.Boolean()
+    published = StrictBoolean()
 
 
 # --- Pages ------------------------------------------------------------------------------------
