@@ -87,7 +87,12 @@ def test_the_openapi_document_is_generated_from_the_schemas(client):
     }
     assert set(spec["paths"]["/api/v1/posts/{post_id}"]) >= {"get", "patch", "delete"}
     title = spec["components"]["schemas"]["PostInput"]["properties"]["title"]
-    assert title == {"type": "string", "minLength": 1, "maxLength": 100}
+    assert title == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "description": "No NUL characters.",
+    }
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
