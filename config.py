@@ -114,6 +114,22 @@ class Config:
         self.HSTS_MAX_AGE = 0
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 
+        # The JSON API (/api/v1, docs/API.md): how long a token lives, in seconds, and the
+        # origins (comma-separated, e.g. "https://app.example.com") whose pages may call it.
+        self.API_TOKEN_TTL = int(env("API_TOKEN_TTL", "3600"))
+        self.CORS_ORIGINS = [
+            origin.strip().rstrip("/")
+            for origin in env("CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        ]
+        self.API_MAX_BODY_BYTES = 256 * 1024
+        # flask-smorest's settings for the OpenAPI document at /api/v1/openapi.json.
+        self.API_TITLE = "flaskblog API"
+        self.API_VERSION = "1"
+        self.OPENAPI_VERSION = "3.1.0"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+
     def init_app(self, app) -> None:
         """Environment-specific setup that needs the app itself."""
         app.logger.setLevel(getattr(logging, self.LOG_LEVEL, logging.INFO))

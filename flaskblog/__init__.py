@@ -68,6 +68,11 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
 
+    from flaskblog import api
+
+    api.init_app(app)
+
+    from flaskblog.api.models import ApiToken
     from flaskblog.models import Avatar, Comment, Post, Tag, User
 
     @app.shell_context_processor
@@ -79,6 +84,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
             "Tag": Tag,
             "Comment": Comment,
             "Avatar": Avatar,
+            "ApiToken": ApiToken,
         }
 
     return app

@@ -8,6 +8,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
+from flaskblog.api.errors import is_api_request, json_error
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter
 from flaskblog.security import current_user_id, log_event
@@ -25,7 +26,10 @@ MESSAGES = {
 
 
 def render_error(error: HTTPException, message: str | None = None):
-    """The error page for `error`, keeping its status and headers (Allow, Retry-After...)."""
+    """The error page for `error`, keeping its status and headers (Allow, Retry-After...);
+    under /api, the API's JSON error instead."""
+    if is_api_request():
+        return json_error(error, message if error.code == 429 else None)
     title, default_message = MESSAGES.get(error.code, (error.name, error.description))
     if error.description != type(error).description:
         default_message = error.description  # a view's abort(code, "reason") says it best

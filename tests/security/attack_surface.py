@@ -6,6 +6,7 @@ attacked too; a route that `ACCESS` does not classify fails the suite until some
 decides who may use it.
 """
 
+import base64
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,10 @@ VISITOR = "visitors who are not logged in (logged-in users are sent home)"
 USER = "any logged-in user, on their own account only"
 OWNER = "the author of the post or comment, or an admin"
 ADMIN = "admins only"
+# The JSON API (/api/v1) never looks at the session cookie: a bearer token or nothing.
+API_CREDENTIALS = "API: anyone, with an email address and password (HTTP Basic)"
+API_TOKEN = "API: anyone with a bearer token, acting as its owner"
+API_OWNER = "API: with a bearer token, the post's author or an admin"
 
 ACCESS = {
     "static": PUBLIC,
@@ -63,7 +68,20 @@ ACCESS = {
     "comments.delete": OWNER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
+    "api.list_posts": PUBLIC,
+    "api.get_post": PUBLIC,  # a draft for its author's token only
+    "api.get_user": PUBLIC,
+    "api.list_user_posts": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "api_docs": PUBLIC,
+    "api.create_token": API_CREDENTIALS,
+    "api.revoke_token": API_TOKEN,
+    "api.me": API_TOKEN,
+    "api.create_post": API_TOKEN,
+    "api.update_post": API_OWNER,
+    "api.delete_post": API_OWNER,
 }
+API_LEVELS = (API_CREDENTIALS, API_TOKEN, API_OWNER)
 
 NEEDS_LOGIN = (USER, OWNER, ADMIN)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -138,6 +156,14 @@ def make_world(app) -> World:
             reset_token=alice.get_reset_token(),
             confirm_token=alice.get_email_token(),
         )
+
+
+def api_token(client, email: str) -> str:
+    """A bearer token for the API, got with the email address and password."""
+    auth = base64.b64encode(f"{email}:{PASSWORD}".encode()).decode()
+    response = client.post("/api/v1/tokens", headers={"Authorization": f"Basic {auth}"})
+    assert response.status_code == 201, f"{email} got no API token"
+    return response.get_json()["token"]
 
 
 def log_in(client, email: str, user_agent: str = "pytest") -> None:

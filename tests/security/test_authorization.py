@@ -10,11 +10,14 @@ import pytest
 from attack_surface import (
     ACCESS,
     ADMIN,
+    API_OWNER,
+    API_TOKEN,
     NEEDS_LOGIN,
     OWNER,
     PUBLIC,
     VISITOR,
     all_rules,
+    api_token,
     csrf_token,
     database_snapshot,
     log_in,
@@ -43,6 +46,8 @@ def ids(routes) -> list[str]:
 LOGIN_ROUTES = routes_for(*NEEDS_LOGIN)
 OWNER_ROUTES = routes_for(OWNER)
 ADMIN_ROUTES = routes_for(ADMIN)
+API_TOKEN_ROUTES = routes_for(API_TOKEN, API_OWNER)
+API_OWNER_ROUTES = routes_for(API_OWNER)
 PUBLIC_PAGES = [(rule, method) for rule, method in routes_for(PUBLIC) if method == "GET"]
 
 
@@ -348,3 +353,54 @@ def test_an_unconfirmed_user_can_neither_post_nor_comment(app, client, world):
         assert response.status_code == 302
     page = client.get(posted.headers["Location"])
     assert any("confirm your email address" in message for _, message in flashes(page))
+
+
+# --- The JSON API: a bearer token, and the same rules as the site -------------------------------
+
+API_BODY = {"title": "Taken over", "content": "Mine now."}
+
+
+@pytest.mark.parametrize(("rule", "method"), API_TOKEN_ROUTES, ids=ids(API_TOKEN_ROUTES))
+def test_the_api_refuses_requests_without_a_token(app, client, world, rule, method):
+    before = database_snapshot(app)
+
+    response = client.open(sample_url(rule, world), method=method, json=API_BODY)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert database_snapshot(app) == before
+
+
+@pytest.mark.parametrize(("rule", "method"), API_OWNER_ROUTES, ids=ids(API_OWNER_ROUTES))
+def test_the_api_refuses_other_users_someone_elses_post(app, client, world, rule, method):
+    token = api_token(client, "bob@example.com")
+    before = database_snapshot(app)
+
+    response = client.open(
+        sample_url(rule, world),
+        method=method,
+        json=API_BODY,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 403
+    assert database_snapshot(app) == before
+
+
+@pytest.mark.parametrize("who", ["bob@example.com", "ada@example.com"], ids=["user", "admin"])
+@pytest.mark.parametrize(("rule", "method"), API_OWNER_ROUTES, ids=ids(API_OWNER_ROUTES))
+def test_the_api_hides_someone_elses_draft_even_from_an_admin(
+    app, client, world, rule, method, who
+):
+    token = api_token(client, who)
+    before = database_snapshot(app)
+
+    response = client.open(
+        sample_url(rule, world, post_id=world.draft_id),
+        method=method,
+        json=API_BODY,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 404
+    assert database_snapshot(app) == before

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from attack_surface import (
     ACCESS,
+    API_LEVELS,
     UNSAFE_METHODS,
     VISITOR,
     all_rules,
@@ -26,8 +27,21 @@ from itsdangerous import URLSafeTimedSerializer
 CSRF_PAGE = "The form had expired or was sent from elsewhere."
 
 # Routes allowed to change something without the form's token, each with the reason.
-# There are none: adding one is a security decision, to be argued here.
-CSRF_EXEMPT: dict[str, str] = {}
+# Adding one is a security decision, to be argued here.
+CSRF_EXEMPT: dict[str, str] = {
+    rule.endpoint: "the JSON API is token-only: it never reads the session cookie, so a "
+    "forged request from a browser carries no credential it would accept "
+    "(test_the_api_ignores_the_session_cookie_of_a_forged_request)"
+    for rule in all_rules()
+    if ACCESS.get(rule.endpoint) in API_LEVELS
+}
+API_UNSAFE_ROUTES = [
+    (rule, method)
+    for rule in all_rules()
+    if rule.endpoint in CSRF_EXEMPT
+    for method in methods_of(rule)
+    if method in UNSAFE_METHODS
+]
 
 # GET routes that may change something, each with the reason.
 GET_CHANGES = {
@@ -166,6 +180,34 @@ def test_the_same_request_with_the_victims_token_gets_past_the_check(
     response = client.open(sample_url(rule, world), method=method, data=data, headers=headers)
 
     assert CSRF_PAGE not in page_text(response)
+
+
+def test_the_api_routes_are_the_only_exemptions_and_all_are_found():
+    assert {rule.rule for rule, _ in API_UNSAFE_ROUTES} == {
+        "/api/v1/tokens",
+        "/api/v1/posts",
+        "/api/v1/posts/<int(max=None):post_id>",
+    }
+    assert all(endpoint.startswith("api.") for endpoint in CSRF_EXEMPT)
+
+
+@pytest.mark.parametrize(
+    ("rule", "method"), API_UNSAFE_ROUTES, ids=[rule_id(*route) for route in API_UNSAFE_ROUTES]
+)
+def test_the_api_ignores_the_session_cookie_of_a_forged_request(app, client, world, rule, method):
+    # ada (an admin) is logged in to the site in this browser; another site makes it send
+    # a write to the API, as a form post or as JSON. The cookie goes along and counts for
+    # nothing: only a bearer token (or, for a new token, a password) would.
+    log_in(client, "ada@example.com")
+    url = sample_url(rule, world)
+    before = database_snapshot(app)
+
+    as_form = client.open(url, method=method, data=FORGED_FORM)
+    as_json = client.open(url, method=method, json=FORGED_FORM)
+
+    assert (as_form.status_code, as_json.status_code) == (401, 401)
+    assert as_json.get_json()["error"]["code"] == "unauthorized"
+    assert database_snapshot(app) == before
 
 
 @pytest.mark.parametrize("referrer", [None, "https://evil.example/", "http://flaskblog.test/"])

@@ -1,0 +1,96 @@
+"""The JSON API, /api/v1: tokens, posts and users for apps and scripts (docs/API.md).
+
+flask-smorest builds it: marshmallow schemas (schemas.py) validate what comes in, shape
+what goes out, and are the source of the OpenAPI document at /api/v1/openapi.json.
+"""
+
+from flask import Flask, request, send_from_directory
+from flask_smorest import Api, Blueprint
+
+from flaskblog.api.errors import API_PREFIX, ApiError
+from flaskblog.api.schemas import ErrorSchema
+from flaskblog.extensions import csrf
+
+bp = Blueprint(
+    "api",
+    __name__,
+    description="Posts and users as JSON. Reading is open; writing needs a bearer token.",
+)
+
+
+class JsonApi(Api):
+    """flask-smorest's Api, minus its app-wide error handler.
+
+    That handler would answer every HTTP error of the whole site, HTML pages included, with
+    JSON; the site's handlers (flaskblog/errors) answer /api with our JSON errors instead.
+    """
+
+    ERROR_SCHEMA = ErrorSchema
+    # Each operation lists its own errors (flaskblog/api/routes.py): no catch-all.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+api = JsonApi(
+    spec_kwargs={
+        "info": {
+            "description": "The flaskblog JSON API. Errors are always "
+            '`{"error": {"code", "message", "details"}}`. See docs/API.md.'
+        },
+    }
+)
+
+# What a browser on an allowed origin may send and read (CORS).
+CORS_ALLOW_HEADERS = "Authorization, Content-Type"
+CORS_EXPOSE_HEADERS = (
+    "Location, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
+CORS_ALLOW_METHODS = "GET, POST, PATCH, DELETE"
+
+
+def init_app(app: Flask) -> None:
+    """Register the API on `app`: its routes, the OpenAPI document, /api/docs and CORS."""
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
+    from flaskblog.api import routes  # noqa: F401  (the views register themselves on bp)
+
+    # Token-only: no cookie authenticates here, so there is no cross-site request to forge.
+    csrf.exempt(bp)
+    api.register_blueprint(bp, url_prefix="/api/v1")
+    app.add_url_rule("/api/docs", endpoint="api_docs", view_func=docs_page)
+
+    origins = frozenset(app.config["CORS_ORIGINS"])
+    max_body = app.config["API_MAX_BODY_BYTES"]
+
+    @app.before_request
+    def limit_api_body() -> None:
+        # Posts are at most 50,000 characters: a JSON body never needs the 5 MB that
+        # picture uploads do.
+        if request.path.startswith(API_PREFIX):
+            request.max_content_length = max_body
+            if (request.content_length or 0) > max_body:
+                raise ApiError(413, f"The body may be at most {max_body} bytes.")
+
+    @app.after_request
+    def allow_cross_origin(response):
+        origin = request.headers.get("Origin")
+        if request.path.startswith(API_PREFIX):
+            response.vary.add("Origin")
+            if origin in origins:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+                if request.method == "OPTIONS":
+                    response.headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
+                    response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+                    response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+
+def docs_page():
+    """A readable page of the OpenAPI document (flaskblog/static/api/docs.html and its script)."""
+    from flask import current_app
+
+    return send_from_directory(current_app.static_folder, "api/docs.html")

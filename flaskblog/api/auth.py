@@ -1,0 +1,91 @@
+"""Who is calling: a bearer token from the Authorization header, never the session cookie.
+
+A browser that is logged in to the site sends its cookie to /api too; the API does not
+look at it, so another site cannot make that browser write through the API (and the API
+needs no CSRF token).
+"""
+
+import functools
+
+from flask import g, request
+from flask_limiter.util import get_remote_address
+
+from flaskblog.api.errors import ApiError, unauthorized
+from flaskblog.api.models import ApiToken
+from flaskblog.models import User
+from flaskblog.security import email_hash
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+BEARER_SECURITY = [{"bearerAuth": []}]
+BASIC_SECURITY = [{"basicAuth": []}]
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def token_in_use() -> ApiToken | None:
+    """The live token this request carries, or None (looked up once per request)."""
+    if "api_token" not in g:
+        token = bearer_token()
+        g.api_token = ApiToken.find(token) if token else None
+    return g.api_token
+
+
+def api_user() -> User | None:
+    """The user the request's token belongs to. A request that sends a token must send a
+    good one: a bad or expired token is a 401 even where none is needed."""
+    if bearer_token() is None:
+        return None
+    token = token_in_use()
+    if token is None:
+        raise unauthorized("The token is invalid or has expired.", error="invalid_token")
+    return token.user
+
+
+def token_required(view):
+    """Views that act for someone: a 401 without a live bearer token, then a 415 for a body
+    that is not JSON; the user is `g.user`. Runs before the body is read and validated."""
+
+    @functools.wraps(view)
+    def with_token(*args, **kwargs):
+        user = api_user()
+        if user is None:
+            raise unauthorized("Send a token: `Authorization: Bearer <token>`.")
+        if request.method in BODY_METHODS and not request.is_json:
+            raise ApiError(415, "Send the body as JSON, with `Content-Type: application/json`.")
+        g.user = user
+        return view(*args, **kwargs)
+
+    return with_token
+
+
+def confirmed(user: User) -> None:
+    """Writing posts needs a confirmed email address, as on the site."""
+    if not user.is_confirmed:
+        raise ApiError(
+            403,
+            "Please confirm your email address before you post: follow the link we sent to "
+            f"{user.email}.",
+            {"reason": "email_not_confirmed"},
+        )
+
+
+# --- Rate-limit keys (the limiter asks before the view runs) ---------------------------------
+
+
+def token_user_key() -> str:
+    """Writes are counted per user, whichever token (or address) they come from."""
+    token = token_in_use() if bearer_token() else None
+    return f"api-user:{token.user_id}" if token is not None else get_remote_address()
+
+
+def basic_email_key() -> str:
+    """Token requests are also counted per account named, as logins are on the site."""
+    auth = request.authorization
+    email = auth.username if auth is not None and auth.type == "basic" else ""
+    return "api-email:" + email_hash(email or "")

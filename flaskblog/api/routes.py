@@ -1,0 +1,283 @@
+"""The JSON API, version 1: tokens, posts and users.
+
+Views keep the site's rhythm: guard (token, ownership), validate (the schemas, applied by
+flask-smorest before the view runs), act, commit, answer.
+"""
+
+from flask import g, request, url_for
+from flask_login import AnonymousUserMixin
+from sqlalchemy import func
+from sqlalchemy.orm import joinedload
+
+from flaskblog.api import bp
+from flaskblog.api.auth import (
+    BASIC_SECURITY,
+    BEARER_SECURITY,
+    api_user,
+    basic_email_key,
+    confirmed,
+    token_in_use,
+    token_required,
+    token_user_key,
+)
+from flaskblog.api.errors import ApiError, unauthorized
+from flaskblog.api.models import ApiToken
+from flaskblog.api.pagination import paginate
+from flaskblog.api.schemas import (
+    MAX_ID,
+    MeSchema,
+    PageArgsSchema,
+    PostInputSchema,
+    PostPageSchema,
+    PostSchema,
+    PostUpdateSchema,
+    TokenSchema,
+    UserSchema,
+)
+from flaskblog.extensions import db, limiter
+from flaskblog.models import Post, Tag, User
+from flaskblog.security import log_event
+
+# Documented on every operation that takes a token (flask-smorest adds 422 and the
+# default error itself); each answers with the one error schema.
+NEEDS_TOKEN = {"security": BEARER_SECURITY}
+
+
+def error(status: int, description: str):
+    """Document an error response of an operation."""
+    return bp.alt_response(status, schema="Error", description=description)
+
+
+def common_errors(view):
+    """Document the errors any operation may answer. Every status an operation can give is
+    listed (there is no catch-all `default`), so checking responses against the document
+    also checks that no status comes as a surprise."""
+    view = error(400, "The request could not be read (malformed JSON, a NUL character).")(view)
+    return error(500, "Something went wrong on our side.")(view)
+
+
+@bp.before_request
+def refuse_bad_tokens() -> None:
+    """A request that sends a bearer token must send a good one, wherever it goes; asking for
+    a new token is HTTP Basic, and says so itself."""
+    if request.endpoint != "api.create_token":
+        api_user()
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+@bp.route("/tokens", methods=["POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+@limiter.limit("5/minute;20/hour", key_func=basic_email_key, methods=["POST"])
+@bp.doc(security=BASIC_SECURITY)
+@bp.response(201, TokenSchema)
+@error(401, "The email address or password is wrong, or the account is disabled.")
+@error(429, "Too many attempts.")
+@common_errors
+def create_token():
+    """Get a token with your email address and password (HTTP Basic)."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        raise unauthorized("Send your email address and password with HTTP Basic.", "Basic")
+    user = User.authenticate(auth.username or "", auth.password or "")
+    if user is None or not user.is_active:
+        log_event("api_token_refused", email=auth.username or "")
+        raise unauthorized("The email address or password is wrong.", "Basic")
+    token, row = ApiToken.issue(user)
+    db.session.commit()
+    return {"token": token, "expires_at": row.expires_at}
+
+
+@bp.route("/tokens", methods=["DELETE"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.response(204)
+@error(401, "No valid token was sent.")
+@common_errors
+def revoke_token():
+    """Revoke the token this request carries."""
+    db.session.delete(token_in_use())
+    db.session.commit()
+    return ""
+
+
+# --- Posts ------------------------------------------------------------------------------------
+
+
+def visible_post_or_404(post_id: int, user: User | None) -> Post:
+    """The post, if this caller may see it: published, or their own draft."""
+    # The address takes any number; the database's ids are 32-bit.
+    post = (
+        db.session.get(Post, post_id, options=[joinedload(Post.author)])
+        if post_id <= MAX_ID
+        else None
+    )
+    if post is None or not post.can_view(user or AnonymousUserMixin()):
+        raise ApiError(404, f"There is no post {post_id}.")
+    return post
+
+
+def editable_post(post_id: int, user: User) -> Post:
+    """The post if `user` may change it: its author, or an admin for a published post."""
+    post = visible_post_or_404(post_id, user)
+    if not post.can_edit(user):
+        raise ApiError(403, "Only the post's author (or an admin) may change or delete it.")
+    return post
+
+
+@bp.route("/posts", methods=["GET"])
+@bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@bp.response(200, PostPageSchema)
+@error(404, "There is no such page.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
+def list_posts(page: int, per_page: int):
+    """Published posts, newest first."""
+    return paginate(Post.newest_first(), page, per_page)
+
+
+@bp.route("/posts/<int(max=None):post_id>", methods=["GET"])
+@bp.response(200, PostSchema)
+@error(401, "A token was sent, but it is invalid or has expired.")
+@error(404, "No such post (or it is someone else's draft).")
+@common_errors
+def get_post(post_id: int):
+    """One post. With its author's token, a draft too."""
+    return visible_post_or_404(post_id, api_user())
+
+
+@bp.route("/posts", methods=["POST"])
+@limiter.limit("5/minute;50/day", key_func=token_user_key, methods=["POST"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.arguments(PostInputSchema)
+@bp.response(201, PostSchema, headers={"Location": {"schema": {"type": "string"}}})
+@error(401, "No valid token was sent.")
+@error(403, "The email address is not confirmed yet.")
+@error(409, "The same post (title and content) already exists: details.post_id names it.")
+@error(413, "The body is too large.")
+@error(415, "The body is not JSON.")
+@error(429, "Too many posts in a short time.")
+@common_errors
+def create_post(data: dict):
+    """Write a post (or a draft, with `"published": false`)."""
+    confirmed(g.user)
+    same = db.session.scalar(
+        db.select(Post.id).where(
+            Post.user_id == g.user.id, Post.title == data["title"], Post.content == data["content"]
+        )
+    )
+    if same is not None:
+        # A client retrying a request whose answer it lost must not post twice.
+        raise ApiError(
+            409, "You already have a post with this title and content.", {"post_id": same}
+        )
+    post = Post(
+        title=data["title"],
+        content=data["content"],
+        author=g.user,
+        is_published=data["published"],
+        tags=Tag.named(data["tags"]),
+    )
+    db.session.add(post)
+    db.session.commit()
+    return post, {"Location": url_for("api.get_post", post_id=post.id, _external=True)}
+
+
+@bp.route("/posts/<int(max=None):post_id>", methods=["PATCH"])
+@limiter.limit("30/minute;500/day", key_func=token_user_key, methods=["PATCH"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.arguments(PostUpdateSchema)
+@bp.response(200, PostSchema)
+@error(401, "No valid token was sent.")
+@error(403, "Not the post's author (nor an admin), or the email address is not confirmed.")
+@error(404, "No such post (or it is someone else's draft).")
+@error(413, "The body is too large.")
+@error(415, "The body is not JSON.")
+@error(429, "Too many changes in a short time.")
+@common_errors
+def update_post(data: dict, post_id: int):
+    """Change some of a post's fields; the others stay as they are."""
+    post = editable_post(post_id, g.user)
+    confirmed(g.user)
+    if "title" in data:
+        post.title = data["title"]
+    if "content" in data:
+        post.content = data["content"]
+    if "tags" in data:
+        post.tags = Tag.named(data["tags"])
+    if data.get("published") is True:
+        post.publish()
+    elif data.get("published") is False:
+        post.unpublish()
+    db.session.commit()
+    return post
+
+
+@bp.route("/posts/<int(max=None):post_id>", methods=["DELETE"])
+@limiter.limit("30/minute;500/day", key_func=token_user_key, methods=["DELETE"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.response(204)
+@error(401, "No valid token was sent.")
+@error(403, "Not the post's author (nor an admin).")
+@error(404, "No such post (or it is someone else's draft).")
+@error(429, "Too many changes in a short time.")
+@common_errors
+def delete_post(post_id: int):
+    """Delete a post, with its comments."""
+    post = editable_post(post_id, g.user)
+    db.session.delete(post)
+    db.session.commit()
+    return ""
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+def user_or_404(username: str) -> User:
+    user = User.by_username(username)
+    if user is None:
+        raise ApiError(404, f"There is no user {username!r}.")
+    return user
+
+
+def with_post_count(user: User) -> User:
+    user.post_count = db.session.scalar(
+        db.select(func.count(Post.id)).where(Post.user_id == user.id, Post.is_published)
+    )
+    return user
+
+
+@bp.route("/users/<username>", methods=["GET"])
+@bp.response(200, UserSchema)
+@error(404, "No such user.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
+def get_user(username: str):
+    """A user's public profile."""
+    return with_post_count(user_or_404(username))
+
+
+@bp.route("/users/<username>/posts", methods=["GET"])
+@bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@bp.response(200, PostPageSchema)
+@error(404, "No such user, or no such page.")
+@error(401, "A token was sent, but it is invalid or has expired.")
+@common_errors
+def list_user_posts(page: int, per_page: int, username: str):
+    """A user's published posts, newest first."""
+    return paginate(Post.newest_first(author=user_or_404(username)), page, per_page)
+
+
+@bp.route("/me", methods=["GET"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.response(200, MeSchema)
+@error(401, "No valid token was sent.")
+@common_errors
+def me():
+    """The token owner's own profile, email address included."""
+    return with_post_count(g.user)

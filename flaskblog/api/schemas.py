@@ -1,0 +1,273 @@
+"""Every body the API reads or writes, declared once: webargs validates requests with these,
+responses are serialised through them, and apispec builds /api/v1/openapi.json from them."""
+
+from urllib.parse import urljoin
+
+from flask import request, url_for
+from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
+
+from flaskblog.models import Post, Tag
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+MAX_TAGS = 5  # as in the site's editor
+MAX_CONTENT = 50_000
+MAX_ID = 2**31 - 1  # ids and page numbers are 32-bit in the database
+
+
+def storable(value: str) -> None:
+    """Text the databases can keep: no NUL (PostgreSQL refuses it) and no lone surrogates
+    (JSON's "\\ud800" decodes to one, and no UTF-8 holds it)."""
+    if "\x00" in value:
+        raise ValidationError("May not contain a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Is not valid Unicode text.") from None
+
+
+class Text(fields.String):
+    """A string that can be stored as it is."""
+
+    def __init__(self, *args, validate=(), metadata=None, **kwargs) -> None:
+        validators = [validate] if callable(validate) else list(validate)
+        metadata = dict(metadata or {})
+        metadata["description"] = " ".join(
+            [metadata.get("description", ""), "No NUL characters."]
+        ).strip()
+        super().__init__(*args, validate=[storable, *validators], metadata=metadata, **kwargs)
+
+
+class Computed:
+    """A field whose value is built from the whole object (links), not read from one attribute."""
+
+    def __init__(self, *args, build, **kwargs) -> None:
+        self.build = build
+        super().__init__(*args, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return self.build(obj)
+
+
+class ComputedUrl(Computed, fields.Url):
+    pass
+
+
+class ComputedNested(Computed, fields.Nested):
+    pass
+
+
+def no_repeats(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each tag once.")
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, and nothing else: marshmallow's own also takes 1, "yes", "on"..., which
+    the document (type: boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"example": "not_found"})
+    message = fields.String(required=True)
+    details = fields.Dict(
+        required=True,
+        metadata={"description": "Per field, the reasons it was refused (422); else {}."},
+    )
+
+
+class ErrorSchema(Schema):
+    """Every error under /api."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+class TokenSchema(Schema):
+    token = fields.String(
+        required=True, metadata={"description": "Send as `Authorization: Bearer <token>`."}
+    )
+    expires_at = fields.AwareDateTime(required=True)
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+class UserLinksSchema(Schema):
+    self = fields.Url(required=True)
+    posts = fields.Url(required=True)
+    html = fields.Url(required=True, metadata={"description": "The author's page on the site."})
+
+
+class UserSchema(Schema):
+    """A public profile."""
+
+    username = fields.String(required=True)
+    avatar_url = ComputedUrl(
+        required=True, build=lambda user: urljoin(request.host_url, user.avatar_url)
+    )
+    post_count = fields.Integer(required=True, metadata={"description": "Published posts."})
+    joined = fields.AwareDateTime(required=True, attribute="created_at")
+    links = ComputedNested(UserLinksSchema, required=True, build=lambda user: user_links(user))
+
+
+def user_links(user) -> dict:
+    return {
+        "self": url_for("api.get_user", username=user.username, _external=True),
+        "posts": url_for("api.list_user_posts", username=user.username, _external=True),
+        "html": url_for("users.user_posts", username=user.username, _external=True),
+    }
+
+
+class MeSchema(UserSchema):
+    """The token owner's own profile."""
+
+    email = fields.Email(required=True)
+    confirmed = fields.Boolean(required=True, attribute="is_confirmed")
+    is_admin = fields.Boolean(required=True)
+
+
+# --- Posts ------------------------------------------------------------------------------------
+
+
+class AuthorSchema(Schema):
+    username = fields.String(required=True)
+    url = ComputedUrl(
+        required=True,
+        build=lambda user: url_for("api.get_user", username=user.username, _external=True),
+    )
+
+
+class PostLinksSchema(Schema):
+    self = fields.Url(required=True)
+    html = fields.Url(required=True, metadata={"description": "The post's page on the site."})
+    author = fields.Url(required=True)
+
+
+TAG_PATTERN = rf"^[a-z0-9-]{{1,{Tag.NAME_LENGTH}}}$"
+TagName = fields.String(
+    validate=validate.Regexp(
+        TAG_PATTERN, error="Tags are 1 to 30 lower-case letters, digits or hyphens."
+    ),
+    metadata={"pattern": TAG_PATTERN, "example": "flask"},
+)
+
+
+class TagSchema(Schema):
+    name = fields.String(required=True)
+
+
+class PostSchema(Schema):
+    """A post as the API shows it."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    slug = fields.String(required=True)
+    content = fields.String(required=True, metadata={"description": "Markdown source."})
+    content_html = fields.String(
+        required=True,
+        metadata={"description": "The Markdown rendered and sanitised, as on the site."},
+    )
+    published = fields.Boolean(required=True, attribute="is_published")
+    tags = fields.Pluck(TagSchema, "name", many=True, required=True)
+    author = fields.Nested(AuthorSchema, required=True)
+    created_at = fields.AwareDateTime(required=True, attribute="date_posted")
+    published_at = fields.AwareDateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "null for a never-published draft."},
+    )
+    updated_at = fields.AwareDateTime(required=True, allow_none=True)
+    comment_count = fields.Integer(required=True)
+    links = ComputedNested(PostLinksSchema, required=True, build=lambda post: post_links(post))
+
+
+def post_links(post: Post) -> dict:
+    return {
+        "self": url_for("api.get_post", post_id=post.id, _external=True),
+        "html": url_for("posts.post", post_id=post.id, slug=post.slug, _external=True),
+        "author": url_for("api.get_user", username=post.author.username, _external=True),
+    }
+
+
+class PostInputSchema(Schema):
+    """What a client writes; PATCH takes any subset of it."""
+
+    title = Text(required=True, validate=validate.Length(min=1, max=100))
+    content = Text(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_CONTENT),
+        metadata={"description": "Markdown."},
+    )
+    tags = fields.List(
+        TagName,
+        load_default=list,
+        validate=[
+            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+            no_repeats,
+        ],
+        metadata={"uniqueItems": True},
+    )
+    published = StrictBoolean(
+        load_default=True, metadata={"description": "false saves (or takes back to) a draft."}
+    )
+
+    @pre_load
+    def strip_title(self, data, **_kwargs):
+        # As the site's editor does: a title of spaces is no title.
+        if isinstance(data, dict) and isinstance(data.get("title"), str):
+            data = {**data, "title": data["title"].strip()}
+        return data
+
+
+class PostUpdateSchema(PostInputSchema):
+    """A partial update: only the fields sent change."""
+
+    title = Text(validate=validate.Length(min=1, max=100))
+    content = Text(validate=validate.Length(min=1, max=MAX_CONTENT))
+    tags = fields.List(
+        TagName,
+        validate=[
+            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
+            no_repeats,
+        ],
+        metadata={"uniqueItems": True},
+    )
+    published = StrictBoolean()
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
+    per_page = fields.Integer(
+        load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+class PageLinksSchema(Schema):
+    self = fields.Url(required=True)
+    next = fields.Url(required=True, allow_none=True)
+    prev = fields.Url(required=True, allow_none=True)
+
+
+class PostPageSchema(Schema):
+    """One page of posts, newest first."""
+
+    items = fields.List(fields.Nested(PostSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    links = fields.Nested(PageLinksSchema, required=True)

@@ -1,0 +1,112 @@
+// The API reference: reads the OpenAPI document and lays it out as a page.
+// No framework and no inline code (the site's Content-Security-Policy forbids both).
+"use strict";
+
+(function () {
+  const root = document.getElementById("docs");
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function resolve(spec, node) {
+    // Follows a "$ref" inside this document ("#/components/...").
+    while (node && node.$ref) {
+      node = node.$ref.slice(2).split("/").reduce((part, key) => part[key], spec);
+    }
+    return node;
+  }
+
+  // An example-like outline of a schema: {"title": "string", "tags": ["string"], ...}.
+  function outline(spec, schema, depth) {
+    schema = resolve(spec, schema) || {};
+    if (depth > 6) return "…";
+    const types = [].concat(schema.type || "object");
+    const nullable = types.includes("null") ? " | null" : "";
+    const type = types.find((name) => name !== "null");
+    if (type === "object" && schema.properties) {
+      const required = new Set(schema.required || []);
+      const result = {};
+      for (const [name, property] of Object.entries(schema.properties)) {
+        result[name + (required.has(name) ? "" : "?")] = outline(spec, property, depth + 1);
+      }
+      return result;
+    }
+    if (type === "array") return [outline(spec, schema.items, depth + 1)];
+    return (schema.format ? `${type} (${schema.format})` : type) + nullable;
+  }
+
+  function schemaBlock(spec, schema) {
+    return el("pre", {}, el("code", {}, JSON.stringify(outline(spec, schema, 0), null, 2)));
+  }
+
+  function parameters(list) {
+    if (!list || !list.length) return null;
+    const table = el("table", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "in"),
+      el("th", {}, "schema")));
+    for (const parameter of list) {
+      const schema = parameter.schema || {};
+      const limits = ["minimum", "maximum", "default"]
+        .filter((key) => key in schema).map((key) => `${key} ${schema[key]}`).join(", ");
+      table.append(el("tr", {}, el("td", {}, el("code", {}, parameter.name)), el("td", {}, parameter.in),
+        el("td", {}, `${schema.type || ""} ${limits}`)));
+    }
+    return table;
+  }
+
+  function responses(spec, all) {
+    const table = el("table", {}, el("tr", {}, el("th", {}, "status"), el("th", {}, "meaning")));
+    const bodies = [];
+    for (const [status, raw] of Object.entries(all || {})) {
+      const response = resolve(spec, raw);
+      table.append(el("tr", {}, el("td", {}, status), el("td", {}, response.description || "")));
+      const content = response.content && response.content["application/json"];
+      if (content && /^2/.test(status)) {
+        bodies.push(el("p", {}, `${status} body:`), schemaBlock(spec, content.schema));
+      }
+    }
+    return [table, ...bodies];
+  }
+
+  function operation(spec, path, method, op) {
+    const auth = (op.security || []).map((entry) => Object.keys(entry)[0]).join(", ");
+    const section = el("section", { class: "operation", id: `${method}-${path}` },
+      el("h3", {}, el("span", { class: `method method--${method}` }, method.toUpperCase()), " ", path),
+      el("p", {}, op.summary || ""),
+      auth ? el("p", { class: "auth" }, `Authentication: ${auth === "bearerAuth" ?
+        "Authorization: Bearer <token>" : "HTTP Basic (email address and password)"}`) : null,
+      parameters(op.parameters));
+    const body = op.requestBody && op.requestBody.content["application/json"];
+    if (body) section.append(el("p", {}, "Request body (JSON):"), schemaBlock(spec, body.schema));
+    section.append(...responses(spec, op.responses));
+    return section;
+  }
+
+  function render(spec) {
+    root.replaceChildren(
+      el("h1", {}, `${spec.info.title} ${spec.info.version}`),
+      el("p", {}, spec.info.description || ""),
+      el("h2", {}, "Operations"));
+    for (const [path, item] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (["get", "post", "put", "patch", "delete"].includes(method)) {
+          root.append(operation(spec, path, method, op));
+        }
+      }
+    }
+    root.append(el("h2", {}, "Errors"),
+      el("p", {}, "Every error has this body, with the status of the error:"),
+      schemaBlock(spec, spec.components.schemas.Error));
+  }
+
+  fetch(root.dataset.spec, { headers: { Accept: "application/json" } })
+    .then((response) => response.json())
+    .then(render)
+    .catch((error) => root.replaceChildren(el("p", {}, `Could not read the API's description: ${error}`)));
+})();

@@ -1,0 +1,93 @@
+"""/api/v1/users/<username>, its posts, and /api/v1/me."""
+
+import pytest
+from api_client import bearer, error_of, get_token
+from conftest import add_posts
+
+from flaskblog.extensions import db
+from flaskblog.models import User
+
+
+@pytest.fixture
+def alice(app, make_user):
+    user_id = make_user("Alice")
+    add_posts(app, user_id, 3)
+    add_posts(app, user_id, 1, title="Draft", published=False)
+    return user_id
+
+
+def test_a_public_profile(app, client, alice):
+    response = client.get("/api/v1/users/alice")  # usernames match without regard to case
+
+    assert response.status_code == 200
+    profile = response.get_json()
+    with app.app_context():
+        joined = db.session.get(User, alice).created_at.isoformat()
+    assert profile == {
+        "username": "Alice",
+        "avatar_url": "http://flaskblog.test/static/img/default-avatar.svg",
+        "post_count": 3,
+        "joined": joined,
+        "links": {
+            "self": "http://flaskblog.test/api/v1/users/Alice",
+            "posts": "http://flaskblog.test/api/v1/users/Alice/posts",
+            "html": "http://flaskblog.test/user/Alice",
+        },
+    }
+    assert "email" not in profile
+
+
+def test_an_unknown_user_is_not_found(client):
+    response = client.get("/api/v1/users/nobody")
+
+    assert response.status_code == 404
+    assert error_of(response)["message"] == "There is no user 'nobody'."
+    assert client.get("/api/v1/users/nobody/posts").status_code == 404
+
+
+def test_a_users_posts_are_their_published_ones_paginated(app, client, alice, make_user):
+    add_posts(app, make_user("bob"), 2, title="Bob's {n}")
+
+    response = client.get("/api/v1/users/alice/posts?per_page=2")
+
+    body = response.get_json()
+    assert [post["title"] for post in body["items"]] == ["Post 3", "Post 2"]
+    assert (body["total"], body["pages"]) == (3, 2)
+    assert (
+        body["links"]["next"] == "http://flaskblog.test/api/v1/users/alice/posts?page=2&per_page=2"
+    )
+    assert client.get("/api/v1/users/alice/posts?page=3&per_page=2").status_code == 404
+    assert client.get("/api/v1/users/alice/posts?per_page=500").status_code == 422
+
+
+def test_me_is_the_token_owners_profile_with_email(client, alice):
+    token = get_token(client)
+
+    response = client.get("/api/v1/me", headers=bearer(token))
+
+    assert response.status_code == 200
+    me = response.get_json()
+    assert (me["username"], me["email"], me["confirmed"], me["is_admin"]) == (
+        "Alice",
+        "alice@example.com",
+        True,
+        False,
+    )
+    assert me["post_count"] == 3
+
+
+def test_me_needs_a_token(client, alice):
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="flaskblog API"'
+    assert error_of(response)["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer", "Bearer ", "Bearer nope", "Token abc", "bearer  "]
+)
+def test_me_refuses_malformed_or_unknown_tokens(client, alice, authorization):
+    response = client.get("/api/v1/me", headers={"Authorization": authorization})
+
+    assert response.status_code == 401
