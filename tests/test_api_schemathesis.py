@@ -66,7 +66,8 @@ def test_the_api_keeps_to_its_openapi_document(api_app, method, path):
             headers = basic("alice@example.com")
         else:
             headers = {"Authorization": f"Bearer {get_token(client)}"}
-        response = case.call_and_validate(headers=headers)
+        # The WSGI transport asks for compressed bodies but cannot decompress zstd itself.
+        response = case.call_and_validate(headers={**headers, "Accept-Encoding": "identity"})
         statuses[response.status_code] += 1
 
     call()
