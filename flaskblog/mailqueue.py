@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
 from flask_mail import Message
 
 from config import CannotStart
@@ -21,6 +22,8 @@ from flaskblog.logs import current_request_id
 MODES = ("rq", "thread", "immediate")
 # Seconds to reach Redis before the page gives up queueing (and says the email was not sent).
 REDIS_TIMEOUT = 2
+# Seconds a job that failed every retry stays in RQ's failed registry for an operator to see.
+FAILED_JOB_TTL = 24 * 60 * 60
 
 mail_log = logging.getLogger("flaskblog.mail")
 
@@ -139,6 +142,9 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
             request_id,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
             description=f"{what} email to user {user_id}",  # never the address or the link
+            # The job holds the email, links included: gone once sent, kept a day if it failed.
+            result_ttl=0,
+            failure_ttl=FAILED_JOB_TTL,
         )
     except RedisError:
         mail_log.exception("Could not queue the %s email to user %s", what, user_id)
@@ -174,6 +180,7 @@ def make_worker(app: Flask):
 
 @click.command("mail-worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
 def mail_worker(burst: bool) -> None:
     """Deliver queued emails (MAIL_QUEUE=rq) until stopped."""
     if current_app.config["MAIL_QUEUE"] != "rq":
