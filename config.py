@@ -112,6 +112,8 @@ class Config:
         # Flask-Limiter: in memory by default; Redis (redis://...) when several instances run.
         self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        # Keeps the counts apart when several sites (or test runs) share one Redis server.
+        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_HEADERS_ENABLED = True
         # Strict-Transport-Security, in seconds; only production, which is served over https.
         self.HSTS_MAX_AGE = 0

@@ -393,11 +393,12 @@ def test_run_py_never_turns_on_debug():
     assert "create_app" in names
 
 
-def test_procfile_runs_gunicorn_and_migrates_on_release():
+def test_procfile_runs_gunicorn_the_mail_worker_and_migrates_on_release():
     lines = (BASE_DIR / "Procfile").read_text().splitlines()
 
     assert [line.strip() for line in lines if line.strip()] == [
-        "web: gunicorn run:app",
+        "web: gunicorn --config gunicorn.conf.py run:app",
+        "worker: flask mail-worker",
         "release: flask db upgrade",
     ]
 
