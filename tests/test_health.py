@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from config import TestingConfig as Settings  # not collected as a test class
 from flaskblog import create_app
+from flaskblog.extensions import limiter
 
 
 def test_liveness_is_ok_without_a_single_query_even_for_a_logged_in_user(
@@ -123,8 +124,16 @@ def migrations(app) -> ScriptDirectory:
     return ScriptDirectory(app.extensions["migrate"].directory)
 
 
-def test_health_checks_are_never_rate_limited(build_app):
-    app = build_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2/minute")
+@pytest.fixture
+def default_limit():
+    """A default limit for every route, for one test. Flask-Limiter keeps the first default
+    it reads on the one shared `limiter`, so it is removed again afterwards."""
+    yield "2/minute"
+    limiter.limit_manager.set_default_limits([])
+
+
+def test_health_checks_are_never_rate_limited(build_app, default_limit):
+    app = build_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT=default_limit)
     client = app.test_client()
 
     checks = [client.get(url).status_code for url in ["/health", "/health/ready"] * 5]
