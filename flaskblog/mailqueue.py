@@ -8,6 +8,7 @@ or dead mail server costs the page nothing but the hand-over.
 
 import contextlib
 import logging
+import smtplib
 from concurrent.futures import ThreadPoolExecutor
 
 import click
@@ -69,19 +70,35 @@ def message_to_dict(message: Message) -> dict:
     }
 
 
+class DeliveryFailed(OSError):
+    """A delivery failure told without the addresses smtplib puts in its error messages."""
+
+
 def deliver(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
-    """Send one email now (inside an app context); log and re-raise if the server fails."""
+    """Send one email now (inside an app context); log and raise if the server fails."""
     try:
         mail.send(Message(**payload))
-    except OSError:
-        mail_log.exception(
+    except OSError as error:
+        failure = without_addresses(error)
+        mail_log.error(
             "Could not send the %s email to user %s",
             what,
             user_id,
+            exc_info=failure,
             extra={"request_id": request_id},
         )
-        raise
+        if failure is error:
+            raise
+        raise failure from None  # RQ stores the traceback: not the one with the address
     mail_log.info("Sent the %s email to user %s", what, user_id, extra={"request_id": request_id})
+
+
+def without_addresses(error: OSError) -> OSError:
+    """`error`, or a stand-in when its message names the recipients (a refused RCPT)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in error.recipients.values()})
+        return DeliveryFailed(f"the mail server refused the recipient (SMTP {codes})")
+    return error
 
 
 # --- "thread" ---------------------------------------------------------------------------------

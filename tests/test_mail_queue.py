@@ -334,3 +334,22 @@ def test_the_queue_is_rq_whenever_redis_is_configured(monkeypatch):
     assert Config().MAIL_QUEUE == "rq"
     monkeypatch.delenv("REDIS_URL")
     assert Config().MAIL_QUEUE == "thread"
+
+
+def test_a_refused_recipient_is_logged_and_kept_without_the_address(
+    build_app, start_mailbox, queue_name, caplog
+):
+    refusing = start_mailbox(refuse=True)
+    app = build_app(**rq_settings(queue_name, refusing.port, MAIL_RETRY_INTERVALS=[]))
+    make_user_in(app)
+    ask_for_reset(app)
+
+    run_worker(app)
+
+    [failure] = [r for r in caplog.records if COULD_NOT_SEND in r.getMessage()]
+    assert "refused the recipient (SMTP [550])" in failure.exc_text
+    [job_id] = failed_job_ids(app)
+    stored = rq_queue(app).fetch_job(job_id).latest_result().exc_string
+    assert "DeliveryFailed: the mail server refused the recipient" in stored
+    assert "alice@example.com" not in stored
+    assert "alice@example.com" not in caplog.text
