@@ -75,6 +75,18 @@ class Config:
         # With no mail server, emails go to the log instead, so every flow can be finished.
         self.MAIL_SUPPRESS_SEND = self.MAIL_SERVER is None
         self.MAIL_TO_LOG = self.MAIL_SERVER is None
+        # Seconds to wait for the mail server to connect or answer, so that a dead or stalled
+        # server fails a delivery instead of hanging the worker (Flask-Mail has no timeout).
+        self.MAIL_TIMEOUT = float(env("MAIL_TIMEOUT", "10"))
+        # Account emails never go out during a request: "rq" queues them in Redis for
+        # `flask mail-worker`, "thread" sends them from a thread of the web process (no
+        # retries, lost on restart), "immediate" sends them at once (the tests). RQ whenever
+        # a Redis server is configured.
+        self.REDIS_URL = env("REDIS_URL") or None
+        self.MAIL_QUEUE = env("MAIL_QUEUE") or ("rq" if self.REDIS_URL else "thread")
+        self.MAIL_QUEUE_NAME = "mail"
+        # RQ tries a failed delivery again after these many seconds, then gives up.
+        self.MAIL_RETRY_INTERVALS = [30, 120, 600]
 
         self.RESET_TOKEN_MAX_AGE = int(env("RESET_TOKEN_MAX_AGE", str(30 * 60)))
         self.POSTS_PER_PAGE = 5
@@ -100,6 +112,8 @@ class Config:
         # Flask-Limiter: in memory by default; Redis (redis://...) when several instances run.
         self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        # Keeps the counts apart when several sites (or test runs) share one Redis server.
+        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_HEADERS_ENABLED = True
         # Whole pages for anonymous visitors (flaskblog.caching). Redis when CACHE_REDIS_URL
         # is set: every worker and instance then shares the pages and their invalidation.
@@ -113,6 +127,8 @@ class Config:
         # Strict-Transport-Security, in seconds; only production, which is served over https.
         self.HSTS_MAX_AGE = 0
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+        # "text" for people reading a terminal, "json" (production's default) for log services.
+        self.LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
 
         # The JSON API (/api/v1, docs/API.md): how long a token lives, in seconds, and the
         # origins (comma-separated, e.g. "https://app.example.com") whose pages may call it.
@@ -170,6 +186,10 @@ class TestingConfig(Config):
         self.MAIL_PORT = 25
         self.MAIL_SUPPRESS_SEND = True
         self.MAIL_TO_LOG = False
+        # Sent before the response, so a test sees the email at once; the mail queue's own
+        # tests switch to "thread" or "rq".
+        self.MAIL_QUEUE = "immediate"
+        self.MAIL_RETRY_INTERVALS = [0, 0]
 
 
 class ProductionConfig(Config):
@@ -182,6 +202,7 @@ class ProductionConfig(Config):
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
         self.HSTS_MAX_AGE = 365 * 24 * 60 * 60
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
         self.debug_requested = env_flag("FLASK_DEBUG")  # lower case: not a Flask setting
 
     def init_app(self, app) -> None:

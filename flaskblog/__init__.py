@@ -7,7 +7,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import caching, security
+from flaskblog import caching, logs, mailqueue, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -36,6 +36,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(settings)
     settings.init_app(app)
+    logs.init_app(app)  # first, so that every request gets its id before other hooks run
     app.url_map.converters["int"] = DatabaseIdConverter
     app.url_map.converters["slug"] = SlugConverter
     app.before_request(_reject_nul_characters)
@@ -51,10 +52,12 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     cache.init_app(app)
     compress.init_app(app)
     caching.init_app(app)
+    mailqueue.init_app(app)
 
     from flaskblog.comments import bp as comments_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
+    from flaskblog.health import bp as health_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
@@ -67,6 +70,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
+    app.register_blueprint(health_bp)
 
     from flaskblog import api
 

@@ -1,14 +1,16 @@
 """Flask extensions, created unbound here and bound to the app in `create_app()`."""
 
+import smtplib
 import sqlite3
 
+from flask import current_app
 from flask_bcrypt import Bcrypt
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
+from flask_mail import Connection, Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +28,32 @@ NAMING_CONVENTION = {
 }
 
 
+class TimedConnection(Connection):
+    """Flask-Mail's SMTP connection with a timeout (MAIL_TIMEOUT seconds).
+
+    Flask-Mail 0.10 connects without one, so a mail server that accepts the connection
+    and never answers would hold the sender forever.
+    """
+
+    def configure_host(self) -> smtplib.SMTP:
+        state, timeout = self.mail, current_app.config["MAIL_TIMEOUT"]
+        smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = smtp_class(state.server, state.port, timeout=timeout)
+        host.set_debuglevel(int(state.debug))
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+class TimedMail(Mail):
+    """Flask-Mail, sending through `TimedConnection`."""
+
+    def connect(self) -> TimedConnection:
+        return TimedConnection(current_app.extensions["mail"])
+
+
 class Base(DeclarativeBase):
     """Declarative base whose metadata names every constraint."""
 
@@ -36,7 +64,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 bcrypt = Bcrypt()
-mail = Mail()
+mail = TimedMail()
 csrf = CSRFProtect()
 # Whole pages for anonymous visitors (flaskblog.caching); the backend comes from CACHE_*.
 cache = Cache()

@@ -5,7 +5,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -99,9 +99,12 @@ def log_event(
         "endpoint": request.endpoint,  # not the path: a reset link's path holds its token
         "user_id": user_id,
         "email_sha256": email_hash(email) if email is not None else None,
+        "request_id": g.get("request_id"),  # the same id as the request's own log line
         **details,
     }
-    security_log.log(level, json.dumps(record, sort_keys=True))
+    # The message is the JSON line itself; `fields` lets the JSON log format write the
+    # event's keys at the top level instead of as a string inside a string.
+    security_log.log(level, json.dumps(record, sort_keys=True), extra={"fields": record})
 
 
 def current_user_id() -> int | None:

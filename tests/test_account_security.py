@@ -19,7 +19,7 @@ NEW_PASSWORD = "a brand new passphrase"
 HOME = ("/", "/home")
 UPDATED = "Your account has been updated."
 PENDING = (
-    "To change your email address, follow the link we have sent to new@example.com. "
+    "To change your email address, follow the link in the email on its way to new@example.com. "
     "Until then it stays alice@example.com."
 )
 NEED_PASSWORD = "Enter your current password."

@@ -15,6 +15,7 @@ import config
 from config import BASE_DIR, ProductionConfig, database_url
 from flaskblog import create_app
 from flaskblog.extensions import db, mail
+from flaskblog.mailqueue import drain
 from flaskblog.models import Post, User
 
 HOST = "blog.example.com"
@@ -298,6 +299,7 @@ def reset_link_sent(client, headers: dict) -> str:
             headers={**headers, "Referer": f"https://{HOST}/reset_password"},
             url_scheme="http",
         )
+        drain(client.application)  # production sends from a thread (no Redis configured here)
     assert response.status_code == 302
     [message] = outbox
     return re.search(r"\S+/reset_password/\S+", message.body).group(0)
@@ -391,11 +393,12 @@ def test_run_py_never_turns_on_debug():
     assert "create_app" in names
 
 
-def test_procfile_runs_gunicorn_and_migrates_on_release():
+def test_procfile_runs_gunicorn_the_mail_worker_and_migrates_on_release():
     lines = (BASE_DIR / "Procfile").read_text().splitlines()
 
     assert [line.strip() for line in lines if line.strip()] == [
-        "web: gunicorn run:app",
+        "web: gunicorn --config gunicorn.conf.py run:app",
+        "worker: flask mail-worker",
         "release: flask db upgrade",
     ]
 
@@ -427,6 +430,8 @@ def test_development_without_mail_server_logs_the_reset_email(environment, caplo
     )
 
     assert response.status_code == 302
+    assert app.config["MAIL_QUEUE"] == "thread"  # development: off the request, in a thread
+    drain(app)
     logged = [record.getMessage() for record in caplog.records if record.name == "flaskblog"]
     [email] = [message for message in logged if "Email not sent" in message]
     assert "To: alice@example.com" in email

@@ -27,7 +27,7 @@ MUST_CONFIRM = (
     "to alice@example.com, or use the button below for a new one."
 )
 BANNER = "Please confirm your email address: follow the link we sent to alice@example.com."
-RESENT = "We have sent a new confirmation link to alice@example.com."
+RESENT = "A new confirmation link is on its way to alice@example.com."
 HOME = ("/", "/home")
 FORTY_EIGHT_HOURS = 48 * 60 * 60
 

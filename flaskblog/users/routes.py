@@ -149,8 +149,8 @@ def account():
                 flash("Your account has been updated.", "success")
             if new_email is not None and send_email_change_emails(current_user, new_email):
                 flash(
-                    f"To change your email address, follow the link we have sent to {new_email}. "
-                    f"Until then it stays {current_user.email}.",
+                    "To change your email address, follow the link in the email on its way "
+                    f"to {new_email}. Until then it stays {current_user.email}.",
                     "info",
                 )
             elif new_email is not None:
@@ -191,7 +191,7 @@ def resend_confirmation():
     if current_user.is_confirmed:
         flash("Your email address is already confirmed.", "info")
     elif send_confirmation_email(current_user):
-        flash(f"We have sent a new confirmation link to {current_user.email}.", "info")
+        flash(f"A new confirmation link is on its way to {current_user.email}.", "info")
     else:
         flash("The confirmation email could not be sent. Please try again later.", "warning")
     return redirect(url_for("main.home"))

@@ -14,7 +14,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from flaskblog.extensions import db, mail
+from flaskblog.extensions import db
+from flaskblog.mailqueue import send_later
 from flaskblog.models import Comment, Post, User, utcnow
 from flaskblog.security import log_event
 
@@ -103,7 +104,7 @@ def commit_or_rollback() -> bool:
 
 
 def send_reset_email(user) -> bool:
-    """Email `user` a password reset link; log and return False if the mail server fails."""
+    """Email `user` a password reset link; False (logged) if it could not be sent or queued."""
     message = Message(
         "Reset your flaskblog password",
         recipients=[user.email],
@@ -118,13 +119,9 @@ def send_reset_email(user) -> bool:
 
 
 def _send(message: Message, what: str, user) -> bool:
-    """Send `message`; log and return False if the mail server fails."""
-    try:
-        mail.send(message)
-    except OSError:  # smtplib's errors, refused and dropped connections, DNS failures
-        current_app.logger.exception("Could not send the %s email to user %s", what, user.id)
-        return False
-    return True
+    """Hand `message` to the mail queue (MAIL_QUEUE), which delivers it off the request path;
+    False (already logged) if it could not be sent or queued. Every account email comes here."""
+    return send_later(message, what, user.id)
 
 
 def send_confirmation_email(user, email: str | None = None) -> bool:

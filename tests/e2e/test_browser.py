@@ -185,7 +185,7 @@ def test_unconfirmed_user_asks_for_a_new_link_from_the_banner_and_then_posts(
     expect(page.get_by_role("alert")).to_contain_text("Please confirm your email address")
     expect(page.get_by_label("Title")).to_have_count(0)
     banner.get_by_role("button", name="Send the link again").click()
-    expect(page.get_by_role("status")).to_contain_text("We have sent a new confirmation link")
+    expect(page.get_by_role("status")).to_contain_text("A new confirmation link is on its way")
 
     page.goto(CONFIRM_LINK.search(mailbox.only_message().text).group())
     expect(page.get_by_role("status")).to_contain_text("alice@example.com is confirmed")

@@ -42,6 +42,9 @@ ACCESS = {
     "feeds.tag": PUBLIC,
     "feeds.sitemap": PUBLIC,
     "feeds.robots": PUBLIC,
+    # Liveness and readiness probes for load balancers: JSON, no session, no rate limit.
+    "health.live": PUBLIC,
+    "health.ready": PUBLIC,
     "users.user_posts": PUBLIC,
     "users.avatar": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.

@@ -16,7 +16,8 @@ from flaskblog.models import User, utcnow
 # Same length, so even Content-Length cannot tell them apart.
 MEMBER, STRANGER = "alice@example.com", "zelda@example.com"
 WRONG = "not the password"
-VARYING_HEADERS = {"Date", "Set-Cookie", "Retry-After", "X-RateLimit-Reset"}
+# X-Request-ID is new on every request, whoever asks.
+VARYING_HEADERS = {"Date", "Set-Cookie", "Retry-After", "X-RateLimit-Reset", "X-Request-ID"}
 
 
 @pytest.fixture(params=["confirmed", "unconfirmed", "disabled", "admin"])

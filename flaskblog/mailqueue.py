@@ -1,0 +1,209 @@
+"""Account emails off the request path.
+
+A page that sends an email only hands it over here; MAIL_QUEUE decides who delivers it:
+"rq" queues it in Redis for `flask mail-worker` (retried with backoff), "thread" gives it to a
+thread of this process, "immediate" sends it before answering (the tests). Either way a slow
+or dead mail server costs the page nothing but the hand-over.
+"""
+
+import contextlib
+import logging
+import smtplib
+from concurrent.futures import ThreadPoolExecutor
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
+from flask_mail import Message
+
+from config import CannotStart
+from flaskblog.extensions import mail
+from flaskblog.logs import current_request_id
+
+MODES = ("rq", "thread", "immediate")
+# Seconds to reach Redis before the page gives up queueing (and says the email was not sent).
+REDIS_TIMEOUT = 2
+# Seconds a job that failed every retry stays in RQ's failed registry for an operator to see.
+FAILED_JOB_TTL = 24 * 60 * 60
+
+mail_log = logging.getLogger("flaskblog.mail")
+
+
+def init_app(app: Flask) -> None:
+    """Check MAIL_QUEUE and add the `flask mail-worker` command."""
+    mode = app.config["MAIL_QUEUE"]
+    if mode not in MODES:
+        raise CannotStart(f"MAIL_QUEUE must be one of {', '.join(MODES)}, not {mode!r}.")
+    if mode == "rq" and not app.config.get("REDIS_URL"):
+        raise CannotStart("MAIL_QUEUE=rq needs REDIS_URL (or use MAIL_QUEUE=thread).")
+    app.extensions["mail_queue"] = {}
+    app.cli.add_command(mail_worker)
+
+
+def send_later(message: Message, what: str, user_id: int) -> bool:
+    """Hand `message` to the configured delivery; False (logged) if it could not be sent
+    ("immediate") or could not be queued ("rq" with Redis unreachable)."""
+    mode = current_app.config["MAIL_QUEUE"]
+    payload = message_to_dict(message)
+    request_id = current_request_id()
+    if mode == "immediate":
+        try:
+            deliver(payload, what, user_id, request_id)
+        except OSError:  # smtplib's errors, refused and dropped connections, DNS failures
+            return False
+        return True
+    if mode == "thread":
+        app = current_app._get_current_object()
+        thread_pool(app).submit(deliver_in_thread, app, payload, what, user_id, request_id)
+        return True
+    return enqueue(payload, what, user_id, request_id)
+
+
+def message_to_dict(message: Message) -> dict:
+    """What a worker needs to rebuild the message: plain data that RQ can store."""
+    return {
+        "subject": message.subject,
+        "recipients": list(message.recipients),
+        "body": message.body,
+        "html": message.html,
+        "sender": message.sender,
+    }
+
+
+class DeliveryFailed(OSError):
+    """A delivery failure told without the addresses smtplib puts in its error messages."""
+
+
+def deliver(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
+    """Send one email now (inside an app context); log and raise if the server fails."""
+    try:
+        mail.send(Message(**payload))
+    except OSError as error:
+        failure = without_addresses(error)
+        mail_log.error(
+            "Could not send the %s email to user %s",
+            what,
+            user_id,
+            exc_info=failure,
+            extra={"request_id": request_id},
+        )
+        if failure is error:
+            raise
+        raise failure from None  # RQ stores the traceback: not the one with the address
+    mail_log.info("Sent the %s email to user %s", what, user_id, extra={"request_id": request_id})
+
+
+def without_addresses(error: OSError) -> OSError:
+    """`error`, or a stand-in when its message names the recipients (a refused RCPT)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in error.recipients.values()})
+        return DeliveryFailed(f"the mail server refused the recipient (SMTP {codes})")
+    return error
+
+
+# --- "thread" ---------------------------------------------------------------------------------
+
+
+def thread_pool(app: Flask) -> ThreadPoolExecutor:
+    """This app's one mail thread, started on first use (after gunicorn has forked)."""
+    state = app.extensions["mail_queue"]
+    if "pool" not in state:
+        state["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flaskblog-mail")
+    return state["pool"]
+
+
+def drain(app: Flask, timeout: float = 30) -> None:
+    """Wait until the mail thread has dealt with every email handed to it so far."""
+    if "pool" in app.extensions["mail_queue"]:
+        # One thread takes the emails in order: once this no-op has run, so have they.
+        thread_pool(app).submit(lambda: None).result(timeout=timeout)
+
+
+def deliver_in_thread(app: Flask, payload: dict, what: str, user_id: int, request_id) -> None:
+    # deliver() has logged a failure; this mode does not retry.
+    with app.app_context(), contextlib.suppress(OSError):
+        deliver(payload, what, user_id, request_id)
+
+
+# --- "rq" -------------------------------------------------------------------------------------
+
+
+def rq_queue(app: Flask | None = None):
+    """The RQ queue emails wait in, on REDIS_URL."""
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    state = app.extensions["mail_queue"]
+    if "queue" not in state:
+        connection = Redis.from_url(
+            app.config["REDIS_URL"],
+            socket_connect_timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+        )
+        state["queue"] = Queue(app.config["MAIL_QUEUE_NAME"], connection=connection)
+    return state["queue"]
+
+
+def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> bool:
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    intervals = current_app.config["MAIL_RETRY_INTERVALS"]
+    try:
+        rq_queue().enqueue(
+            run_job,
+            payload,
+            what,
+            user_id,
+            request_id,
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            description=f"{what} email to user {user_id}",  # never the address or the link
+            # The job holds the email, links included: gone once sent, kept a day if it failed.
+            result_ttl=0,
+            failure_ttl=FAILED_JOB_TTL,
+        )
+    except RedisError:
+        mail_log.exception("Could not queue the %s email to user %s", what, user_id)
+        return False
+    return True
+
+
+def run_job(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
+    """The RQ job: deliver inside the worker's app context; an error makes RQ retry.
+
+    `flask mail-worker` provides the app context; a plain `rq worker` gets a new app here.
+    """
+    if has_app_context():
+        deliver(payload, what, user_id, request_id)
+        return
+    from flaskblog import create_app
+
+    with create_app().app_context():
+        deliver(payload, what, user_id, request_id)
+
+
+def make_worker(app: Flask):
+    """An RQ worker for the mail queue that runs jobs in this process.
+
+    SimpleWorker does not fork per job: the jobs need the app context the command has
+    pushed, and a delivery is bounded by MAIL_TIMEOUT anyway.
+    """
+    from rq import SimpleWorker
+
+    queue = rq_queue(app)
+    return SimpleWorker([queue], connection=queue.connection)
+
+
+@click.command("mail-worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def mail_worker(burst: bool) -> None:
+    """Deliver queued emails (MAIL_QUEUE=rq) until stopped."""
+    if current_app.config["MAIL_QUEUE"] != "rq":
+        raise click.ClickException(
+            f"MAIL_QUEUE is {current_app.config['MAIL_QUEUE']!r}: emails are sent by the web "
+            "process itself, so there is nothing for a worker to do. Set REDIS_URL to use one."
+        )
+    # The scheduler moves retries whose wait is over back into the queue.
+    make_worker(current_app._get_current_object()).work(burst=burst, with_scheduler=True)
