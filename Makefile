@@ -7,12 +7,19 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run test lint format browser security clean
+.PHONY: run seed test lint format browser security bench clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	FLASK_DEBUG=$${FLASK_DEBUG:-1} $(BIN)/flask run
+
+## seed: demo users, posts, tags and comments (`make seed USERS=50 POSTS=2000`); a rerun tops up
+USERS ?= 25
+POSTS ?= 250
+seed: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed --users $(USERS) --posts $(POSTS)
 
 ## test: install the test tools and run the whole suite with a coverage figure
 test: $(VENV)/.dev

@@ -55,6 +55,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
 
+    from flaskblog.seed import seed_command
+
+    app.cli.add_command(seed_command)
+
     from flaskblog.models import Avatar, Comment, Post, Tag, User
 
     @app.shell_context_processor
