@@ -41,6 +41,16 @@ browser:
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+## bench: load benchmark on SQLite and PostgreSQL into docs/PERFORMANCE.md (installs wrk with apt-get)
+##        e.g. make bench BENCH_ARGS="--posts 1000000"  or  BENCH_ARGS="--duration 5 --databases sqlite"
+BENCH_ARGS ?=
+bench: $(VENV)/.runtime
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed
 	bash .ci/scan
