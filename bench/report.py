@@ -236,7 +236,10 @@ def generated(found: dict) -> list[str]:
         "",
         *targets_table(found),
     ]
-    for (database, posts), result in sorted(found.items(), key=lambda item: item[0][1]):
+    order = list(NAMES)
+    for (database, posts), result in sorted(
+        found.items(), key=lambda item: (item[0][1], order.index(item[0][0]))
+    ):
         label = f" ({result['label']})" if result.get("label") else ""
         seeded = (
             f" Seeding took {result['seed_seconds']} s."

@@ -337,7 +337,11 @@ def wrk(port: int, path: str, seconds: float, cookie: str = "", script: Path | N
     if script:
         command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{path}")
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return parse_wrk(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def parse_wrk(output: str) -> dict:
+    """wrk's report (with --latency) as numbers; errors are non-2xx/3xx plus socket errors."""
 
     def latency(percent: str) -> float:
         value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M).groups()
