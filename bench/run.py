@@ -128,7 +128,14 @@ def create_postgres_database(url: str) -> None:
     server = dict(host=parts.host, port=parts.port or 5432, user=parts.username)
     if parts.password:
         server["password"] = parts.password
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+    try:
+        connection = psycopg.connect(dbname="postgres", autocommit=True, **server)
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"bench: PostgreSQL does not answer at {parts.host}:{server['port']} ({error}); "
+            "pass --postgres-url, or --databases sqlite"
+        ) from error
+    with connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (parts.database,)
         ).fetchone()
