@@ -197,16 +197,14 @@ def add_users(writer: DemoWriter, count: int, now: datetime) -> int:
                 "confirmed_at": created + timedelta(minutes=rng.randint(1, 600)),
             }
         )
+    before = db.session.scalar(db.select(func.coalesce(func.max(User.id), 0)))
     for start in range(0, count, CHUNK):
         db.session.execute(insert(User), rows[start : start + CHUNK])
 
     new_ids = db.session.scalars(
-        db.select(User.id).where(User.email.in_([row["email"] for row in rows]))
+        db.select(User.id).where(User.id > before, User.email.endswith("@" + DEMO_DOMAIN))
     ).all()
-    pictures = []
-    for user_id in new_ids:
-        if rng.random() < AVATAR_SHARE:
-            pictures.append(user_id)
+    pictures = [user_id for user_id in new_ids if rng.random() < AVATAR_SHARE]
     if pictures:
         images = [writer.picture() for _ in range(min(AVATAR_POOL, len(pictures)))]
         digests = [_digest(image) for image in images]
