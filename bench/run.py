@@ -295,9 +295,20 @@ def memory_kib(pid: int) -> dict[str, int]:
     return fields
 
 
-def request(port: int, method: str, path: str, body: str | None = None, cookie: str = ""):
-    """One plain HTTP request, no redirects followed: (status, headers, text)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: str | None = None,
+    cookie: str = "",
+    timeout: float = 120,
+):
+    """One plain HTTP request, no redirects followed: (status, headers, text).
+
+    The default timeout is long: after wrk stops, the workers still owe it the requests it
+    had queued, which on slow pages of big data takes a while.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {"Cookie": cookie} if cookie else {}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -488,8 +499,15 @@ def run_database(database: str, args, machine: dict) -> dict:
         runs = [("anonymous", name, path, "") for name, path in targets["pages"]]
         runs += [("logged in", name, path, cookie) for name, path in targets["logged_in"]]
         for who, name, path, sent_cookie in runs:
-            for _ in range(20):  # warm up both workers: templates, connections
-                request(site_port, "GET", path, cookie=sent_cookie)
+            # Warm up both workers (templates, connections): 20 requests, or 3 s of slow ones.
+            warm_until = time.monotonic() + 3
+            for _ in range(20):
+                try:
+                    request(site_port, "GET", path, cookie=sent_cookie, timeout=10)
+                except OSError:  # too slow to answer: wrk will count it as an error
+                    break
+                if time.monotonic() > warm_until:
+                    break
             log(f"{database}: {who} {name} ({path})")
             figures = wrk(site_port, path, args.duration, sent_cookie)
             figures.update(
