@@ -87,6 +87,12 @@ def memory_lines(result: dict) -> list[str]:
 def login_lines(result: dict) -> list[str]:
     login = result["login"]
     cores = result["machine"]["cores"]
+    if login["errors"] is None:
+        return [
+            f"Logins: not measured (the workers were still busy with queued slow pages); one "
+            f"bcrypt hash at cost factor {login['rounds']} takes {login['hash_ms']} ms here, so "
+            f"{cores} cores can check at most {number(login['limit_rps'], 1)} logins/s."
+        ]
     share = login["rps"] / login["limit_rps"] if login["limit_rps"] else 0
     return [
         f"Logins (`POST /login`, a correct password; bcrypt cost factor {login['rounds']}): "
