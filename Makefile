@@ -7,12 +7,19 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run test lint format browser security clean
+.PHONY: run seed test lint format browser security bench clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	FLASK_DEBUG=$${FLASK_DEBUG:-1} $(BIN)/flask run
+
+## seed: demo users, posts, tags and comments (`make seed USERS=50 POSTS=2000`); a rerun tops up
+USERS ?= 25
+POSTS ?= 250
+seed: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed --users $(USERS) --posts $(POSTS)
 
 ## test: install the test tools and run the whole suite with a coverage figure
 test: $(VENV)/.dev
@@ -33,6 +40,16 @@ browser:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## bench: load benchmark on SQLite and PostgreSQL into docs/PERFORMANCE.md (installs wrk with apt-get)
+##        e.g. make bench BENCH_ARGS="--posts 1000000"  or  BENCH_ARGS="--duration 5 --databases sqlite"
+BENCH_ARGS ?=
+bench: $(VENV)/.runtime
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed

@@ -1,0 +1,651 @@
+"""The load benchmark behind `make bench` (docs/PERFORMANCE.md says what and why).
+
+For each database it seeds the data with `flask seed` (1,000 users, --posts posts, the same
+random seed every time), serves the site with gunicorn (2 sync workers, production settings,
+rate limits off) and, beside it, the bare Flask ceiling app (bench/ceiling.py), then drives
+every page with wrk for --duration seconds: anonymous, and logged in for the home and post
+pages. It counts each page's SQL statements through the test client, samples the workers'
+memory during a longer run of the home page, and times bcrypt logins. Each run's figures go
+to bench/results/<database>-<posts>.json, and docs/PERFORMANCE.md's generated part is
+rebuilt from every result there.
+
+    .venv/bin/python bench/run.py --posts 20000 --duration 10 --databases sqlite,postgresql
+"""
+
+import argparse
+import html
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BIN = Path(sys.executable).parent
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+USERS = 1000
+RANDOM_SEED = 2026
+WORKERS = 2
+CONNECTIONS = 16
+THREADS = 2
+DEEP_PAGE = 2000
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/flaskblog_bench_data"
+# flaskblog.seed.DEMO_PASSWORD (a published demo password); tests/test_seed.py pins it.
+DEMO_PASSWORD = "seeded demo account"  # noqa: S105
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- The database -------------------------------------------------------------------------
+
+
+def database_url(database: str, posts: int, postgres_url: str) -> str:
+    if database == "sqlite":
+        DATA.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DATA / f'sqlite-{posts}.sqlite'}"
+    return postgres_url
+
+
+def app_environment(url: str, port: int | None = None) -> dict[str, str]:
+    """The site as in production, on this database, with rate limits off for the load."""
+    env = dict(os.environ)
+    env.update(
+        FLASK_APP="run.py",
+        FLASK_CONFIG="production",
+        FLASK_DEBUG="0",
+        FLASK_SKIP_DOTENV="1",
+        DATABASE_URL=url,
+        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_hex(32),
+        SERVER_NAME=f"127.0.0.1:{port}" if port else "127.0.0.1",
+        PREFERRED_URL_SCHEME="http",
+        RATELIMIT_ENABLED="false",
+        WEB_CONCURRENCY=str(WORKERS),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def prepare_database(database: str, url: str, posts: int) -> float | None:
+    """Migrate and seed; a database holding more posts than asked for is emptied first.
+
+    Returns the seconds `flask seed` took (None when the data was already there).
+    """
+    if database == "postgresql":
+        create_postgres_database(url)
+    env = app_environment(url)
+    env["FLASK_CONFIG"] = "development"  # seeding needs no SERVER_NAME nor secrets
+    flask = str(BIN / "flask")
+    subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    have = post_count(url)
+    if have > posts:
+        log(f"{database}: holds {have:,} posts, more than {posts:,}: starting it again")
+        empty_database(database, url)
+        subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True)
+    elif have == posts:
+        log(f"{database}: already seeded with {posts:,} posts")
+        return None
+    command = [flask, "seed", "--users", str(USERS), "--posts", str(posts)]
+    command += ["--random-seed", str(RANDOM_SEED)]
+    log(f"{database}: {shlex.join(['flask', *command[1:]])}")
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=ROOT, check=True)
+    return time.perf_counter() - started
+
+
+def create_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    server = dict(host=parts.host, port=parts.port or 5432, user=parts.username)
+    if parts.password:
+        server["password"] = parts.password
+    try:
+        connection = psycopg.connect(dbname="postgres", autocommit=True, **server)
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"bench: PostgreSQL does not answer at {parts.host}:{server['port']} ({error}); "
+            "pass --postgres-url, or --databases sqlite"
+        ) from error
+    with connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (parts.database,)
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parts.database)))
+
+
+def post_count(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM posts")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def empty_database(database: str, url: str) -> None:
+    if database == "sqlite":
+        Path(url.removeprefix("sqlite:///")).unlink()
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+# --- What to request ----------------------------------------------------------------------
+
+
+def pick_targets(url: str) -> dict:
+    """Concrete URLs for each page: a commented post in the middle, its author, the biggest
+    tag, a word from the post's title, a picture, and the deep page (or the last one)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        published = c.execute(text("SELECT count(*) FROM posts WHERE is_published")).scalar_one()
+        post = c.execute(
+            text(
+                "SELECT p.id, p.slug, p.title, u.username FROM posts p "
+                "JOIN users u ON u.id = p.user_id WHERE p.is_published "
+                "AND EXISTS (SELECT 1 FROM comments c WHERE c.post_id = p.id) "
+                "AND p.id >= (SELECT max(id) FROM posts) / 2 ORDER BY p.id LIMIT 1"
+            )
+        ).one()
+        tag = c.execute(
+            text(
+                "SELECT t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id "
+                "GROUP BY t.name ORDER BY count(*) DESC, t.name LIMIT 1"
+            )
+        ).scalar_one()
+        avatar = c.execute(
+            text("SELECT user_id, digest FROM avatars ORDER BY user_id LIMIT 1")
+        ).one()
+    engine.dispose()
+    last_page = max(1, -(-published // 5))
+    deep = min(DEEP_PAGE, last_page)
+    word = max(re.findall(r"[A-Za-z]+", post.title), key=len).lower()
+    return {
+        "published": published,
+        "deep_page": deep,
+        "pages": [
+            ("home page 1", "/"),
+            (f"home page {deep:,}", f"/?page={deep}"),
+            ("post page", f"/post/{post.id}/{post.slug}"),
+            ("user page", f"/user/{post.username}"),
+            ("tag page", f"/tag/{tag}"),
+            ("search", "/search?" + urllib.parse.urlencode({"q": word})),
+            ("Atom feed", "/feed.xml"),
+            ("avatar", f"/avatar/{avatar.user_id}/{avatar.digest}.webp"),
+            ("login page", "/login"),
+        ],
+        "logged_in": [("home page 1", "/"), ("post page", f"/post/{post.id}/{post.slug}")],
+        "listings": ["home page 1", f"home page {deep:,}", "user page", "tag page", "search"],
+        "login_email": demo_email(url),
+    }
+
+
+def database_server(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        version = c.execute(text("SHOW server_version")).scalar_one()
+    engine.dispose()
+    return f"PostgreSQL {version.split()[0]}"
+
+
+def demo_email(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        email = c.execute(
+            text("SELECT email FROM users WHERE email LIKE '%@demo.example.com' ORDER BY id")
+        ).scalar()
+    engine.dispose()
+    return email
+
+
+# --- Servers ------------------------------------------------------------------------------
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, port: int, chdir: Path = ROOT):
+    """gunicorn with 2 sync workers on 127.0.0.1:port, stopped on the way out."""
+    command = [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--worker-class", "sync"]
+    command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), app]
+    process = subprocess.Popen(command, env=env, cwd=chdir, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, _ = request(port, "GET", "/")
+                if status < 500 and len(worker_pids(process.pid)) == WORKERS:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench: {app} did not start on port {port}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's children: its workers."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == master:
+                pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak RSS) of a process, in KiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: str | None = None,
+    cookie: str = "",
+    timeout: float = 120,
+):
+    """One plain HTTP request, no redirects followed: (status, headers, text).
+
+    The default timeout is long: after wrk stops, the workers still owe it the requests it
+    had queued, which on slow pages of big data takes a while.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode("utf-8", "replace")
+    connection.close()
+    return response.status, response.headers, text
+
+
+def session_cookie(headers) -> str:
+    """name=value of the cookies set (the Secure flag is production's; this is loopback)."""
+    return "; ".join(value.split(";", 1)[0] for value in headers.get_all("Set-Cookie") or [])
+
+
+def login_form(port: int, email: str) -> tuple[str, str]:
+    """(cookie, form body) for a login POST: the login page's session and CSRF token."""
+    _, headers, page = request(port, "GET", "/login")
+    token = html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
+    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
+    return session_cookie(headers), body
+
+
+def log_in(port: int, email: str) -> str:
+    """The session cookie of a fresh login through the real login form."""
+    cookie, body = login_form(port, email)
+    status, headers, _ = request(port, "POST", "/login", body, cookie)
+    if status != 302 or not headers.get_all("Set-Cookie"):
+        raise SystemExit(f"bench: logging in as {email} failed (HTTP {status})")
+    return session_cookie(headers)
+
+
+# --- wrk ----------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def wrk(port: int, path: str, seconds: float, cookie: str = "", script: Path | None = None):
+    """Drive one URL for `seconds`: requests/s, p50 and p99 in ms, errors."""
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency"]
+    command += ["--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    return parse_wrk(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def parse_wrk(output: str) -> dict:
+    """wrk's report (with --latency) as numbers; errors are non-2xx/3xx plus socket errors."""
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M).groups()
+        return round(float(value) * UNITS[unit], 2)
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    total = re.search(r"(\d+) requests in", output)
+    return {
+        "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), 1),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "requests": int(total.group(1)),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(int(n) for n in sockets.groups()) if sockets else 0),
+    }
+
+
+def login_script(cookie: str, body: str) -> Path:
+    """A wrk script that posts the login form (one bcrypt check a request)."""
+    path = DATA / "login.lua"
+    path.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Cookie"] = {json.dumps(cookie)}\n'
+    )
+    return path
+
+
+class MemorySampler(threading.Thread):
+    """Samples the workers' RSS twice a second while the benchmark runs."""
+
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids, self.samples, self.running = pids, [], True
+
+    def run(self) -> None:
+        start = time.monotonic()
+        while self.running:
+            for pid in self.pids:
+                with suppress(OSError, KeyError):  # a worker that has just gone
+                    self.samples.append((time.monotonic() - start, pid, memory_kib(pid)["VmRSS"]))
+            time.sleep(0.5)
+
+
+# --- Queries per page, through the test client --------------------------------------------
+
+
+def count_queries(url: str, pages: list, logged_in: list, email: str) -> dict:
+    """SQL statements each page runs, anonymous and logged in (request hooks included)."""
+    os.environ.update(app_environment(url))
+    from sqlalchemy import event
+
+    from flaskblog import create_app
+    from flaskblog.extensions import db
+
+    app = create_app("production")
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def measure(client, path):
+        client.get(path)  # the first request of a process fills caches
+        statements.clear()
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"bench: {path} answered {response.status_code} to the test client")
+        return len(statements), len(response.get_data())
+
+    anonymous, member = app.test_client(), app.test_client()
+    counts = {"anonymous": {}, "logged in": {}, "bytes": {}}
+    for name, path in pages:
+        counts["anonymous"][name], counts["bytes"][name] = measure(anonymous, path)
+    page = member.get("/login").get_data(as_text=True)
+    token = html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
+    response = member.post(
+        "/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD}
+    )
+    if response.status_code != 302:
+        raise SystemExit("bench: the test client could not log in")
+    for name, path in logged_in:
+        counts["logged in"][name] = measure(member, path)[0]
+    with app.app_context():
+        db.engine.dispose()
+    return counts
+
+
+def bcrypt_hash_ms(rounds: int, samples: int = 5) -> float:
+    """Milliseconds one bcrypt hash takes here at `rounds` (the login check's cost)."""
+    import bcrypt
+
+    salt = bcrypt.gensalt(rounds)
+    started = time.perf_counter()
+    for _ in range(samples):
+        bcrypt.hashpw(b"a password of typical length", salt)
+    return round((time.perf_counter() - started) / samples * 1000, 1)
+
+
+# --- One database -------------------------------------------------------------------------
+
+
+def run_database(database: str, args, machine: dict) -> dict:
+    url = database_url(database, args.posts, args.postgres_url)
+    seed_seconds = prepare_database(database, url, args.posts)
+    targets = pick_targets(url)
+    server = database_server(url) if database == "postgresql" else None
+    queries = count_queries(url, targets["pages"], targets["logged_in"], targets["login_email"])
+    site_port, ceiling_port = free_port(), free_port()
+    result = {
+        "database": database,
+        "posts": args.posts,
+        "published": targets["published"],
+        "users": USERS,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": args.command,
+        "duration_s": args.duration,
+        "machine": machine,
+        "seed_seconds": round(seed_seconds, 1) if seed_seconds else None,
+        "server": server,
+        # Other work on the machine shows here: the figures are only as quiet as it was.
+        "load_before": [round(load, 2) for load in os.getloadavg()],
+        "pages": [],
+    }
+    env = app_environment(url, site_port)
+    with (
+        gunicorn("run:app", env, site_port) as site,
+        gunicorn("ceiling:app", env, ceiling_port, ROOT / "bench"),
+    ):
+        pids = worker_pids(site.pid)
+        sampler = MemorySampler(pids)
+        sampler.start()
+        cookie = log_in(site_port, targets["login_email"])
+        runs = [("anonymous", name, path, "") for name, path in targets["pages"]]
+        runs += [("logged in", name, path, cookie) for name, path in targets["logged_in"]]
+        for who, name, path, sent_cookie in runs:
+            # Warm up both workers (templates, connections): 20 requests, or 3 s of slow ones.
+            warm_until = time.monotonic() + 3
+            for _ in range(20):
+                try:
+                    request(site_port, "GET", path, cookie=sent_cookie, timeout=10)
+                except OSError:  # too slow to answer: wrk will count it as an error
+                    break
+                if time.monotonic() > warm_until:
+                    break
+            log(f"{database}: {who} {name} ({path})")
+            figures = wrk(site_port, path, args.duration, sent_cookie)
+            figures.update(
+                who=who,
+                page=name,
+                path=path,
+                queries=queries[who][name],
+                bytes=queries["bytes"].get(name) if who == "anonymous" else None,
+            )
+            result["pages"].append(figures)
+
+        log(f"{database}: ceiling (bench/ceiling.py)")
+        result["ceiling"] = wrk(ceiling_port, "/", args.duration)
+        _, _, ceiling_page = request(ceiling_port, "GET", "/")
+        result["ceiling"]["bytes"] = len(ceiling_page.encode())
+        for page in result["pages"]:
+            page["vs_ceiling"] = round(page["rps"] / result["ceiling"]["rps"], 3)
+
+        log(f"{database}: memory, home page for {args.memory_duration} s")
+        before = len(sampler.samples)
+        memory_run = wrk(site_port, "/", args.memory_duration)
+        window = sampler.samples[before:]
+        result["memory"] = memory_report(pids, window, memory_run)
+        result["memory"]["seconds"] = args.memory_duration
+
+        log(f"{database}: logins (POST /login, bcrypt)")
+        try:
+            login_cookie, login_body = login_form(site_port, targets["login_email"])
+        except OSError as error:  # workers still busy with slow pages of big data
+            log(f"{database}: the login page did not answer ({error}); no login figures")
+            result["login"] = None
+        else:
+            script = login_script(login_cookie, login_body)
+            result["login"] = wrk(site_port, "/login", args.duration, script=script)
+        sampler.running = False
+    result["load_after"] = [round(load, 2) for load in os.getloadavg()]
+
+    # The production cost factor: ProductionConfig's, from the environment as the site reads it.
+    os.environ.update(app_environment(url))
+    from config import ProductionConfig
+
+    rounds = ProductionConfig().BCRYPT_LOG_ROUNDS
+    hash_ms = bcrypt_hash_ms(rounds)
+    result["login"] = result["login"] or {"rps": 0.0, "p50_ms": 0, "p99_ms": 0, "errors": None}
+    result["login"].update(
+        rounds=rounds,
+        hash_ms=hash_ms,
+        limit_rps=round(machine["cores"] / (hash_ms / 1000), 1),
+    )
+    return result
+
+
+def memory_report(pids: list[int], window: list, run: dict) -> dict:
+    """Per worker: RSS at the start and end of the long run, its peak, in MiB."""
+    workers = []
+    for pid in pids:
+        series = [(t, rss) for t, sample_pid, rss in window if sample_pid == pid]
+        if not series:
+            continue
+        first = [rss for t, rss in series if t <= series[0][0] + 5]
+        last = [rss for t, rss in series if t >= series[-1][0] - 5]
+        try:
+            hwm = memory_kib(pid)["VmHWM"]
+        except (OSError, KeyError):
+            hwm = max(rss for _, rss in series)
+        workers.append(
+            {
+                "pid": pid,
+                "start_mib": round(sum(first) / len(first) / 1024, 1),
+                "end_mib": round(sum(last) / len(last) / 1024, 1),
+                "peak_mib": round(hwm / 1024, 1),
+                "samples": len(series),
+            }
+        )
+    return {"workers": workers, "run": run}
+
+
+# --- The machine and the document ---------------------------------------------------------
+
+
+def describe_machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.partition(":")[2].strip()
+            break
+    memory = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = int(line.split()[1])
+    import sqlite3
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(memory / 1024 / 1024, 1),
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(
+            "\n"
+        )[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=20_000, help="posts to seed (20,000)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds a page (10)")
+    parser.add_argument(
+        "--memory-duration", type=float, default=60, help="seconds of the memory run (60)"
+    )
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="sqlite, postgresql or both"
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="PostgreSQL database")
+    parser.add_argument("--label", default="", help="marks the figures in the doc (e.g. baseline)")
+    parser.add_argument(
+        "--doc-only", action="store_true", help="rebuild the doc from bench/results only"
+    )
+    args = parser.parse_args()
+    args.command = "make bench BENCH_ARGS=" + shlex.quote(shlex.join(sys.argv[1:]))
+    if not args.doc_only:
+        if shutil.which("wrk") is None:
+            raise SystemExit("bench: wrk is missing; `make bench` installs it (apt-get)")
+        machine = describe_machine()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for database in args.databases.split(","):
+            result = run_database(database.strip(), args, machine)
+            result["label"] = args.label
+            path = RESULTS / f"{result['database']}-{result['posts']}.json"
+            path.write_text(json.dumps(result, indent=1) + "\n")
+            log(f"wrote {path.relative_to(ROOT)}")
+    from report import write_document
+
+    write_document(RESULTS, DOC, BEGIN, END)
+    log(f"wrote {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The benchmark harness's own logic (bench/): reading wrk, the ceiling page, the targets
+table's verdicts. The figures themselves depend on the machine and are not tested here."""
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def load(name: str):
+    """A module of bench/ (not a package, and its run.py is not the app's run.py)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ceiling, report = load("ceiling"), load("report")
+parse_wrk = load("run").parse_wrk
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8000/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.09ms    3.01ms   1.04s    80.12%
+    Req/Sec   665.39     70.11   770.00     75.00%
+  Latency Distribution
+     50%  850.00us
+     75%   13.11ms
+     90%   15.62ms
+     99%    1.20s
+  13253 requests in 10.01s, 115.05MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 5
+Requests/sec:   1324.01
+Transfer/sec:     11.47MB
+"""
+
+
+def test_wrk_figures_are_read_in_milliseconds_with_every_error_counted():
+    figures = parse_wrk(WRK_OUTPUT)
+
+    assert figures == {
+        "rps": 1324.0,
+        "p50_ms": 0.85,
+        "p99_ms": 1200.0,
+        "requests": 13253,
+        "errors": 10,
+    }
+
+
+def test_a_clean_wrk_run_has_no_errors():
+    clean = "\n".join(
+        line for line in WRK_OUTPUT.splitlines() if not line.lstrip().startswith(("Socket", "Non"))
+    )
+    assert parse_wrk(clean)["errors"] == 0
+
+
+def test_the_ceiling_renders_five_posts_like_the_home_page():
+    client = ceiling.app.test_client()
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('<article class="post">') == ceiling.PER_PAGE == 5
+    assert "Read more" in page and "min read" in page
+    # About the size of the real home page (8 to 10 KB), so the comparison is fair.
+    assert 6_000 < len(page.encode()) < 14_000
+
+
+def result(rps: dict[str, float], **changes) -> dict:
+    """A run's result with these requests/s per page (anonymous unless 'logged in ...')."""
+    pages = []
+    for name, value in rps.items():
+        who, _, page_name = name.partition(": ") if ": " in name else ("anonymous", "", name)
+        path = "/?page=2000" if page_name == "home page 2,000" else "/" + page_name
+        pages.append(
+            {"page": page_name, "who": who, "path": path, "rps": value}
+            | {"p50_ms": 5.0, "p99_ms": 20.0, "errors": 0, "queries": 3, "vs_ceiling": 0}
+        )
+    base = {
+        "database": "sqlite",
+        "posts": 20_000,
+        "ceiling": {"rps": 1000.0},
+        "pages": pages,
+        "memory": {"workers": [{"start_mib": 90.0, "end_mib": 91.0, "peak_mib": 92.0}]},
+    }
+    return base | changes
+
+
+GOOD = {
+    "home page 1": 500.0,
+    "home page 2,000": 450.0,
+    "post page": 600.0,
+    "user page": 500.0,
+    "tag page": 500.0,
+    "search": 300.0,
+    "logged in: home page 1": 300.0,
+    "logged in: post page": 400.0,
+}
+
+
+def verdicts(found) -> dict[str, bool | None]:
+    return {what: met for what, _, _, met in report.targets(found, "sqlite")}
+
+
+def test_targets_are_met_by_figures_that_meet_them():
+    found = {("sqlite", 20_000): result(GOOD)}
+
+    assert verdicts(found) == {
+        "home page 1": True,
+        "home page 2000": True,
+        "post page": True,
+        "p99 latency, every page above": True,
+        "SQL queries per listing page": True,
+        "1,000,000 posts": None,  # no million-post run yet
+        "memory": True,
+        "logged in": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("page", "value", "target"),
+    [
+        ("home page 1", 350.0, "home page 1"),  # 35% of the ceiling
+        ("home page 2,000", 390.0, "home page 2000"),  # 78% of home page 1
+        ("post page", 490.0, "post page"),
+        ("logged in: post page", 290.0, "logged in"),
+    ],
+)
+def test_a_figure_below_its_target_is_not_met(page, value, target):
+    found = {("sqlite", 20_000): result(GOOD | {page: value})}
+
+    assert verdicts(found)[target] is False
+
+
+def test_slow_p99_many_queries_and_growing_memory_are_not_met():
+    slow = result(GOOD)
+    slow["pages"][1]["p99_ms"] = 25.0
+    slow["pages"][4]["queries"] = 4  # the tag page
+    slow["memory"]["workers"][0]["end_mib"] = 96.0
+    found = {("sqlite", 20_000): slow}
+
+    met = verdicts(found)
+    assert (met["p99 latency, every page above"], met["SQL queries per listing page"]) == (
+        False,
+        False,
+    )
+    assert met["memory"] is False
+
+
+def test_the_million_post_run_is_compared_with_the_small_one():
+    small = result(GOOD)
+    big = copy.deepcopy(small) | {"posts": 1_000_000}
+    big["pages"][1]["rps"] = 0.85 * 450
+    assert verdicts({("sqlite", 20_000): small, ("sqlite", 1_000_000): big})["1,000,000 posts"]
+    big["pages"][1]["rps"] = 0.75 * 450
+    assert not verdicts({("sqlite", 20_000): small, ("sqlite", 1_000_000): big})["1,000,000 posts"]
+
+
+def test_only_the_generated_part_of_the_document_is_rewritten(tmp_path):
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("# Hand-written\n\n<!-- b -->\nold figures\n<!-- e -->\n\n## Also kept\n")
+    results = tmp_path / "results"
+    results.mkdir()
+
+    report.write_document(results, doc, "<!-- b -->", "<!-- e -->")
+
+    assert doc.read_text() == (
+        "# Hand-written\n\n<!-- b -->\nNo results yet: run `make bench`.\n<!-- e -->\n\n"
+        "## Also kept\n"
+    )

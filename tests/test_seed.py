@@ -1,0 +1,186 @@
+"""`flask seed`: demo users, posts, tags and comments that the site shows like any others,
+rendered as the site renders, topped up rather than doubled by a second run."""
+
+import re
+
+import pytest
+from conftest import AuthActions, Forms, page_text
+
+from flaskblog.extensions import db
+from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
+from flaskblog.rendering import render_markdown
+from flaskblog.search.queries import matching_posts, search_words
+from flaskblog.seed import DEMO_DOMAIN, DEMO_PASSWORD
+from flaskblog.users.passwords import is_common_password
+
+
+@pytest.fixture
+def seed(app):
+    """`seed("--users", "5", ...)` runs `flask seed` and returns click's result."""
+    runner = app.test_cli_runner()
+
+    def run(*args: str):
+        result = runner.invoke(args=["seed", *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        return result
+
+    return run
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_seed_adds_the_users_and_posts_asked_for(app, seed):
+    result = seed("--users", "8", "--posts", "60", "--random-seed", "1")
+
+    assert result.exit_code == 0
+    assert "Added 8 users and 60 posts" in result.output
+    assert count(app, User) == 8
+    assert count(app, Post) == 60
+    with app.app_context():
+        drafts = db.session.scalar(db.select(db.func.count()).where(~Post.is_published))
+        comments = db.session.scalars(db.select(Comment)).all()
+        assert count(app, Tag) > 0 and count(app, post_tags) > 0
+        assert comments, "some posts get comments"
+        # Drafts are few, have no published date and no comments.
+        assert drafts < 10
+        for post in db.session.scalars(db.select(Post).where(~Post.is_published)):
+            assert post.published_at is None and post.comments == []
+        for comment in comments:
+            assert comment.post.is_published
+            assert comment.created_at >= comment.post.published_at
+    assert f"{drafts} drafts" in result.output
+
+
+def test_a_second_run_with_the_same_numbers_adds_nothing(app, seed):
+    seed("--users", "5", "--posts", "20")
+    before = [count(app, model) for model in (User, Post, Comment, Tag, post_tags)]
+
+    result = seed("--users", "5", "--posts", "20")
+
+    assert result.exit_code == 0
+    assert "already has 5 users and 20 posts: nothing added" in result.output
+    assert [count(app, model) for model in (User, Post, Comment, Tag, post_tags)] == before
+
+
+def test_bigger_numbers_top_the_demo_up_to_them(app, seed):
+    seed("--users", "4", "--posts", "10", "--random-seed", "7")
+    # The same random seed again: the new names must still not clash with the old ones.
+    result = seed("--users", "9", "--posts", "25", "--random-seed", "7")
+
+    assert "Added 5 users and 15 posts" in result.output
+    assert count(app, User) == 9
+    assert count(app, Post) == 25
+    with app.app_context():
+        names = db.session.scalars(db.select(db.func.lower(User.username))).all()
+        assert len(set(names)) == 9
+        assert db.session.scalar(db.select(db.func.count(db.distinct(Tag.name)))) == count(app, Tag)
+
+
+def test_smaller_numbers_delete_nothing(app, seed):
+    seed("--users", "3", "--posts", "12")
+    result = seed("--users", "1", "--posts", "2")
+
+    assert "nothing added" in result.output
+    assert (count(app, User), count(app, Post)) == (3, 12)
+
+
+def test_only_demo_accounts_count_towards_the_numbers(app, seed, make_user, make_posts):
+    alice = make_user("alice")
+    make_posts(alice, 3)
+
+    seed("--users", "2", "--posts", "5")
+
+    with app.app_context():
+        demo = db.select(User).where(User.email.endswith("@" + DEMO_DOMAIN))
+        assert len(db.session.scalars(demo).all()) == 2
+        assert db.session.get(User, alice).email == "alice@example.com"
+    assert (count(app, User), count(app, Post)) == (3, 8)
+
+
+def test_posts_need_a_user(app, seed):
+    result = seed("--users", "0", "--posts", "5")
+
+    assert result.exit_code != 0
+    assert "Posts need authors" in result.output
+    assert count(app, Post) == 0
+
+
+def test_seeded_posts_are_rendered_as_the_site_renders_them(app, seed):
+    seed("--users", "3", "--posts", "30", "--random-seed", "3")
+
+    with app.app_context():
+        posts = db.session.scalars(db.select(Post)).all()
+        for post in posts:
+            rendered = render_markdown(post.content)
+            assert (post.content_html, post.content_text) == (rendered.html, rendered.text)
+            assert post.slug == slugify(post.title)
+        html = "".join(post.content_html for post in posts)
+        # Realistic Markdown: headings, lists, links (nofollow, as every post's), code.
+        for marker in ("<h2>", "<li>", 'rel="nofollow noopener ugc"', "<code>"):
+            assert marker in html
+        words = sorted(len(post.content_text.split()) for post in posts)
+        assert 40 < words[len(words) // 2] < 2000
+
+
+def test_seeded_posts_are_found_by_search(app, seed):
+    seed("--users", "2", "--posts", "10", "--random-seed", "5")
+
+    with app.app_context():
+        post = db.session.scalars(db.select(Post).where(Post.is_published)).first()
+        word = max(re.findall(r"[a-z]{6,}", post.content_text.lower()), key=len)
+        found = db.session.scalars(matching_posts(search_words(word))).all()
+        assert post.id in [hit.id for hit in found]
+
+
+def test_demo_users_log_in_with_the_printed_password(app, seed):
+    result = seed("--users", "2", "--posts", "0")
+
+    assert DEMO_PASSWORD in result.output
+    # The site itself would accept it as a new password.
+    assert len(DEMO_PASSWORD) >= 8 and not is_common_password(DEMO_PASSWORD)
+    email = re.search(rf"\S+@{re.escape(DEMO_DOMAIN)}", result.output).group(0)
+    client = app.test_client()
+    response = AuthActions(client, Forms(client)).login(email, DEMO_PASSWORD)
+    assert response.status_code == 302
+    assert "Log out" in page_text(client.get("/"))
+    with app.app_context():
+        hashes = db.session.scalars(db.select(User.password_hash)).all()
+        assert len(set(hashes)) == 1, "one bcrypt hash, shared"
+
+
+def test_pages_render_with_seeded_data(app, seed, client):
+    seed("--users", "6", "--posts", "40", "--random-seed", "11")
+    with app.app_context():
+        post = db.session.scalars(
+            db.select(Post).where(Post.is_published).order_by(Post.id.desc())
+        ).first()
+        commented = db.session.scalars(db.select(Comment).order_by(Comment.id)).first()
+        author = post.author.username
+        tag = db.session.scalars(db.select(Tag).order_by(Tag.id)).first().name
+        avatar = db.session.scalars(db.select(Avatar)).first()
+        post_url, commented_url = post.url, commented.post.url
+        avatar_user, avatar_digest = avatar.user_id, avatar.digest
+
+    home = client.get("/")
+    assert home.status_code == 200
+    assert page_text(home).count('class="post"') == 5
+    assert client.get("/?page=8").status_code == 200
+    page = client.get(post_url)
+    assert page.status_code == 200
+    assert post.title in page_text(page)
+    assert commented.body.split("\n")[0][:40] in page_text(client.get(commented_url))
+    for url in (
+        f"/user/{author}",
+        f"/tag/{tag}",
+        "/tags",
+        "/search?q=the",
+        "/feed.xml",
+        "/sitemap.xml",
+    ):
+        assert client.get(url).status_code == 200, url
+    picture = client.get(f"/avatar/{avatar_user}/{avatar_digest}.webp")
+    assert picture.status_code == 200
+    assert picture.mimetype == "image/webp"
