@@ -4,10 +4,12 @@ so that a test reads like what a user does: `auth.login(); forms.submit("/post/n
 import email
 import functools
 import html
+import os
 import re
 import shutil
 import socket
 import sqlite3
+import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, event, text
@@ -26,7 +29,31 @@ from flaskblog.extensions import db
 from flaskblog.models import Post, User
 
 PASSWORD = "correct horse battery"
+# Redis, for the tests of what lives there: rate limits, the page cache, the mail queue.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def require_redis() -> None:
+    """Skip the test, naming the service, when Redis does not answer (CI always has it)."""
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as server:
+            server.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix in Redis for this test alone (other runs may share the server); every
+    key that contains it is deleted afterwards."""
+    require_redis()
+    prefix = f"flaskblog-test-{uuid.uuid4().hex}"
+    yield prefix
+    with redis.Redis.from_url(REDIS_URL) as server:
+        keys = list(server.scan_iter(f"*{prefix}*"))
+        if keys:
+            server.delete(*keys)
 
 
 def reset_database() -> None:

@@ -4,12 +4,10 @@ static files are named by their content; pages are compressed for clients that a
 import gzip
 import io
 import re
-import uuid
 from datetime import UTC, datetime
 
 import pytest
-import redis
-from conftest import PASSWORD
+from conftest import PASSWORD, REDIS_URL
 from listings import add_comments, tag_posts, titles_on
 from PIL import Image
 
@@ -17,8 +15,6 @@ from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
 from flaskblog.users.utils import make_avatar
-
-REDIS_URL = "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture
@@ -198,19 +194,6 @@ def test_errors_and_redirects_are_not_cached(app, client, alice, count_queries):
         with count_queries() as statements:
             assert client.get("/user/nobody").status_code == 404
         assert statements
-
-
-@pytest.fixture
-def redis_prefix():
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    prefix = f"flaskblog-perf-test:{uuid.uuid4().hex[:8]}:"
-    yield prefix
-    server = redis.Redis.from_url(REDIS_URL)
-    for key in server.scan_iter(f"{prefix}*"):
-        server.delete(key)
 
 
 def test_with_redis_a_change_in_one_instance_clears_the_pages_of_every_other(

@@ -2,7 +2,6 @@
 to a real SMTP server, or sent from a thread; retried when the server fails; and a dead or
 stalled mail server never slows a page, only shows up in the log."""
 
-import os
 import socket
 import time
 import uuid
@@ -10,7 +9,16 @@ import uuid
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from conftest import PASSWORD, Forms, Mailbox, csrf_token_from, flashes, free_port
+from conftest import (
+    PASSWORD,
+    REDIS_URL,
+    Forms,
+    Mailbox,
+    csrf_token_from,
+    flashes,
+    free_port,
+    require_redis,
+)
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
@@ -19,7 +27,6 @@ from flaskblog.extensions import db
 from flaskblog.mailqueue import drain, make_worker, rq_queue
 from flaskblog.models import User, utcnow
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RESET_SENT = "If an account uses that email, we have sent it a link to reset the password."
 COULD_NOT_SEND = "Could not send the password reset email to user"
 # Generous: the page only hands the email over, while the mail server stalls for seconds.
@@ -29,11 +36,7 @@ FAST = 1.0
 @pytest.fixture
 def queue_name():
     """An RQ queue in Redis for this test alone, emptied and deleted afterwards."""
-    try:
-        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as server:
-            server.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    require_redis()
     name = f"flaskblog-test-mail-{uuid.uuid4().hex}"
     yield name
     with redis.Redis.from_url(REDIS_URL) as server:

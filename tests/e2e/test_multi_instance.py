@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from conftest import PASSWORD, close_app, free_port
+from conftest import PASSWORD, REDIS_URL, close_app, free_port
 from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import create_engine
@@ -37,7 +37,6 @@ POSTGRES_URL = database_url(
     if TEST_DATABASE_URL.startswith(("postgres", "postgresql"))
     else os.environ.get("TEST_POSTGRES_URL", "")
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET_KEY = uuid.uuid4().hex  # the one secret both instances sign cookies with
 AVATAR = re.compile(r"/avatar/\d+/[0-9a-f]+\.webp")
 
@@ -64,22 +63,6 @@ def shared_database():
     close_app(app)  # starts from empty tables
     yield app
     close_app(app)
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix for this test's rate-limit counts in Redis, deleted afterwards."""
-    try:
-        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as server:
-            server.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
-    prefix = f"flaskblog-test-{uuid.uuid4().hex}"
-    yield prefix
-    with redis.Redis.from_url(REDIS_URL) as server:
-        keys = list(server.scan_iter(f"*{prefix}*"))
-        if keys:
-            server.delete(*keys)
 
 
 @dataclass

@@ -1,32 +1,17 @@
 """Rate limits: credential stuffing, spam sign-ups, reset-link and confirmation floods and
 comment or post spam run into a 429 page, with the limits counted in memory or in Redis."""
 
-import os
 import re
-import uuid
 
 import pytest
 import redis
-from conftest import PASSWORD, Forms, page_text
+from conftest import PASSWORD, REDIS_URL, Forms, page_text
 
 import config
 from flaskblog.extensions import db, mail
 from flaskblog.models import Comment, Post, User
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 WRONG = "wrong password"
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix in Redis for this test alone (other runs may share the server); the
-    test's keys are deleted afterwards."""
-    prefix = f"flaskblog-test-{uuid.uuid4().hex}"
-    yield prefix
-    with redis.Redis.from_url(REDIS_URL) as server:
-        keys = list(server.scan_iter(f"{prefix}:*"))
-        if keys:
-            server.delete(*keys)
 
 
 def redis_keys(prefix: str) -> list[bytes]:
