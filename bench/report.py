@@ -15,9 +15,16 @@ FLAT_MIB = 5.0  # "flat": a worker grows by less than this over the long run
 WRK_TIMEOUT_MS = 10_000  # bench/run.py's wrk --timeout
 
 
-def load(results: Path) -> dict[tuple[str, int], dict]:
+UNCACHED_SUFFIX = "-no-page-cache"  # results of runs with --cache-redis-url ''
+
+
+def load(results: Path, uncached: bool = False) -> dict[tuple[str, int], dict]:
+    """The results in `results`, by (database, posts): the runs as deployed (with the page
+    cache), or with uncached=True those of runs without it."""
     found = {}
     for path in sorted(results.glob("*.json")):
+        if path.stem.endswith(UNCACHED_SUFFIX) != uncached:
+            continue
         result = json.loads(path.read_text())
         found[(result["database"], result["posts"])] = result
     return found
@@ -326,7 +333,7 @@ def before_after(found: dict, baseline: dict) -> list[str]:
     ]
 
 
-def generated(found: dict, baseline: dict | None = None) -> list[str]:
+def generated(found: dict, baseline: dict | None = None, uncached: dict | None = None) -> list[str]:
     if not found:
         return ["No results yet: run `make bench`."]
     any_result = next(iter(found.values()))
@@ -349,6 +356,10 @@ def generated(found: dict, baseline: dict | None = None) -> list[str]:
         (key, result | {"label": "baseline, before the speed work"})
         for key, result in (baseline or {}).items()
         if key not in found
+    ]
+    runs += [
+        (key, result | {"label": "without the page cache: every page built, as on a miss"})
+        for key, result in (uncached or {}).items()
     ]
     for (database, posts), result in sorted(
         runs, key=lambda item: (item[0][1], order.index(item[0][0]))
@@ -393,5 +404,5 @@ def write_document(results: Path, doc: Path, begin: str, end: str) -> None:
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
     baseline = load(results / "baseline") if (results / "baseline").is_dir() else {}
-    body = "\n".join(generated(load(results), baseline))
+    body = "\n".join(generated(load(results), baseline, load(results, uncached=True)))
     doc.write_text(f"{head}{begin}\n{body}\n{end}{tail}")

@@ -730,6 +730,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.command = "make bench BENCH_ARGS=" + shlex.quote(shlex.join(sys.argv[1:]))
+    import report  # bench/report.py, beside this file
+
     if not args.doc_only:
         if shutil.which("wrk") is None:
             raise SystemExit("bench: wrk is missing; `make bench` installs it (apt-get)")
@@ -738,12 +740,12 @@ def main() -> None:
         for database in args.databases.split(","):
             result = run_database(database.strip(), args, machine)
             result["label"] = args.label
-            path = RESULTS / f"{result['database']}-{result['posts']}.json"
+            # Without the page cache: kept beside the run as deployed, not in its place.
+            suffix = "" if args.cache_redis_url else report.UNCACHED_SUFFIX
+            path = RESULTS / f"{result['database']}-{result['posts']}{suffix}.json"
             path.write_text(json.dumps(result, indent=1) + "\n")
             log(f"wrote {path.relative_to(ROOT)}")
-    from report import write_document
-
-    write_document(RESULTS, DOC, BEGIN, END)
+    report.write_document(RESULTS, DOC, BEGIN, END)
     log(f"wrote {DOC.relative_to(ROOT)}")
 
 

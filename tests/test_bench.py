@@ -246,3 +246,13 @@ def test_the_baseline_is_kept_beside_the_new_figures(tmp_path):
     text = doc.read_text()
     assert "### Before and after the speed work" in text
     assert "| home page 1 | anonymous | 100 | 500 | 5.0 |" in text
+
+
+def test_a_run_without_the_page_cache_is_kept_apart_from_the_deployed_one(tmp_path):
+    (tmp_path / "sqlite-20000.json").write_text(json.dumps({"database": "sqlite", "posts": 1}))
+    (tmp_path / f"sqlite-20000{report.UNCACHED_SUFFIX}.json").write_text(
+        json.dumps({"database": "sqlite", "posts": 2})
+    )
+
+    assert [r["posts"] for r in report.load(tmp_path).values()] == [1]
+    assert [r["posts"] for r in report.load(tmp_path, uncached=True).values()] == [2]
