@@ -708,6 +708,14 @@ def describe_machine() -> dict:
     }
 
 
+def make_command(arguments: list[str]) -> str:
+    """The `make bench` line that runs bench/run.py with these arguments, quoted readably."""
+    joined = shlex.join(arguments)
+    if not re.search(r'["$`\\]', joined):
+        return f'make bench BENCH_ARGS="{joined}"'
+    return "make bench BENCH_ARGS=" + shlex.quote(joined)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20_000, help="posts to seed (20,000)")
@@ -729,7 +737,7 @@ def main() -> None:
         "--doc-only", action="store_true", help="rebuild the doc from bench/results only"
     )
     args = parser.parse_args()
-    args.command = "make bench BENCH_ARGS=" + shlex.quote(shlex.join(sys.argv[1:]))
+    args.command = make_command(sys.argv[1:])
     import report  # bench/report.py, beside this file
 
     if not args.doc_only:
