@@ -1,11 +1,13 @@
 """The load benchmark behind `make bench` (docs/PERFORMANCE.md says what and why).
 
 For each database it seeds the data with `flask seed` (1,000 users, --posts posts, the same
-random seed every time), serves the site with gunicorn (2 sync workers, production settings,
-rate limits off) and, beside it, the bare Flask ceiling app (bench/ceiling.py), then drives
-every page with wrk for --duration seconds: anonymous, and logged in for the home and post
-pages. It counts each page's SQL statements through the test client, samples the workers'
-memory during a longer run of the home page, and times bcrypt logins. Each run's figures go
+random seed every time), serves the site with gunicorn (2 sync workers, production settings
+with the page cache in Redis, rate limits off) and, beside it, the bare Flask ceiling app
+(bench/ceiling.py), then drives every page with wrk for --duration seconds: anonymous, and
+logged in for the home and post pages. The site's gunicorn is started afresh for each page,
+so that a page too slow to answer cannot leave the next one waiting behind its requests. It
+counts each page's SQL statements through the test client, samples the workers' memory during
+a longer run of the home page, and times bcrypt logins. Each run's figures go
 to bench/results/<database>-<posts>.json, and docs/PERFORMANCE.md's generated part is
 rebuilt from every result there.
 
@@ -49,6 +51,12 @@ CONNECTIONS = 16
 THREADS = 2
 DEEP_PAGE = 2000
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/flaskblog_bench_data"
+# Production caches anonymous pages in Redis; the benchmark's own database number and prefix,
+# emptied before each run so that no page comes from an earlier run or another database.
+DEFAULT_CACHE = "redis://127.0.0.1:6379/7"
+CACHE_PREFIX = "flaskblog-bench:"
+# wrk gives up on a request after this long and counts it as a timeout.
+WRK_TIMEOUT_S = 10
 # flaskblog.seed.DEMO_PASSWORD (a published demo password); tests/test_seed.py pins it.
 DEMO_PASSWORD = "seeded demo account"  # noqa: S105
 
@@ -73,9 +81,16 @@ def database_url(database: str, posts: int, postgres_url: str) -> str:
     return postgres_url
 
 
-def app_environment(url: str, port: int | None = None) -> dict[str, str]:
-    """The site as in production, on this database, with rate limits off for the load."""
+def app_environment(url: str, port: int | None = None, cache_url: str = "") -> dict[str, str]:
+    """The site as in production, on this database, with rate limits off for the load.
+
+    With cache_url, anonymous pages are cached in that Redis as in production; without it,
+    every request builds its page (what the SQL query counts are taken from).
+    """
     env = dict(os.environ)
+    env.pop("CACHE_REDIS_URL", None)
+    if cache_url:
+        env.update(CACHE_REDIS_URL=cache_url, CACHE_KEY_PREFIX=CACHE_PREFIX)
     env.update(
         FLASK_APP="run.py",
         FLASK_CONFIG="production",
@@ -152,6 +167,43 @@ def post_count(url: str) -> int:
             return connection.execute(text("SELECT count(*) FROM posts")).scalar_one()
     finally:
         engine.dispose()
+
+
+def flush_page_cache(cache_url: str) -> int:
+    """Delete the benchmark's cached pages (its key prefix only); returns how many."""
+    import redis
+
+    client = redis.Redis.from_url(cache_url)
+    try:
+        keys = list(client.scan_iter(match=CACHE_PREFIX + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError as error:
+        raise SystemExit(
+            f"bench: Redis does not answer at {cache_url} ({error}); "
+            "pass --cache-redis-url, or --cache-redis-url '' to run without the page cache"
+        ) from error
+    finally:
+        client.close()
+    return len(keys)
+
+
+def stop_database_work(database: str, url: str) -> None:
+    """End PostgreSQL statements still running for a stopped site: a query outlives the
+    worker that sent it until it next writes to the socket, and would slow the next page."""
+    if database != "postgresql":
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()
 
 
 def empty_database(database: str, url: str) -> None:
@@ -264,11 +316,22 @@ def gunicorn(app: str, env: dict, port: int, chdir: Path = ROOT):
             time.sleep(0.2)
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn at once (SIGQUIT: no waiting for requests in flight), then make sure no
+    worker is left behind still working on a slow request."""
+    workers = worker_pids(process.pid)
+    process.send_signal(signal.SIGQUIT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for pid in workers:
+        with suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def worker_pids(master: int) -> list[int]:
@@ -349,34 +412,51 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 def wrk(port: int, path: str, seconds: float, cookie: str = "", script: Path | None = None):
     """Drive one URL for `seconds`: requests/s, p50 and p99 in ms, errors."""
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency"]
-    command += ["--timeout", "10s"]
+    command += ["--timeout", f"{WRK_TIMEOUT_S}s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     if script:
         command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{path}")
-    return parse_wrk(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    finished = subprocess.run(
+        command, check=True, capture_output=True, text=True, timeout=seconds + WRK_TIMEOUT_S + 60
+    )
+    return parse_wrk(finished.stdout)
 
 
 def parse_wrk(output: str) -> dict:
-    """wrk's report (with --latency) as numbers; errors are non-2xx/3xx plus socket errors."""
+    """wrk's report (with --latency) as numbers; errors are non-2xx/3xx plus socket errors.
 
-    def latency(percent: str) -> float:
-        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M).groups()
-        return round(float(value) * UNITS[unit], 2)
+    "status" says whether the figures can be read as a speed: "ok", "errors" (some answers
+    failed), or "timed out" (some requests got no answer within wrk's --timeout, or none
+    was answered at all: then requests/s and latencies are not a measure of the page).
+    """
+
+    def latency(percent: str) -> float | None:
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        return round(float(found.group(1)) * UNITS[found.group(2)], 2) if found else None
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
     total = re.search(r"(\d+) requests in", output)
+    requests = int(total.group(1))
+    timeouts = int(sockets.group(4)) if sockets else 0
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in sockets.groups()) if sockets else 0
+    )
+    status = "errors" if errors else "ok"
+    if requests == 0 or timeouts:
+        status = "timed out"
     return {
         "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), 1),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
-        "requests": int(total.group(1)),
-        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
-        + (sum(int(n) for n in sockets.groups()) if sockets else 0),
+        "requests": requests,
+        "errors": errors,
+        "timeouts": timeouts,
+        "status": status,
     }
 
 
@@ -414,6 +494,7 @@ class MemorySampler(threading.Thread):
 def count_queries(url: str, pages: list, logged_in: list, email: str) -> dict:
     """SQL statements each page runs, anonymous and logged in (request hooks included)."""
     os.environ.update(app_environment(url))
+    os.environ.pop("CACHE_REDIS_URL", None)  # every page built: its queries, not a cache hit
     from sqlalchemy import event
 
     from flaskblog import create_app
@@ -471,6 +552,9 @@ def run_database(database: str, args, machine: dict) -> dict:
     targets = pick_targets(url)
     server = database_server(url) if database == "postgresql" else None
     queries = count_queries(url, targets["pages"], targets["logged_in"], targets["login_email"])
+    if args.cache_redis_url:
+        flushed = flush_page_cache(args.cache_redis_url)
+        log(f"{database}: page cache {args.cache_redis_url} emptied ({flushed} keys)")
     site_port, ceiling_port = free_port(), free_port()
     result = {
         "database": database,
@@ -483,33 +567,34 @@ def run_database(database: str, args, machine: dict) -> dict:
         "machine": machine,
         "seed_seconds": round(seed_seconds, 1) if seed_seconds else None,
         "server": server,
+        "page_cache": "redis" if args.cache_redis_url else None,
+        "wrk_timeout_s": WRK_TIMEOUT_S,
         # Other work on the machine shows here: the figures are only as quiet as it was.
         "load_before": [round(load, 2) for load in os.getloadavg()],
         "pages": [],
     }
-    env = app_environment(url, site_port)
-    with (
-        gunicorn("run:app", env, site_port) as site,
-        gunicorn("ceiling:app", env, ceiling_port, ROOT / "bench"),
-    ):
-        pids = worker_pids(site.pid)
-        sampler = MemorySampler(pids)
-        sampler.start()
-        cookie = log_in(site_port, targets["login_email"])
+    env = app_environment(url, site_port, args.cache_redis_url)
+
+    @contextmanager
+    def site():
+        """A fresh site for each measurement: nothing queued or stuck from the one before."""
+        stop_database_work(database, url)
+        with gunicorn("run:app", env, site_port) as process:
+            yield process
+        stop_database_work(database, url)
+
+    with gunicorn("ceiling:app", env, ceiling_port, ROOT / "bench"):
+        with site():
+            cookie = log_in(site_port, targets["login_email"])
         runs = [("anonymous", name, path, "") for name, path in targets["pages"]]
         runs += [("logged in", name, path, cookie) for name, path in targets["logged_in"]]
         for who, name, path, sent_cookie in runs:
-            # Warm up both workers (templates, connections): 20 requests, or 3 s of slow ones.
-            warm_until = time.monotonic() + 3
-            for _ in range(20):
-                try:
-                    request(site_port, "GET", path, cookie=sent_cookie, timeout=10)
-                except OSError:  # too slow to answer: wrk will count it as an error
-                    break
-                if time.monotonic() > warm_until:
-                    break
-            log(f"{database}: {who} {name} ({path})")
-            figures = wrk(site_port, path, args.duration, sent_cookie)
+            with site():
+                warm_up(site_port, path, sent_cookie)
+                log(f"{database}: {who} {name} ({path})")
+                figures = wrk(site_port, path, args.duration, sent_cookie)
+            if figures["status"] != "ok":
+                log(f"{database}: {name}: {figures['status']} ({figures['errors']} errors)")
             figures.update(
                 who=who,
                 page=name,
@@ -526,23 +611,22 @@ def run_database(database: str, args, machine: dict) -> dict:
         for page in result["pages"]:
             page["vs_ceiling"] = round(page["rps"] / result["ceiling"]["rps"], 3)
 
-        log(f"{database}: memory, home page for {args.memory_duration} s")
-        before = len(sampler.samples)
+    log(f"{database}: memory, home page for {args.memory_duration} s")
+    with site() as process:
+        pids = worker_pids(process.pid)
+        sampler = MemorySampler(pids)
+        sampler.start()
         memory_run = wrk(site_port, "/", args.memory_duration)
-        window = sampler.samples[before:]
-        result["memory"] = memory_report(pids, window, memory_run)
-        result["memory"]["seconds"] = args.memory_duration
-
-        log(f"{database}: logins (POST /login, bcrypt)")
-        try:
-            login_cookie, login_body = login_form(site_port, targets["login_email"])
-        except OSError as error:  # workers still busy with slow pages of big data
-            log(f"{database}: the login page did not answer ({error}); no login figures")
-            result["login"] = None
-        else:
-            script = login_script(login_cookie, login_body)
-            result["login"] = wrk(site_port, "/login", args.duration, script=script)
         sampler.running = False
+        sampler.join()
+        result["memory"] = memory_report(pids, sampler.samples, memory_run)  # VmHWM: alive
+    result["memory"]["seconds"] = args.memory_duration
+
+    log(f"{database}: logins (POST /login, bcrypt)")
+    with site():
+        login_cookie, login_body = login_form(site_port, targets["login_email"])
+        script = login_script(login_cookie, login_body)
+        result["login"] = wrk(site_port, "/login", args.duration, script=script)
     result["load_after"] = [round(load, 2) for load in os.getloadavg()]
 
     # The production cost factor: ProductionConfig's, from the environment as the site reads it.
@@ -551,13 +635,24 @@ def run_database(database: str, args, machine: dict) -> dict:
 
     rounds = ProductionConfig().BCRYPT_LOG_ROUNDS
     hash_ms = bcrypt_hash_ms(rounds)
-    result["login"] = result["login"] or {"rps": 0.0, "p50_ms": 0, "p99_ms": 0, "errors": None}
     result["login"].update(
         rounds=rounds,
         hash_ms=hash_ms,
         limit_rps=round(machine["cores"] / (hash_ms / 1000), 1),
     )
     return result
+
+
+def warm_up(port: int, path: str, cookie: str) -> None:
+    """Warm up both workers (templates, connections, the page cache): 20 requests, or 3 s."""
+    warm_until = time.monotonic() + 3
+    for _ in range(20):
+        try:
+            request(port, "GET", path, cookie=cookie, timeout=WRK_TIMEOUT_S)
+        except OSError:  # too slow to answer: wrk will count it as timed out
+            return
+        if time.monotonic() > warm_until:
+            return
 
 
 def memory_report(pids: list[int], window: list, run: dict) -> dict:
@@ -613,6 +708,14 @@ def describe_machine() -> dict:
     }
 
 
+def make_command(arguments: list[str]) -> str:
+    """The `make bench` line that runs bench/run.py with these arguments, quoted readably."""
+    joined = shlex.join(arguments)
+    if not re.search(r'["$`\\]', joined):
+        return f'make bench BENCH_ARGS="{joined}"'
+    return "make bench BENCH_ARGS=" + shlex.quote(joined)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20_000, help="posts to seed (20,000)")
@@ -624,12 +727,19 @@ def main() -> None:
         "--databases", default="sqlite,postgresql", help="sqlite, postgresql or both"
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="PostgreSQL database")
+    parser.add_argument(
+        "--cache-redis-url",
+        default=DEFAULT_CACHE,
+        help="Redis for the site's page cache, as in production ('' for none)",
+    )
     parser.add_argument("--label", default="", help="marks the figures in the doc (e.g. baseline)")
     parser.add_argument(
         "--doc-only", action="store_true", help="rebuild the doc from bench/results only"
     )
     args = parser.parse_args()
-    args.command = "make bench BENCH_ARGS=" + shlex.quote(shlex.join(sys.argv[1:]))
+    args.command = make_command(sys.argv[1:])
+    import report  # bench/report.py, beside this file
+
     if not args.doc_only:
         if shutil.which("wrk") is None:
             raise SystemExit("bench: wrk is missing; `make bench` installs it (apt-get)")
@@ -638,12 +748,12 @@ def main() -> None:
         for database in args.databases.split(","):
             result = run_database(database.strip(), args, machine)
             result["label"] = args.label
-            path = RESULTS / f"{result['database']}-{result['posts']}.json"
+            # Without the page cache: kept beside the run as deployed, not in its place.
+            suffix = "" if args.cache_redis_url else report.UNCACHED_SUFFIX
+            path = RESULTS / f"{result['database']}-{result['posts']}{suffix}.json"
             path.write_text(json.dumps(result, indent=1) + "\n")
             log(f"wrote {path.relative_to(ROOT)}")
-    from report import write_document
-
-    write_document(RESULTS, DOC, BEGIN, END)
+    report.write_document(RESULTS, DOC, BEGIN, END)
     log(f"wrote {DOC.relative_to(ROOT)}")
 
 

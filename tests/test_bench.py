@@ -3,6 +3,7 @@ table's verdicts. The figures themselves depend on the machine and are not teste
 
 import copy
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,8 @@ def test_wrk_figures_are_read_in_milliseconds_with_every_error_counted():
         "p99_ms": 1200.0,
         "requests": 13253,
         "errors": 10,
+        "timeouts": 3,
+        "status": "timed out",
     }
 
 
@@ -56,7 +59,50 @@ def test_a_clean_wrk_run_has_no_errors():
     clean = "\n".join(
         line for line in WRK_OUTPUT.splitlines() if not line.lstrip().startswith(("Socket", "Non"))
     )
-    assert parse_wrk(clean)["errors"] == 0
+    assert (parse_wrk(clean)["errors"], parse_wrk(clean)["status"]) == (0, "ok")
+
+
+# wrk's report when the site never answered within --timeout (a page stuck on big data).
+WRK_NOTHING_ANSWERED = """\
+Running 3s test @ http://127.0.0.1:8000/search?q=message
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     0.00us    0.00us   0.00us    -nan%
+    Req/Sec     0.00      0.00     0.00      -nan%
+  Latency Distribution
+     50%    0.00us
+     75%    0.00us
+     90%    0.00us
+     99%    0.00us
+  0 requests in 3.01s, 0.00B read
+  Socket errors: connect 0, read 0, write 0, timeout 16
+Requests/sec:      0.00
+Transfer/sec:       0.00B
+"""
+
+
+def test_a_page_that_never_answered_is_marked_timed_out_not_zero():
+    figures = parse_wrk(WRK_NOTHING_ANSWERED)
+
+    assert (figures["status"], figures["requests"], figures["timeouts"]) == ("timed out", 0, 16)
+    row = report.results_table(
+        {
+            "pages": [
+                figures
+                | {"page": "search", "who": "anonymous", "path": "/search?q=message"}
+                | {"queries": 3, "vs_ceiling": 0.0}
+            ],
+            "ceiling": {"rps": 900.0, "p50_ms": 5.0, "p99_ms": 9.0, "errors": 0, "bytes": 8800},
+        }
+    )[2]
+    assert "timed out" in row
+    assert "| 0 |" not in row.replace("| 0 | 3 |", "")  # no 0 requests/s, no 0 ms latencies
+
+
+def test_a_non_2xx_answer_is_an_error_but_not_a_timeout():
+    output = WRK_OUTPUT.replace("timeout 3", "timeout 0")
+
+    assert parse_wrk(output)["status"] == "errors"
 
 
 def test_the_ceiling_renders_five_posts_like_the_home_page():
@@ -174,3 +220,39 @@ def test_only_the_generated_part_of_the_document_is_rewritten(tmp_path):
         "# Hand-written\n\n<!-- b -->\nNo results yet: run `make bench`.\n<!-- e -->\n\n"
         "## Also kept\n"
     )
+
+
+def test_the_baseline_is_kept_beside_the_new_figures(tmp_path):
+    results = tmp_path / "results"
+    (results / "baseline").mkdir(parents=True)
+    machine = {"cores": 2, "cpu": "x", "memory_gib": 1, "os": "y", "python": "3", "sqlite": "3"}
+    common = {"published": 19_000, "users": 1000, "command": "make bench", "duration_s": 10}
+    common |= {"machine": machine | {"wrk": "wrk"}, "login": {"rps": 1.0, "errors": 0}}
+    common["login"] |= {"rounds": 12, "hash_ms": 250.0, "limit_rps": 8.0, "p50_ms": 1, "p99_ms": 2}
+    before = result(GOOD | {"home page 1": 100.0}) | common | {"date": "before"}
+    after = result(GOOD) | common | {"date": "after"}
+    for run in (before, after):
+        run["ceiling"] |= {"p50_ms": 1.0, "p99_ms": 2.0, "errors": 0, "bytes": 8000}
+        run["memory"] |= {"seconds": 60, "run": {"rps": 1.0, "requests": 60}}
+        for worker in run["memory"]["workers"]:
+            worker["pid"] = 1
+    (results / "baseline" / "sqlite-20000.json").write_text(json.dumps(before))
+    (results / "sqlite-20000.json").write_text(json.dumps(after))
+    doc = tmp_path / "PERFORMANCE.md"
+    doc.write_text("<!-- b -->\n<!-- e -->\n")
+
+    report.write_document(results, doc, "<!-- b -->", "<!-- e -->")
+
+    text = doc.read_text()
+    assert "### Before and after the speed work" in text
+    assert "| home page 1 | anonymous | 100 | 500 | 5.0 |" in text
+
+
+def test_a_run_without_the_page_cache_is_kept_apart_from_the_deployed_one(tmp_path):
+    (tmp_path / "sqlite-20000.json").write_text(json.dumps({"database": "sqlite", "posts": 1}))
+    (tmp_path / f"sqlite-20000{report.UNCACHED_SUFFIX}.json").write_text(
+        json.dumps({"database": "sqlite", "posts": 2})
+    )
+
+    assert [r["posts"] for r in report.load(tmp_path).values()] == [1]
+    assert [r["posts"] for r in report.load(tmp_path, uncached=True).values()] == [2]

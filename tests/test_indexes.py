@@ -36,7 +36,7 @@ def blog(app, make_user, make_posts, auth):
     make_drafts(app, alice, 7)
     # No ANALYZE: with statistics from two dozen rows SQLite would rightly prefer sorting
     # them; the plans asserted are those of a database whose size statistics do not
-    # describe, as on the 20,000-post benchmark (see docs/PERFORMANCE-means.md).
+    # describe, as on the 20,000-post benchmark (see docs/PERFORMANCE.md, "Means").
     return posts
 
 
