@@ -6,7 +6,6 @@ attacked too; a route that `ACCESS` does not classify fails the suite until some
 decides who may use it.
 """
 
-import base64
 from dataclasses import dataclass
 
 import pytest
@@ -159,14 +158,6 @@ def make_world(app) -> World:
             reset_token=alice.get_reset_token(),
             confirm_token=alice.get_email_token(),
         )
-
-
-def api_token(client, email: str) -> str:
-    """A bearer token for the API, got with the email address and password."""
-    auth = base64.b64encode(f"{email}:{PASSWORD}".encode()).decode()
-    response = client.post("/api/v1/tokens", headers={"Authorization": f"Basic {auth}"})
-    assert response.status_code == 201, f"{email} got no API token"
-    return response.get_json()["token"]
 
 
 def log_in(client, email: str, user_agent: str = "pytest") -> None:

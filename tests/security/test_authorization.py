@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from api_client import get_token
 from attack_surface import (
     ACCESS,
     ADMIN,
@@ -17,7 +18,6 @@ from attack_surface import (
     PUBLIC,
     VISITOR,
     all_rules,
-    api_token,
     csrf_token,
     database_snapshot,
     log_in,
@@ -373,7 +373,7 @@ def test_the_api_refuses_requests_without_a_token(app, client, world, rule, meth
 
 @pytest.mark.parametrize(("rule", "method"), API_OWNER_ROUTES, ids=ids(API_OWNER_ROUTES))
 def test_the_api_refuses_other_users_someone_elses_post(app, client, world, rule, method):
-    token = api_token(client, "bob@example.com")
+    token = get_token(client, "bob@example.com")
     before = database_snapshot(app)
 
     response = client.open(
@@ -392,7 +392,7 @@ def test_the_api_refuses_other_users_someone_elses_post(app, client, world, rule
 def test_the_api_hides_someone_elses_draft_even_from_an_admin(
     app, client, world, rule, method, who
 ):
-    token = api_token(client, who)
+    token = get_token(client, who)
     before = database_snapshot(app)
 
     response = client.open(
