@@ -290,26 +290,28 @@ def make_posts(app):
     return functools.partial(add_posts, app)
 
 
+@contextmanager
+def statements_run(app, with_parameters: bool = False):
+    """Every SQL statement `app` runs inside the block, as (statement, parameters) pairs
+    when `with_parameters` (to EXPLAIN them again), else as the statements alone."""
+    captured: list = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        captured.append((statement, parameters) if with_parameters else statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield captured
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def count_queries(app):
     """`with count_queries() as queries: ...` then `len(queries)` is the SQL statements run."""
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return counting
+    return functools.partial(statements_run, app)
 
 
 # --- Mail over real SMTP ----------------------------------------------------------------------

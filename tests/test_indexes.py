@@ -12,12 +12,11 @@ enable_seqscan off: it then still scans sequentially only where no index can ser
 query, which is exactly what these tests look for.
 """
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from conftest import statements_run
 from listings import add_comments, make_drafts, tag_posts
-from sqlalchemy import event
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
@@ -40,26 +39,9 @@ def blog(app, make_user, make_posts, auth):
     return posts
 
 
-@contextmanager
-def statements_run(app):
-    """Every (SQL, parameters) the app runs inside the block."""
-    captured = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        captured.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield captured
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def listing_query(app, client, url: str, marker: str):
     """The statement (with its parameters) that `url` runs containing `marker`."""
-    with statements_run(app) as captured:
+    with statements_run(app, with_parameters=True) as captured:
         assert client.get(url).status_code == 200
     found = [(sql, params) for sql, params in captured if marker in sql]
     assert found, f"{url} ran no statement with {marker!r}"
