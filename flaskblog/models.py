@@ -42,6 +42,9 @@ from sqlalchemy.types import TypeDecorator
 from flaskblog.extensions import bcrypt, db, login_manager
 from flaskblog.rendering import excerpt, reading_minutes, render_comment, render_markdown
 
+# Ids are 32-bit integers in the database: no id, and no page number, lies beyond this.
+MAX_ID = 2**31 - 1
+
 RESET_SALT = "password-reset"
 EMAIL_CONFIRM_SALT = "email-confirm"
 
@@ -86,11 +89,18 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Every form, API schema and message reads these limits from here.
+    USERNAME_MIN_LENGTH = 2
     USERNAME_LENGTH = 20
+    # Letters, digits, '_', '.' and '-', but not only dots (URLs read those as folders).
+    USERNAME_PATTERN = r"^(?!\.+$)[A-Za-z0-9_.-]+$"
+    EMAIL_LENGTH = 254
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MAX_LENGTH = 128
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -361,6 +371,8 @@ class Tag(db.Model):
     __tablename__ = "tags"
 
     NAME_LENGTH = 30
+    NAME_PATTERN = rf"[a-z0-9-]{{1,{NAME_LENGTH}}}"
+    NAME_RULE = f"1 to {NAME_LENGTH} lower-case letters, digits or hyphens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
@@ -414,10 +426,13 @@ class Post(db.Model):
 
     __tablename__ = "posts"
 
+    TITLE_LENGTH = 100
+    CONTENT_LENGTH = 50_000
+    MAX_TAGS = 5
     SLUG_LENGTH = 80
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     content: Mapped[str] = mapped_column(Text)
     content_html: Mapped[str] = mapped_column(Text)
