@@ -3,7 +3,7 @@ each page runs is captured and explained.
 
 SQLite (EXPLAIN QUERY PLAN): the posts are searched through an index, never scanned whole,
 and nothing that reads the listing sorts it in a temporary B-tree. Paged listings pick
-their ids from the index first (see flaskblog.models.paginate); the outer query then puts
+their ids from the index first (see flaskblog.pagination.paginate); the outer query then puts
 at most a page of posts in order, which is the one sort allowed.
 
 PostgreSQL (EXPLAIN): no sequential scan of posts (or comments). The test database holds a

@@ -1,6 +1,6 @@
 """The API's pages: items plus where the client is and where to go next.
 
-The site's HTML listings have their own pager (flaskblog.models.paginate); this one takes
+The site's HTML listings have their own pager (flaskblog.pagination); this one takes
 the page size from the client and answers with links instead of a rendered pager.
 """
 

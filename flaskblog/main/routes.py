@@ -4,7 +4,8 @@ from flask import render_template
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.main import bp
-from flaskblog.models import Post, paginate
+from flaskblog.models import Post
+from flaskblog.pagination import paginate
 
 
 @bp.route("/home")

@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.comments.forms import CommentForm
 from flaskblog.extensions import db, limiter
-from flaskblog.models import Post, Tag, paginate
+from flaskblog.models import Post, Tag
+from flaskblog.pagination import paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import PostForm
 from flaskblog.rendering import render_markdown

@@ -2,7 +2,7 @@
 
 from flask import render_template, request
 
-from flaskblog.models import paginate
+from flaskblog.pagination import paginate
 from flaskblog.rendering import excerpt
 from flaskblog.search import bp
 from flaskblog.search.queries import (

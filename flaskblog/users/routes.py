@@ -10,7 +10,8 @@ from sqlalchemy.orm import undefer
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import db, limiter
-from flaskblog.models import Avatar, Post, User, UserSession, paginate
+from flaskblog.models import Avatar, Post, User, UserSession
+from flaskblog.pagination import paginate
 from flaskblog.security import (
     log_account_lockout,
     log_address_lockout,

@@ -1,0 +1,29 @@
+"""The blog's data: users and their logins, posts, tags, comments and profile pictures.
+
+One module per concern (see each one's docstring); every name is importable from here, so
+the rest of the site says `from flaskblog.models import User, Post`.
+"""
+
+from flaskblog.models.comment import Comment
+from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
+from flaskblog.models.session import UserSession, load_user
+from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
+from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
+
+__all__ = [
+    "EMAIL_CONFIRM_SALT",
+    "MAX_ID",
+    "RESERVED_SLUGS",
+    "RESET_SALT",
+    "Avatar",
+    "Comment",
+    "Post",
+    "Tag",
+    "UTCDateTime",
+    "User",
+    "UserSession",
+    "load_user",
+    "post_tags",
+    "slugify",
+    "utcnow",
+]

@@ -1,0 +1,61 @@
+"""Readers' replies under posts."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, Text, func
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from flaskblog.extensions import db
+from flaskblog.models.post import Post
+from flaskblog.models.types import UTCDateTime, utcnow
+from flaskblog.rendering import render_comment
+
+if TYPE_CHECKING:
+    from flaskblog.models.user import User
+
+
+class Comment(db.Model):
+    """A reader's plain-text reply under a post."""
+
+    __tablename__ = "comments"
+
+    MAX_LENGTH = 2000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    post: Mapped[Post] = relationship(back_populates="comments")
+    author: Mapped["User"] = relationship(lazy="joined")
+
+    __table_args__ = (
+        # A post's comments in the order they are shown; listings count them from it too.
+        Index("ix_comments_post_created", "post_id", "created_at", "id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on post {self.post_id}>"
+
+    @property
+    def body_html(self):
+        """The comment as safe HTML: escaped, with its line breaks and links."""
+        return render_comment(self.body)
+
+    def can_delete(self, user) -> bool:
+        """The comment's author, the post's author and admins may delete it."""
+        return user.is_authenticated and (
+            user.id in (self.user_id, self.post.user_id) or user.is_admin
+        )
+
+
+# Listings show how many comments each post has, counted in the listing's own query.
+# correlate_except: a query that loads comments with their post must still count from comments.
+Post.comment_count = column_property(
+    db.select(func.count(Comment.id))
+    .where(Comment.post_id == Post.id)
+    .correlate_except(Comment)
+    .scalar_subquery()
+)

@@ -1,0 +1,230 @@
+"""Posts and their tags."""
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import url_for
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import (
+    Mapped,
+    joinedload,
+    mapped_column,
+    query_expression,
+    relationship,
+    validates,
+)
+
+from flaskblog.extensions import db
+from flaskblog.models.types import UTCDateTime, utcnow
+from flaskblog.rendering import excerpt, reading_minutes, render_markdown
+
+if TYPE_CHECKING:
+    from flaskblog.models.comment import Comment
+    from flaskblog.models.user import User
+
+# /post/<id>/update, /delete and /comment are a post's actions: a slug must not be one.
+RESERVED_SLUGS = frozenset({"update", "delete", "comment"})
+
+
+def slugify(text: str) -> str:
+    """A URL-friendly form of `text`: lower-case ASCII words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[: Post.SLUG_LENGTH].rstrip("-") or "post"
+    return f"{slug}-post" if slug in RESERVED_SLUGS else slug
+
+
+def _published_now_unless_draft(context) -> datetime | None:
+    # A post is published when written unless it is saved as a draft.
+    return utcnow() if context.get_current_parameters().get("is_published", True) else None
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A topic posts can share; names are lower-case letters, digits and hyphens."""
+
+    __tablename__ = "tags"
+
+    NAME_LENGTH = 30
+    NAME_PATTERN = rf"[a-z0-9-]{{1,{NAME_LENGTH}}}"
+    NAME_RULE = f"1 to {NAME_LENGTH} lower-case letters, digits or hyphens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
+
+    @classmethod
+    def named(cls, names: list[str]) -> list["Tag"]:
+        """The tags with these names, created where missing, in the order given."""
+        found = {
+            tag.name: tag for tag in db.session.scalars(db.select(cls).where(cls.name.in_(names)))
+        }
+        for name in names:
+            if name not in found:
+                found[name] = cls._create(name)
+        return [found[name] for name in names]
+
+    @classmethod
+    def _create(cls, name: str) -> "Tag":
+        # Another request may create the same tag at the same moment: the savepoint lets
+        # this one take the other's row instead of failing the whole post.
+        try:
+            with db.session.begin_nested():
+                tag = cls(name=name)
+                db.session.add(tag)
+            return tag
+        except IntegrityError:
+            return db.session.scalars(db.select(cls).where(cls.name == name)).one()
+
+    @classmethod
+    def by_name(cls, name: str) -> "Tag | None":
+        """The tag with this name (any case), or None."""
+        return db.session.scalar(db.select(cls).where(cls.name == name.lower()))
+
+    @classmethod
+    def with_post_counts(cls):
+        """(tag, number of published posts) for every tag that has one, by name."""
+        count = func.count(Post.id).label("posts")
+        return db.session.execute(
+            db.select(cls, count)
+            .join(post_tags, post_tags.c.tag_id == cls.id)
+            .join(Post, (Post.id == post_tags.c.post_id) & Post.is_published)
+            .group_by(cls.id)
+            .order_by(cls.name)
+        ).all()
+
+
+class Post(db.Model):
+    """A blog post: Markdown source, rendered once when it is saved."""
+
+    __tablename__ = "posts"
+
+    TITLE_LENGTH = 100
+    CONTENT_LENGTH = 50_000
+    MAX_TAGS = 5
+    SLUG_LENGTH = 80
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    content: Mapped[str] = mapped_column(Text)
+    content_html: Mapped[str] = mapped_column(Text)
+    content_text: Mapped[str] = mapped_column(Text)
+    is_published: Mapped[bool] = mapped_column(default=True, server_default=true())
+    date_posted: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=_published_now_unless_draft
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Loaded only by a search (flaskblog.search.queries): the text around the matches.
+    search_snippet: Mapped[str | None] = query_expression()
+
+    author: Mapped["User"] = relationship(back_populates="posts")
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
+    comments: Mapped[list["Comment"]] = relationship(
+        back_populates="post",
+        order_by="Comment.created_at, Comment.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __table_args__ = (
+        # Every listing shows published posts newest first, everyone's or one author's.
+        Index("ix_posts_published", "is_published", "published_at", "id"),
+        Index("ix_posts_author_published", "user_id", "is_published", "published_at", "id"),
+        # An author's drafts, most recently written first.
+        Index("ix_posts_author_drafts", "user_id", "is_published", "date_posted", "id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.title!r}>"
+
+    @validates("title")
+    def _set_slug(self, _key: str, title: str) -> str:
+        self.slug = slugify(title)
+        return title
+
+    @validates("content")
+    def _render(self, _key: str, source: str) -> str:
+        rendered = render_markdown(source)
+        self.content_html, self.content_text = rendered.html, rendered.text
+        return source
+
+    def publish(self) -> None:
+        """Make the post public; the first time sets its published date."""
+        self.is_published = True
+        self.published_at = self.published_at or utcnow()
+
+    def unpublish(self) -> None:
+        """Take the post back to the drafts; its first published date is kept."""
+        self.is_published = False
+
+    def is_by(self, user) -> bool:
+        """Whether `user` wrote this post."""
+        return user.is_authenticated and user.id == self.user_id
+
+    def can_edit(self, user) -> bool:
+        """Whether `user` may change or delete this post: its author, or an admin once it is
+        published (admins moderate what the public sees; a draft stays its author's alone)."""
+        return self.is_by(user) or (self.is_published and user.is_authenticated and user.is_admin)
+
+    def can_view(self, user) -> bool:
+        """Published posts are public; drafts are their author's alone."""
+        return self.is_published or self.is_by(user)
+
+    @property
+    def excerpt(self) -> str:
+        """About 300 characters of the post's text, for listings."""
+        return excerpt(self.content_text)
+
+    @property
+    def description(self) -> str:
+        """A short summary for search engines and link previews."""
+        return excerpt(self.content_text, 160)
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.content_text)
+
+    @property
+    def url(self) -> str:
+        """The post's canonical address."""
+        return url_for("posts.post", post_id=self.id, slug=self.slug)
+
+    @classmethod
+    def newest_first(cls, author: "User | None" = None, tag: Tag | None = None):
+        """Published posts, newest first, with their authors loaded in the same query."""
+        query = (
+            db.select(cls)
+            .where(cls.is_published)
+            .options(joinedload(cls.author))
+            .order_by(cls.published_at.desc(), cls.id.desc())
+        )
+        if author is not None:
+            query = query.where(cls.user_id == author.id)
+        if tag is not None:
+            query = query.where(cls.tags.contains(tag))
+        return query
+
+    @classmethod
+    def drafts_of(cls, author: "User"):
+        """An author's drafts, most recently written first."""
+        return (
+            db.select(cls)
+            .where(cls.user_id == author.id, ~cls.is_published)
+            .options(joinedload(cls.author))
+            .order_by(cls.date_posted.desc(), cls.id.desc())
+        )

@@ -1,0 +1,93 @@
+"""Logins: the server-side rows behind the login cookies, and Flask-Login's way to them."""
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flaskblog.extensions import db, login_manager
+from flaskblog.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from flaskblog.models.user import User
+
+
+class UserSession(db.Model):
+    """One login, which the session and remember-me cookies point at; ending it (logout,
+    password change, "sign out everywhere else") makes every copy of those cookies useless."""
+
+    __tablename__ = "sessions"
+
+    USER_AGENT_LENGTH = 200
+    # last_seen_at is written at most this often, not on every request.
+    TOUCH_INTERVAL = timedelta(minutes=5)
+
+    # A SHA-256 of the token in the cookie: the table alone does not let anyone log in.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_LENGTH), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped["User"] = relationship(lazy="joined")
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def expires_at(self) -> datetime:
+        """Remember-me logins last a fixed time from login; others end when left idle."""
+        if self.remember:
+            return self.created_at + current_app.config["REMEMBER_COOKIE_DURATION"]
+        return self.last_seen_at + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+    def is_current(self, now: datetime) -> bool:
+        return now < self.expires_at() and self.user.is_active
+
+    @property
+    def handle(self) -> str:
+        """What pages call this login by: a keyed hash of its id, so the id stays out of them."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:16]
+
+    def made_this_request(self, user: "User") -> bool:
+        """Whether `user` is making the current request through this login."""
+        return bool(user.login_token) and self.id == self.hash(user.login_token)
+
+    @classmethod
+    def for_user(cls, user: "User") -> list["UserSession"]:
+        """A user's logins that have not ended, most recently used first."""
+        now = utcnow()
+        logins = db.session.scalars(
+            db.select(cls).where(cls.user_id == user.id).order_by(cls.last_seen_at.desc())
+        )
+        return [login for login in logins if login.is_current(now)]
+
+    @classmethod
+    def by_handle(cls, user: "User", handle: str) -> "UserSession | None":
+        """The current login of `user` that `handle` names (see `handle`), or None."""
+        wanted = handle.encode()  # compare_digest refuses non-ASCII text, not bytes
+        for login in cls.for_user(user):
+            if hmac.compare_digest(login.handle.encode(), wanted):
+                return login
+        return None
+
+
+@login_manager.user_loader
+def load_user(token: str) -> "User | None":
+    """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
+    login = db.session.get(UserSession, UserSession.hash(token))
+    now = utcnow()
+    if login is None or not login.is_current(now):
+        return None
+    if now - login.last_seen_at > UserSession.TOUCH_INTERVAL:
+        login.last_seen_at = now
+        db.session.commit()
+    login.user.login_token = token
+    return login.user

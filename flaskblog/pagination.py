@@ -1,0 +1,124 @@
+"""The pager of the site's HTML listings: one page of posts, without counting the listing."""
+
+from flask import abort, current_app, request
+from sqlalchemy import func
+from sqlalchemy.orm import defer
+
+from flaskblog.extensions import db
+from flaskblog.models import Post
+
+
+class Page:
+    """One page of a listing, found without counting the listing: the query that reads the
+    page also counts how many posts follow it, up to LOOKAHEAD pages' worth (index entries
+    only), which tells the pager the next few page numbers and whether more lie beyond.
+
+    `total` is known only when the caller counted it cheaply (the user page counts its
+    author's posts along with the user); then the pager links the last page too.
+    """
+
+    # Pages after this one that the pager links by number (its right_current).
+    LOOKAHEAD = 3
+
+    def __init__(self, items: list, page: int, per_page: int, following: int, total=None):
+        # following: posts from this page's first one on, counted up to the lookahead.
+        self.items, self.page, self.per_page = items, page, per_page
+        self.following, self.total = following, total
+
+    def __iter__(self):
+        return iter(self.items)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        if self.total is not None:
+            return self.page < self.pages
+        return self.following > self.per_page
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def last_is_known(self) -> bool:
+        return self.total is not None or self.following <= self.per_page * (1 + self.LOOKAHEAD)
+
+    @property
+    def pages(self) -> int:
+        """The last page there is, or the last one known to exist when `total` is unknown."""
+        if self.total is not None:
+            return max(1, -(-self.total // self.per_page))
+        return max(self.page, self.page - 1 + -(-self.following // self.per_page))
+
+    def iter_pages(self, *, left_edge=1, left_current=2, right_current=LOOKAHEAD, right_edge=1):
+        """Page numbers to link, None where a gap goes, as Flask-SQLAlchemy's pager does;
+        when the last page is not known, a gap ends the list instead of its number."""
+        end = self.pages + 1
+        left_end = min(1 + left_edge, end)
+        yield from range(1, left_end)
+        mid_start = max(left_end, self.page - left_current)
+        mid_end = min(self.page + right_current + 1, end)
+        if mid_start > left_end:
+            yield None
+        yield from range(mid_start, mid_end)
+        if not self.last_is_known:
+            yield None
+            return
+        right_start = max(mid_end, end - right_edge)
+        if right_start > mid_end:
+            yield None
+        yield from range(right_start, end)
+
+
+def page_number() -> int:
+    """The page named by `?page=` (1 if absent); 404 if it is not a page number."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        abort(404)
+    # Post ids are 32-bit, so no page lies beyond this one; a bigger number would
+    # overflow the database's OFFSET (a 500) instead of being past the end (a 404).
+    if page < 1 or page > 2**31 - 1:
+        abort(404)
+    return page
+
+
+def paginate(query, *, total: int | None = None, from_index: bool = True) -> Page:
+    """The page of `query` (a select of Post) named by `?page=`; 404 past the last page.
+
+    One statement: the page's post ids are picked from the listing's index alone (LIMIT
+    and OFFSET over index entries, never over whole rows), then only those posts are read
+    with their authors, pictures and comment counts. So page 2,000 costs about what page 1
+    does, and nothing counts the whole listing (see Page).
+
+    `from_index=False` is for a query no index orders (search's ranking) and that gives
+    its `total`: the page is then read with a plain LIMIT and OFFSET.
+    """
+    page, per_page = page_number(), current_app.config["POSTS_PER_PAGE"]
+    if not from_index:
+        items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+        if not items and page > 1:
+            abort(404)
+        return Page(items, page, per_page, len(items), total)
+    ids = query.with_only_columns(Post.id).offset((page - 1) * per_page)
+    on_page = ids.limit(per_page).subquery("page_ids")
+    following = (
+        db.select(func.count())
+        .select_from(ids.limit(per_page * (1 + Page.LOOKAHEAD) + 1).subquery("following_ids"))
+        .scalar_subquery()
+    )
+    # Listings show an excerpt of the text: the Markdown and its HTML stay in the database.
+    listed = query.options(defer(Post.content), defer(Post.content_html))
+    rows = db.session.execute(
+        listed.join(on_page, on_page.c.id == Post.id).add_columns(following)
+    ).all()
+    if not rows and page > 1:
+        abort(404)
+    return Page([post for post, _ in rows], page, per_page, rows[0][1] if rows else 0, total)
