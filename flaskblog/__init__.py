@@ -76,12 +76,11 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     api.init_app(app)
 
-    from flaskblog.api.models import ApiToken
     from flaskblog.seed import seed_command
 
     app.cli.add_command(seed_command)
 
-    from flaskblog.models import Avatar, Comment, Post, Tag, User
+    from flaskblog.models import ApiToken, Avatar, Comment, Post, Tag, User
 
     @app.shell_context_processor
     def shell_context() -> dict:

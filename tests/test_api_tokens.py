@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from api_client import basic, bearer, error_of, get_token
 
-from flaskblog.api.models import ApiToken
 from flaskblog.extensions import db
-from flaskblog.models import User
+from flaskblog.models import ApiToken, User
 
 
 @pytest.fixture

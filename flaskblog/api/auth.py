@@ -11,8 +11,7 @@ from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from flaskblog.api.errors import ApiError, unauthorized
-from flaskblog.api.models import ApiToken
-from flaskblog.models import User
+from flaskblog.models import ApiToken, User
 from flaskblog.security import email_hash
 
 BODY_METHODS = ("POST", "PUT", "PATCH")

@@ -1,9 +1,10 @@
-"""The blog's data: users and their logins, posts, tags, comments and profile pictures.
+"""The blog's data: users, their logins and API tokens, posts, tags, comments, pictures.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
 """
 
+from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
 from flaskblog.models.session import UserSession, load_user
@@ -15,6 +16,7 @@ __all__ = [
     "MAX_ID",
     "RESERVED_SLUGS",
     "RESET_SALT",
+    "ApiToken",
     "Avatar",
     "Comment",
     "Post",

@@ -1,4 +1,4 @@
-"""The API's one table: bearer tokens, stored only as a SHA-256 of what the client holds."""
+"""The API's logins: bearer tokens, stored only as a SHA-256 of what the client holds."""
 
 import hashlib
 import hmac
@@ -10,7 +10,8 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flaskblog.extensions import db
-from flaskblog.models import User, UTCDateTime, utcnow
+from flaskblog.models.types import UTCDateTime, utcnow
+from flaskblog.models.user import User
 
 
 class ApiToken(db.Model):
