@@ -1,11 +1,17 @@
-"""The pager of the site's HTML listings: one page of posts, without counting the listing."""
+"""The pager of the site's HTML listings: one page of posts, without counting the listing.
+
+`paginate` takes a page number and answers no HTTP error; a view reads the number with
+`page_number()` and turns a page past the end into a 404:
+
+    posts = paginate(Post.newest_first(), page_number()) or abort(404)
+"""
 
 from flask import abort, current_app, request
 from sqlalchemy import func
 from sqlalchemy.orm import defer
 
 from flaskblog.extensions import db
-from flaskblog.models import Post
+from flaskblog.models import MAX_ID, Post
 
 
 class Page:
@@ -78,20 +84,21 @@ class Page:
 
 
 def page_number() -> int:
-    """The page named by `?page=` (1 if absent); 404 if it is not a page number."""
+    """For a view: the page `?page=` names (1 if absent); 404 if it is not a page number."""
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
         abort(404)
     # Post ids are 32-bit, so no page lies beyond this one; a bigger number would
     # overflow the database's OFFSET (a 500) instead of being past the end (a 404).
-    if page < 1 or page > 2**31 - 1:
+    if page < 1 or page > MAX_ID:
         abort(404)
     return page
 
 
-def paginate(query, *, total: int | None = None, from_index: bool = True) -> Page:
-    """The page of `query` (a select of Post) named by `?page=`; 404 past the last page.
+def paginate(query, page: int, *, total: int | None = None, from_index: bool = True) -> Page | None:
+    """Page number `page` of `query` (a select of Post), or None if it lies past the last
+    page (page 1 always exists, empty or not). Views answer None with a 404.
 
     One statement: the page's post ids are picked from the listing's index alone (LIMIT
     and OFFSET over index entries, never over whole rows), then only those posts are read
@@ -101,11 +108,11 @@ def paginate(query, *, total: int | None = None, from_index: bool = True) -> Pag
     `from_index=False` is for a query no index orders (search's ranking) and that gives
     its `total`: the page is then read with a plain LIMIT and OFFSET.
     """
-    page, per_page = page_number(), current_app.config["POSTS_PER_PAGE"]
+    per_page = current_app.config["POSTS_PER_PAGE"]
     if not from_index:
         items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
         if not items and page > 1:
-            abort(404)
+            return None
         return Page(items, page, per_page, len(items), total)
     ids = query.with_only_columns(Post.id).offset((page - 1) * per_page)
     on_page = ids.limit(per_page).subquery("page_ids")
@@ -120,5 +127,5 @@ def paginate(query, *, total: int | None = None, from_index: bool = True) -> Pag
         listed.join(on_page, on_page.c.id == Post.id).add_columns(following)
     ).all()
     if not rows and page > 1:
-        abort(404)
+        return None
     return Page([post for post, _ in rows], page, per_page, rows[0][1] if rows else 0, total)

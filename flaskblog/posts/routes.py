@@ -8,7 +8,7 @@ from flaskblog.caching import cached_for_anonymous
 from flaskblog.comments.forms import CommentForm
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Post, Tag
-from flaskblog.pagination import paginate
+from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import PostForm
 from flaskblog.rendering import render_markdown
@@ -139,7 +139,7 @@ def delete_post(post_id: int):
 @bp.route("/drafts")
 @login_required
 def drafts():
-    posts = paginate(Post.drafts_of(current_user))
+    posts = paginate(Post.drafts_of(current_user), page_number()) or abort(404)
     return render_template("posts/drafts.html", title="Your drafts", posts=posts)
 
 
@@ -149,7 +149,7 @@ def tag(tag: str):
     found = Tag.by_name(tag)
     if found is None:
         abort(404)
-    posts = paginate(Post.newest_first(tag=found))
+    posts = paginate(Post.newest_first(tag=found), page_number()) or abort(404)
     if not posts.items:
         abort(404)  # a tag only drafts use is not public yet
     title = f"Posts tagged {found.name}"

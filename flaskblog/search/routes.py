@@ -1,8 +1,8 @@
 """Views for searching posts."""
 
-from flask import render_template, request
+from flask import abort, render_template, request
 
-from flaskblog.pagination import paginate
+from flaskblog.pagination import page_number, paginate
 from flaskblog.rendering import excerpt
 from flaskblog.search import bp
 from flaskblog.search.queries import (
@@ -17,11 +17,11 @@ from flaskblog.search.queries import (
 def search():
     query = request.args.get("q", "").strip()
     words = search_words(query)
-    results = (
-        paginate(matching_posts(words), total=count_matches(words), from_index=False)
-        if words
-        else None
-    )
+    results = None
+    if words:
+        total = count_matches(words)
+        found = paginate(matching_posts(words), page_number(), total=total, from_index=False)
+        results = found or abort(404)
     return render_template(
         "search/search.html",
         title=f"Search: {excerpt(query, 60)}" if query else "Search",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import undefer
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Avatar, Post, User, UserSession
-from flaskblog.pagination import paginate
+from flaskblog.pagination import page_number, paginate
 from flaskblog.security import (
     log_account_lockout,
     log_address_lockout,
@@ -307,7 +307,8 @@ def user_posts(username: str):
     user = User.profile(username)
     if user is None:
         abort(404)
-    posts = paginate(Post.newest_first(author=user), total=user.post_count)
+    page = page_number()
+    posts = paginate(Post.newest_first(author=user), page, total=user.post_count) or abort(404)
     return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 
