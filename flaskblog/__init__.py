@@ -19,6 +19,7 @@ from flaskblog.extensions import (
     mail,
     migrate,
 )
+from flaskblog.models import save_last_seen
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,6 +45,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    app.after_request(_save_last_seen)
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
@@ -122,6 +124,13 @@ def _reject_nul_characters() -> None:
     fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
     if "\x00" in request.path or any("\x00" in value for _, value in fields):
         abort(400, "The request contained a NUL character, which is not allowed in any field.")
+
+
+def _save_last_seen(response):
+    """The loader only notes when a login was last used; a page that commits nothing of its
+    own still has that written (see UserSession.mark_seen)."""
+    save_last_seen()
+    return response
 
 
 @email_dispatched.connect

@@ -7,7 +7,7 @@ the rest of the site says `from flaskblog.models import User, Post`.
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
-from flaskblog.models.session import UserSession, load_user
+from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
 
@@ -26,6 +26,7 @@ __all__ = [
     "UserSession",
     "load_user",
     "post_tags",
+    "save_last_seen",
     "slugify",
     "utcnow",
 ]

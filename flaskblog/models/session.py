@@ -15,6 +15,9 @@ from flaskblog.models.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from flaskblog.models.user import User
 
+# Set in the database session's info while a login's new last-seen time awaits a commit.
+_LAST_SEEN_UNSAVED = "last_seen_unsaved"
+
 
 class UserSession(db.Model):
     """One login, which the session and remember-me cookies point at; ending it (logout,
@@ -49,6 +52,13 @@ class UserSession(db.Model):
 
     def is_current(self, now: datetime) -> bool:
         return now < self.expires_at() and self.user.is_active
+
+    def mark_seen(self, now: datetime) -> None:
+        """Note that this login is in use at `now` (last_seen_at moves at most every
+        TOUCH_INTERVAL). The request's own commit writes it, or save_last_seen() does."""
+        if now - self.last_seen_at > self.TOUCH_INTERVAL:
+            self.last_seen_at = now
+            db.session.info[_LAST_SEEN_UNSAVED] = True
 
     @property
     def handle(self) -> str:
@@ -86,8 +96,13 @@ def load_user(token: str) -> "User | None":
     now = utcnow()
     if login is None or not login.is_current(now):
         return None
-    if now - login.last_seen_at > UserSession.TOUCH_INTERVAL:
-        login.last_seen_at = now
-        db.session.commit()
+    login.mark_seen(now)
     login.user.login_token = token
     return login.user
+
+
+def save_last_seen() -> None:
+    """Commit a last-seen time that mark_seen() noted, for a request that committed nothing
+    of its own (a page view); the app calls this once the response is ready."""
+    if db.session.info.pop(_LAST_SEEN_UNSAVED, False):
+        db.session.commit()
