@@ -1,5 +1,6 @@
 """flaskblog: a server-rendered Flask blog."""
 
+import re
 from pathlib import Path
 
 from flask import Flask, abort, request
@@ -19,7 +20,7 @@ from flaskblog.extensions import (
     mail,
     migrate,
 )
-from flaskblog.models import save_last_seen
+from flaskblog.models import MAX_ID, RESERVED_SLUGS, save_last_seen
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -106,17 +107,19 @@ class DatabaseIdConverter(IntegerConverter):
     """
 
     def __init__(self, map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
 class SlugConverter(BaseConverter):
-    """`<slug:...>`: a post's slug, never one of the words of its actions.
+    """`<slug:...>`: a post's slug, never one of the words of its actions (RESERVED_SLUGS,
+    the words slugify keeps out of slugs).
 
     So /post/<id>/delete stays the delete route alone, and a GET there is a 405.
     """
 
-    regex = r"(?!(?:update|delete|comment)(?:/|$))[^/]+"
+    actions = "|".join(map(re.escape, sorted(RESERVED_SLUGS)))
+    regex = rf"(?!(?:{actions})(?:/|$))[^/]+"
 
 
 def _reject_nul_characters() -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from flaskblog.models.user import User
 
 # /post/<id>/update, /delete and /comment are a post's actions: a slug must not be one.
+# The <slug:...> converter (flaskblog.SlugConverter) refuses the same words, read from here.
 RESERVED_SLUGS = frozenset({"update", "delete", "comment"})
 
 
