@@ -80,7 +80,7 @@ class DemoWriter:
         return self.fake.sentence(nb_words=self.rng.randint(low, high)).rstrip(".")
 
     def title(self) -> str:
-        return self.sentence(3, 9)[: Post.title.type.length]
+        return self.sentence(3, 9)[: Post.TITLE_LENGTH]
 
     def paragraph(self) -> str:
         """Prose with the odd link, emphasis or inline code, as people write it."""
@@ -136,8 +136,10 @@ class DemoWriter:
 
     def username(self, taken: set[str]) -> str:
         """A new username by the sign-up rules, unique regardless of case."""
-        name = "".join(ch for ch in self.fake.user_name() if ch.isalnum() or ch in "._-")[:16]
-        name = name if len(name) >= 2 else "reader"
+        # Room for the number that tells a taken name apart.
+        longest = User.USERNAME_LENGTH - 4
+        name = "".join(ch for ch in self.fake.user_name() if ch.isalnum() or ch in "._-")[:longest]
+        name = name if len(name) >= User.USERNAME_MIN_LENGTH else "reader"
         candidate = name
         while candidate.lower() in taken:
             candidate = f"{name}{self.rng.randint(2, 9999)}"

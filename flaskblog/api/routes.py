@@ -23,7 +23,6 @@ from flaskblog.api.auth import (
 from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.api.pagination import paginate
 from flaskblog.api.schemas import (
-    MAX_ID,
     MeSchema,
     PageArgsSchema,
     PostInputSchema,
@@ -34,7 +33,7 @@ from flaskblog.api.schemas import (
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
-from flaskblog.models import ApiToken, Post, Tag, User
+from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
 from flaskblog.security import log_event
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the

@@ -6,13 +6,10 @@ from urllib.parse import urljoin
 from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
-from flaskblog.models import Post, Tag
+from flaskblog.models import MAX_ID, Post, Tag
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
-MAX_TAGS = 5  # as in the site's editor
-MAX_CONTENT = 50_000
-MAX_ID = 2**31 - 1  # ids and page numbers are 32-bit in the database
 
 
 def storable(value: str) -> None:
@@ -154,13 +151,24 @@ class PostLinksSchema(Schema):
     author = fields.Url(required=True)
 
 
-TAG_PATTERN = rf"^[a-z0-9-]{{1,{Tag.NAME_LENGTH}}}$"
+TAG_PATTERN = f"^{Tag.NAME_PATTERN}$"
 TagName = fields.String(
-    validate=validate.Regexp(
-        TAG_PATTERN, error="Tags are 1 to 30 lower-case letters, digits or hyphens."
-    ),
+    validate=validate.Regexp(TAG_PATTERN, error=f"Tags are {Tag.NAME_RULE}."),
     metadata={"pattern": TAG_PATTERN, "example": "flask"},
 )
+
+
+def tag_list(**kwargs) -> fields.List:
+    """A post's tags: at most Post.MAX_TAGS, each named once."""
+    return fields.List(
+        TagName,
+        validate=[
+            validate.Length(max=Post.MAX_TAGS, error=f"Use at most {Post.MAX_TAGS} tags."),
+            no_repeats,
+        ],
+        metadata={"uniqueItems": True},
+        **kwargs,
+    )
 
 
 class TagSchema(Schema):
@@ -203,21 +211,13 @@ def post_links(post: Post) -> dict:
 class PostInputSchema(Schema):
     """What a client writes; PATCH takes any subset of it."""
 
-    title = Text(required=True, validate=validate.Length(min=1, max=100))
+    title = Text(required=True, validate=validate.Length(min=1, max=Post.TITLE_LENGTH))
     content = Text(
         required=True,
-        validate=validate.Length(min=1, max=MAX_CONTENT),
+        validate=validate.Length(min=1, max=Post.CONTENT_LENGTH),
         metadata={"description": "Markdown."},
     )
-    tags = fields.List(
-        TagName,
-        load_default=list,
-        validate=[
-            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
-            no_repeats,
-        ],
-        metadata={"uniqueItems": True},
-    )
+    tags = tag_list(load_default=list)
     published = StrictBoolean(
         load_default=True, metadata={"description": "false saves (or takes back to) a draft."}
     )
@@ -233,16 +233,9 @@ class PostInputSchema(Schema):
 class PostUpdateSchema(PostInputSchema):
     """A partial update: only the fields sent change."""
 
-    title = Text(validate=validate.Length(min=1, max=100))
-    content = Text(validate=validate.Length(min=1, max=MAX_CONTENT))
-    tags = fields.List(
-        TagName,
-        validate=[
-            validate.Length(max=MAX_TAGS, error=f"Use at most {MAX_TAGS} tags."),
-            no_repeats,
-        ],
-        metadata={"uniqueItems": True},
-    )
+    title = Text(validate=validate.Length(min=1, max=Post.TITLE_LENGTH))
+    content = Text(validate=validate.Length(min=1, max=Post.CONTENT_LENGTH))
+    tags = tag_list()
     published = StrictBoolean()
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import (
 from flaskblog.extensions import bcrypt, db
 from flaskblog.models.post import Post
 from flaskblog.models.session import UserSession
-from flaskblog.models.types import UTCDateTime, utcnow
+from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 
 RESET_SALT = "password-reset"
 EMAIL_CONFIRM_SALT = "email-confirm"
@@ -245,7 +245,7 @@ class User(UserMixin, db.Model):
             email, was, state = data["email"], data["was"], data["state"]
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
-        if not (isinstance(email, str) and isinstance(was, str) and 0 < user_id < 2**31):
+        if not (isinstance(email, str) and isinstance(was, str) and 0 < user_id <= MAX_ID):
             return None
         user = db.session.get(cls, user_id)
         if user is None or user.email != was or user._email_state() != state:
