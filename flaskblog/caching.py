@@ -4,10 +4,10 @@ A cached page is the body of a public page (home, a post, a user's or a tag's po
 as any visitor without a login sees it. It is never kept for a logged-in user, for a
 request with a flashed message waiting, or when the response sets a cookie (a CSRF token
 or a login would be in it). Every key holds a generation; any committed change to what
-those pages show (posts, comments, tags, usernames, pictures, accounts) starts a new
-generation, so no stale page is ever served afterwards: this works for every writer that
-goes through the models (the site, `flask shell`, the CLI), across processes when the
-cache is Redis.
+those pages show (posts, comments, tags, usernames, pictures, accounts: each model says
+which of its changes show, in its shown_on_public_pages) starts a new generation, so no
+stale page is ever served afterwards: this works for every writer that goes through the
+models (the site, `flask shell`, the CLI), across processes when the cache is Redis.
 """
 
 import functools
@@ -110,19 +110,24 @@ def forget_pages() -> None:
     cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
 
 
-# Rows whose change shows on a public page; for users only what pages show of them.
-_SHOWN = {"Post", "Comment", "Tag", "Avatar"}
-# An UPDATE or DELETE statement may touch any column: for users too, assume it shows.
-_BULK = _SHOWN | {"User"}
+def shown_on_public_pages(model: type) -> bool | frozenset[str]:
+    """What public pages show of a model, as the model itself says next to its columns:
+    True (any change to a row shows), False (none does), or the names of the only columns
+    they show (then a new or deleted row shows too). A model that has not said is taken
+    as shown, which costs cached pages but never serves a stale one; a test makes every
+    model say."""
+    return getattr(model, "shown_on_public_pages", True)
 
 
 def _changes_pages(session: Session) -> bool:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        name = type(obj).__name__
-        if name in _SHOWN:
+        shown = shown_on_public_pages(type(obj))
+        if shown is True:
             return True
-        if name == "User" and (
-            obj in session.deleted or inspect(obj).attrs.username.history.has_changes()
+        if shown and (
+            obj in session.new
+            or obj in session.deleted
+            or any(inspect(obj).attrs[column].history.has_changes() for column in shown)
         ):
             return True
     return False
@@ -137,8 +142,9 @@ def _note_page_changes(session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
+    # An UPDATE or DELETE statement may touch any column: if pages show any, assume it shows.
     mapper = state.bind_mapper
-    if (state.is_update or state.is_delete) and mapper and mapper.class_.__name__ in _BULK:
+    if (state.is_update or state.is_delete) and mapper and shown_on_public_pages(mapper.class_):
         state.session.info["pages_changed"] = True
 
 

@@ -299,3 +299,30 @@ def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice):
     assert first.status_code == 200 and first.cache_control.immutable
     assert again.status_code == 304 and again.get_data() == b""
     assert since.status_code == 304
+
+
+# --- What forgets pages ------------------------------------------------------------------------
+
+
+def test_every_model_says_whether_public_pages_show_it(app):
+    # The rule sits on the class, so a renamed model keeps it; a new one must state its own.
+    silent = [
+        mapper.class_.__name__
+        for mapper in db.Model.registry.mappers
+        if "shown_on_public_pages" not in vars(mapper.class_)
+    ]
+    assert silent == []
+
+
+def test_a_change_no_public_page_shows_keeps_the_cache(app, alice):
+    with app.app_context():
+        before = generation()
+        user = db.session.get(User, alice)
+        user.set_password("a new password for alice")
+        user.start_session(remember=False, user_agent="test", ip=None)
+        db.session.commit()
+        assert generation() == before
+
+        user.username = "alicia"
+        db.session.commit()
+        assert generation() != before

@@ -22,6 +22,9 @@ class ApiToken(db.Model):
 
     __tablename__ = "api_tokens"
 
+    # Never shown on a page (see flaskblog.caching).
+    shown_on_public_pages = False
+
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

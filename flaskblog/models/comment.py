@@ -20,6 +20,9 @@ class Comment(db.Model):
 
     __tablename__ = "comments"
 
+    # Under posts, and counted in listings: a change forgets cached pages (flaskblog.caching).
+    shown_on_public_pages = True
+
     MAX_LENGTH = 2000
 
     id: Mapped[int] = mapped_column(primary_key=True)

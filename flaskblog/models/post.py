@@ -56,6 +56,9 @@ class Tag(db.Model):
 
     __tablename__ = "tags"
 
+    # On posts, listings and /tags: a change forgets cached pages (flaskblog.caching).
+    shown_on_public_pages = True
+
     NAME_LENGTH = 30
     NAME_PATTERN = rf"[a-z0-9-]{{1,{NAME_LENGTH}}}"
     NAME_RULE = f"1 to {NAME_LENGTH} lower-case letters, digits or hyphens"
@@ -111,6 +114,9 @@ class Post(db.Model):
     """A blog post: Markdown source, rendered once when it is saved."""
 
     __tablename__ = "posts"
+
+    # What public pages are made of: a change forgets cached pages (flaskblog.caching).
+    shown_on_public_pages = True
 
     TITLE_LENGTH = 100
     CONTENT_LENGTH = 50_000

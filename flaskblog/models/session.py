@@ -25,6 +25,9 @@ class UserSession(db.Model):
 
     __tablename__ = "sessions"
 
+    # Only on the owner's sessions page, never cached (see flaskblog.caching).
+    shown_on_public_pages = False
+
     USER_AGENT_LENGTH = 200
     # last_seen_at is written at most this often, not on every request.
     TOUCH_INTERVAL = timedelta(minutes=5)

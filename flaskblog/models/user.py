@@ -38,6 +38,11 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
 
+    # Public pages show a user by name only (the picture is an Avatar): a new or deleted
+    # user, or a changed username, forgets cached pages; a password, an address or a flag
+    # does not (see flaskblog.caching).
+    shown_on_public_pages = frozenset({"username"})
+
     # Every form, API schema and message reads these limits from here.
     USERNAME_MIN_LENGTH = 2
     USERNAME_LENGTH = 20
@@ -277,6 +282,9 @@ class Avatar(db.Model):
     """A user's profile picture, kept in the database so every app instance can serve it."""
 
     __tablename__ = "avatars"
+
+    # Beside every post and on profiles: a change forgets cached pages (flaskblog.caching).
+    shown_on_public_pages = True
 
     MIMETYPE = "image/webp"
     DIGEST_LENGTH = 16
