@@ -209,6 +209,8 @@ class Post(db.Model):
     @property
     def url(self) -> str:
         """The post's canonical address."""
+        # Kept on the model, though models stay out of HTTP: reverse routing reads no request
+        # and answers nothing, and pages, feeds and mails all need this one address.
         return url_for("posts.post", post_id=self.id, slug=self.slug)
 
     @classmethod

@@ -265,6 +265,7 @@ class User(UserMixin, db.Model):
     @property
     def avatar_url(self) -> str:
         """Where the profile picture is served; the URL changes with the picture."""
+        # On the model for the reason Post.url is: one rule for every page that shows a user.
         if self.avatar is None:
             return url_for("static", filename="img/default-avatar.svg")
         return url_for("users.avatar", user_id=self.id, digest=self.avatar.digest)
