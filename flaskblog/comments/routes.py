@@ -6,11 +6,11 @@ from sqlalchemy.orm import joinedload
 
 from flaskblog.comments import bp
 from flaskblog.comments.forms import CommentForm
+from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Comment, Post
 from flaskblog.posts.routes import get_post_or_404, render_post_page
 from flaskblog.security import user_or_address_key
-from flaskblog.users.utils import confirmed_required
 
 
 def login_to_return_to(post: Post, anchor: str, message: str):

@@ -6,13 +6,13 @@ from sqlalchemy.orm import joinedload
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.comments.forms import CommentForm
+from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Post, Tag, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import PostForm
 from flaskblog.rendering import render_markdown
 from flaskblog.security import user_or_address_key
-from flaskblog.users.utils import confirmed_required
 
 
 def get_post_or_404(post_id: int) -> Post:

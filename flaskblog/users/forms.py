@@ -8,9 +8,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
+from flaskblog.images import InvalidPicture, make_avatar
 from flaskblog.models import User
 from flaskblog.users.passwords import not_a_common_password
-from flaskblog.users.utils import InvalidPicture, make_avatar
 
 
 def _strip(value: str | None) -> str | None:

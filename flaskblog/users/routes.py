@@ -9,8 +9,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import undefer
 
 from flaskblog.caching import cached_for_anonymous
+from flaskblog.decorators import admin_required
+from flaskblog.email import (
+    send_address_taken_email,
+    send_confirmation_email,
+    send_email_change_emails,
+    send_reset_email,
+)
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Avatar, Post, User, UserSession, paginate
+from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
     log_account_lockout,
     log_address_lockout,
@@ -18,7 +26,9 @@ from flaskblog.security import (
     submitted_email_key,
     user_or_address_key,
 )
+from flaskblog.transactions import commit_or_rollback, commit_unique
 from flaskblog.users import bp
+from flaskblog.users.export import account_export
 from flaskblog.users.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -28,18 +38,7 @@ from flaskblog.users.forms import (
     ResetPasswordForm,
     UpdateAccountForm,
 )
-from flaskblog.users.utils import (
-    account_export,
-    admin_required,
-    commit_or_rollback,
-    commit_unique,
-    describe_user_agent,
-    safe_next_url,
-    send_address_taken_email,
-    send_confirmation_email,
-    send_email_change_emails,
-    send_reset_email,
-)
+from flaskblog.users.user_agents import describe_user_agent
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
