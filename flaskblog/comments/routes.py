@@ -19,7 +19,7 @@ def login_to_return_to(post: Post, anchor: str, message: str):
     Not @login_required: it would bring them back to this POST-only URL, a 405.
     """
     flash(message, "info")
-    return redirect(url_for("users.login", next=f"{post.url}#{anchor}"))
+    return redirect(url_for("auth.login", next=f"{post.url}#{anchor}"))
 
 
 @bp.route("/post/<int:post_id>/comment", methods=["POST"])

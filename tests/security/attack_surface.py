@@ -47,20 +47,20 @@ ACCESS = {
     "users.user_posts": PUBLIC,
     "users.avatar": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
-    "users.confirm_email": PUBLIC,
-    "users.logout": PUBLIC,
-    "users.login": VISITOR,
-    "users.register": VISITOR,
-    "users.reset_request": VISITOR,
-    "users.reset_token": VISITOR,
-    "users.account": USER,
-    "users.change_password": USER,
-    "users.delete_account": USER,
-    "users.export_account": USER,
-    "users.sessions": USER,
-    "users.end_session": USER,
-    "users.end_other_sessions": USER,
-    "users.resend_confirmation": USER,
+    "auth.confirm_email": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.login": VISITOR,
+    "auth.register": VISITOR,
+    "auth.reset_request": VISITOR,
+    "auth.reset_token": VISITOR,
+    "account.account": USER,
+    "account.change_password": USER,
+    "account.delete_account": USER,
+    "account.export_account": USER,
+    "account.sessions": USER,
+    "account.end_session": USER,
+    "account.end_other_sessions": USER,
+    "auth.resend_confirmation": USER,
     "posts.new_post": USER,
     "posts.preview": USER,
     "posts.drafts": USER,
@@ -189,7 +189,7 @@ def csrf_token(client, url: str = "/login") -> str:
 
 def sample_url(rule: Rule, world: World, **overrides) -> str:
     """A URL for `rule` whose arguments name the world's rows (or `overrides`)."""
-    tokens = {"users.confirm_email": world.confirm_token, "users.reset_token": world.reset_token}
+    tokens = {"auth.confirm_email": world.confirm_token, "auth.reset_token": world.reset_token}
     known = {
         "post_id": world.post_id,
         "slug": world.slug,

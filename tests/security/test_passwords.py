@@ -6,7 +6,7 @@ from conftest import PASSWORD, field_errors
 
 from flaskblog.extensions import db
 from flaskblog.models import User
-from flaskblog.users.passwords import COMMON_PASSWORDS_FILE, common_passwords, is_common_password
+from flaskblog.passwords import COMMON_PASSWORDS_FILE, common_passwords, is_common_password
 
 COMMON = (
     "That password is one of the 10,000 most common passwords, which attackers try first. "
