@@ -56,7 +56,6 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     from flaskblog.account import bp as account_bp
     from flaskblog.auth import bp as auth_bp
-    from flaskblog.comments import bp as comments_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.health import bp as health_bp
@@ -70,7 +69,6 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(account_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
-    app.register_blueprint(comments_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)

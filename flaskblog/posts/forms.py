@@ -1,4 +1,4 @@
-"""The editor: writing, editing and previewing a post."""
+"""The editor (writing, editing and previewing a post) and the comment form under a post."""
 
 import re
 
@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from flaskblog.models import Tag
+from flaskblog.models import Comment, Tag
 
 MAX_TAGS = 5
 TAG_NAME = re.compile(rf"[a-z0-9-]{{1,{Tag.NAME_LENGTH}}}")
@@ -62,3 +62,24 @@ class PostForm(FlaskForm):
     def is_draft(self) -> bool:
         """Whether the author pressed "Save draft" rather than "Publish"."""
         return bool(self.save_draft.data)
+
+
+def _tidy(value: str | None) -> str | None:
+    # Browsers send line breaks as \r\n but count them as one character against maxlength:
+    # store them as \n so that the limit here is the one the reader's browser applied.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        filters=[_tidy],
+        validators=[
+            DataRequired(message="Write something before posting."),
+            Length(
+                max=Comment.MAX_LENGTH,
+                message=f"Comments can be at most {Comment.MAX_LENGTH:,} characters long.",
+            ),
+        ],
+    )
+    submit = SubmitField("Post comment")
