@@ -23,15 +23,16 @@ def normalize_email(value: str | None) -> str | None:
 
 
 def username_field() -> StringField:
-    """2 to 20 ASCII letters, digits, '_', '.' or '-'; not only dots (URLs read them as folders)."""
+    """A name of the length and the characters User allows: ASCII letters, digits, '_', '.' or
+    '-', and not only dots (URLs read them as folders)."""
     return StringField(
         "Username",
         filters=[strip_text],
         validators=[
             DataRequired(),
-            Length(min=2, max=20),
+            Length(min=User.USERNAME_MIN_LENGTH, max=User.USERNAME_LENGTH),
             Regexp(
-                r"^(?!\.+$)[A-Za-z0-9_.-]+$",
+                User.USERNAME_PATTERN,
                 message="Use only letters, digits, '_', '.' and '-' (and not only dots).",
             ),
         ],
@@ -44,17 +45,26 @@ def email_field() -> EmailField:
     return EmailField(
         "Email",
         filters=[normalize_email],
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+        validators=[
+            DataRequired(),
+            Length(max=User.EMAIL_LENGTH),
+            Email(check_deliverability=False),
+        ],
         render_kw={"autocomplete": "email"},
     )
 
 
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
-    """A new password (8 to 128 characters of any kind, not a common one) and its confirmation."""
+    """A new password (characters of any kind, as long as User allows, not a common one) and
+    its confirmation."""
     # `autocomplete` tells password managers to offer a new password, not fill the old one.
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=8, max=128), not_a_common_password],
+        validators=[
+            DataRequired(),
+            Length(min=User.PASSWORD_MIN_LENGTH, max=User.PASSWORD_MAX_LENGTH),
+            not_a_common_password,
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -69,7 +79,7 @@ def current_password_field(label: str = "Current password") -> PasswordField:
     """The password the user has now, asked again before a sensitive change."""
     return PasswordField(
         label,
-        validators=[Length(max=128)],
+        validators=[Length(max=User.PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
 

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from flaskblog.models import User
 from flaskblog.user_fields import (
     NewAccountFields,
     email_field,
@@ -21,12 +22,12 @@ class LoginForm(FlaskForm):
     email = EmailField(
         "Email",
         filters=[normalize_email],
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), Length(max=User.EMAIL_LENGTH)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(max=128)],
+        validators=[DataRequired(), Length(max=User.PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Remember me")
