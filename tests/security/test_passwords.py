@@ -54,7 +54,7 @@ def test_the_list_names_its_source_and_licence():
 
     assert "zxcvbn" in text
     assert "Licence: MIT" in text
-    assert "flaskblog/users/make_common_passwords.py" in text
+    assert "tools/make_common_passwords.py" in text
 
 
 def test_the_list_is_read_once_per_process():
