@@ -1,9 +1,21 @@
-"""Who may reach a view: confirmed users only, admins only."""
+"""Who may reach a view: visitors only, confirmed users only, admins only."""
 
 import functools
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+
+
+def visitors_only(view):
+    """Send logged-in users home from the pages only visitors need (sign up, log in, reset)."""
+
+    @functools.wraps(view)
+    def visitors(*args, **kwargs):
+        if current_user.is_authenticated:
+            return redirect(url_for("main.home"))
+        return view(*args, **kwargs)
+
+    return visitors
 
 
 def confirmed_required(view):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user
 
 from flaskblog.auth import bp
 from flaskblog.auth.forms import LoginForm, RegistrationForm, RequestResetForm, ResetPasswordForm
+from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
 from flaskblog.logins import log_out
@@ -41,9 +42,8 @@ def flash_signed_up(email: str, sent: bool) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", methods=["POST"])
 @limiter.limit("5/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
+@visitors_only
 def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         user = User(username=form.username.data, email=form.email.data)
@@ -77,9 +77,8 @@ def register():
     methods=["POST"],
     on_breach=log_account_lockout,
 )
+@visitors_only
 def login():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = User.authenticate(form.email.data, form.password.data)
@@ -144,9 +143,8 @@ def resend_confirmation():
 @bp.route("/reset_password", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", methods=["POST"])
 @limiter.limit("3/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
+@visitors_only
 def reset_request():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
     form = RequestResetForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
@@ -168,9 +166,8 @@ def reset_request():
 
 
 @bp.route("/reset_password/<token>", methods=["GET", "POST"])
+@visitors_only
 def reset_token(token: str):
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
     user = User.verify_reset_token(token)
     if user is None:
         flash(
