@@ -60,14 +60,18 @@ class UpdateAccountForm(UniqueUsername, FlaskForm):
             raise ValidationError(str(error)) from error
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = current_password_field()
-    password, confirm_password = new_password_fields()
-    submit = SubmitField("Change password")
+class OwnAccountForm(FlaskForm):
+    """A form about the user's own account, whose checks need to know whose it is."""
 
     def __init__(self, user: User, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+
+
+class ChangePasswordForm(OwnAccountForm):
+    current_password = current_password_field()
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Change password")
 
     def validate_current_password(self, field) -> None:
         check_current_password(self.user, field)
@@ -77,13 +81,9 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError("Choose a password different from your current one.")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(OwnAccountForm):
     password = current_password_field("Your password")
     submit = SubmitField("Delete my account for good")
-
-    def __init__(self, user: User, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
 
     def validate_password(self, field) -> None:
         check_current_password(self.user, field)
