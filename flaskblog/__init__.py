@@ -57,7 +57,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     caching.init_app(app)
     mailqueue.init_app(app)
 
-    from flaskblog.comments import bp as comments_bp
+    from flaskblog.account import bp as account_bp
+    from flaskblog.auth import bp as auth_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.health import bp as health_bp
@@ -67,9 +68,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.users import bp as users_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
-    app.register_blueprint(comments_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)

@@ -74,7 +74,7 @@ compress = Compress()
 # storage and on/off come from RATELIMIT_* settings.
 limiter = Limiter(key_func=get_remote_address)
 
-login_manager.login_view = "users.login"
+login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
 

@@ -28,9 +28,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, insert
 
 from flaskblog.extensions import bcrypt, db
+from flaskblog.images import make_avatar
 from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
 from flaskblog.rendering import Rendered, render_markdown
-from flaskblog.users.utils import make_avatar
 
 DEMO_DOMAIN = "demo.example.com"
 # Printed by the command; long enough and not one of the common passwords the site refuses.

@@ -10,9 +10,9 @@ from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import create_engine, insert
 from sqlalchemy.orm import undefer
 
+from flaskblog.account.forms import UpdateAccountForm
 from flaskblog.extensions import db, mail
 from flaskblog.models import Avatar, User
-from flaskblog.users.forms import UpdateAccountForm
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 DEFAULT_AVATAR = "/static/img/default-avatar.svg"

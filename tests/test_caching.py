@@ -13,8 +13,8 @@ from PIL import Image
 
 from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import db
+from flaskblog.images import make_avatar
 from flaskblog.models import Comment, Post, User
-from flaskblog.users.utils import make_avatar
 
 
 @pytest.fixture

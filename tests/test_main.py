@@ -11,8 +11,8 @@ from listings import add_comments, queries_for, tag_posts, titles_on
 from PIL import Image
 
 from flaskblog.extensions import db
+from flaskblog.images import make_avatar
 from flaskblog.models import Post, User
-from flaskblog.users.utils import make_avatar
 
 READER = "reader@example.com"
 

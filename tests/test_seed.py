@@ -8,10 +8,10 @@ from conftest import AuthActions, Forms, page_text
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
+from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
 from flaskblog.search.queries import matching_posts, search_words
 from flaskblog.seed import DEMO_DOMAIN, DEMO_PASSWORD
-from flaskblog.users.passwords import is_common_password
 
 
 @pytest.fixture

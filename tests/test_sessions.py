@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from conftest import PASSWORD, AuthActions, Forms, flashes, page_text
 
+from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.extensions import db
 from flaskblog.models import User, UserSession, utcnow
-from flaskblog.users.utils import describe_user_agent
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IPHONE = (

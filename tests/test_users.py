@@ -6,9 +6,9 @@ import pytest
 from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from sqlalchemy import create_engine, insert
 
+from flaskblog.auth.forms import RegistrationForm
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
-from flaskblog.users.forms import RegistrationForm
 
 LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
 USERNAME_TAKEN = "That username is taken. Please choose another one."

@@ -8,9 +8,9 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
-from flaskblog.api.errors import is_api_request, json_error
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter
+from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.security import current_user_id, log_event
 
 # What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.

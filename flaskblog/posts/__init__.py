@@ -1,4 +1,4 @@
-"""The posts blueprint: writing, reading, editing and deleting posts."""
+"""The posts blueprint: writing, reading, editing and deleting posts, and their comments."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""The editor: writing, editing and previewing a post."""
+"""The editor (writing, editing and previewing a post) and the comment form under a post."""
 
 import re
 
@@ -6,11 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from flaskblog.models import Tag
+from flaskblog.models import MAX_ID, Comment, Post, Tag
 
-MAX_TAGS = 5
-TAG_NAME = re.compile(rf"[a-z0-9-]{{1,{Tag.NAME_LENGTH}}}")
-POST_ID = re.compile(r"[0-9]{1,10}")
+TAG_NAME = re.compile(Tag.NAME_PATTERN)
+POST_ID = re.compile(rf"[0-9]{{1,{len(str(MAX_ID))}}}")
 
 
 def parse_tags(text: str | None) -> list[str]:
@@ -29,11 +28,13 @@ class PostForm(FlaskForm):
     title = StringField(
         "Title",
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), Length(max=Post.TITLE_LENGTH)],
     )
-    content = TextAreaField("Content (Markdown)", validators=[DataRequired(), Length(max=50_000)])
+    content = TextAreaField(
+        "Content (Markdown)", validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
+    )
     tags = StringField(
-        "Tags (up to 5, separated by commas)",
+        f"Tags (up to {Post.MAX_TAGS}, separated by commas)",
         validators=[Length(max=200)],
         render_kw={"placeholder": "flask, python, how-to"},
     )
@@ -45,8 +46,8 @@ class PostForm(FlaskForm):
 
     def validate_tags(self, field) -> None:
         names = parse_tags(field.data)
-        if len(names) > MAX_TAGS:
-            raise ValidationError(f"Use at most {MAX_TAGS} tags.")
+        if len(names) > Post.MAX_TAGS:
+            raise ValidationError(f"Use at most {Post.MAX_TAGS} tags.")
         bad = [name for name in names if not TAG_NAME.fullmatch(name)]
         if bad:
             raise ValidationError(
@@ -62,3 +63,24 @@ class PostForm(FlaskForm):
     def is_draft(self) -> bool:
         """Whether the author pressed "Save draft" rather than "Publish"."""
         return bool(self.save_draft.data)
+
+
+def _tidy(value: str | None) -> str | None:
+    # Browsers send line breaks as \r\n but count them as one character against maxlength:
+    # store them as \n so that the limit here is the one the reader's browser applied.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        filters=[_tidy],
+        validators=[
+            DataRequired(message="Write something before posting."),
+            Length(
+                max=Comment.MAX_LENGTH,
+                message=f"Comments can be at most {Comment.MAX_LENGTH:,} characters long.",
+            ),
+        ],
+    )
+    submit = SubmitField("Post comment")

@@ -1,5 +1,5 @@
-"""The users blueprint: accounts, logging in and out, sessions, profile pictures, password
-resets, admin actions, and the `flask users ...` commands (bp.cli, group "users")."""
+"""The users blueprint: public profiles and pictures, admins' actions on accounts, and the
+`flask users ...` commands (bp.cli, group "users")."""
 
 from flask import Blueprint
 

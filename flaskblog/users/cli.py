@@ -7,8 +7,8 @@ from werkzeug.datastructures import MultiDict
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User, utcnow
+from flaskblog.user_fields import NewAccountFields
 from flaskblog.users import bp
-from flaskblog.users.forms import RegistrationForm
 
 
 def checked(field: str, value: str, hint: str | None = None, **other: str) -> str:
@@ -19,7 +19,7 @@ def checked(field: str, value: str, hint: str | None = None, **other: str) -> st
     and passwords, a name's uniqueness included. Whether an address is taken, which the
     page never tells, an operator may know: `create_admin` checks it.
     """
-    form = RegistrationForm(formdata=MultiDict({field: value, **other}), meta={"csrf": False})
+    form = NewAccountFields(formdata=MultiDict({field: value, **other}), meta={"csrf": False})
     form.validate()
     if form.errors.get(field):
         raise click.BadParameter(" ".join(form.errors[field]), param_hint=hint)

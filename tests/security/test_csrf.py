@@ -45,7 +45,7 @@ API_UNSAFE_ROUTES = [
 
 # GET routes that may change something, each with the reason.
 GET_CHANGES = {
-    "users.confirm_email": "the link in a confirmation email; only the mailbox's owner has "
+    "auth.confirm_email": "the link in a confirmation email; only the mailbox's owner has "
     "the signed token, and it only confirms the address it was sent to",
 }
 

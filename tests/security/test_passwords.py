@@ -6,7 +6,7 @@ from conftest import PASSWORD, field_errors
 
 from flaskblog.extensions import db
 from flaskblog.models import User
-from flaskblog.users.passwords import COMMON_PASSWORDS_FILE, common_passwords, is_common_password
+from flaskblog.passwords import COMMON_PASSWORDS_FILE, common_passwords, is_common_password
 
 COMMON = (
     "That password is one of the 10,000 most common passwords, which attackers try first. "
@@ -54,7 +54,7 @@ def test_the_list_names_its_source_and_licence():
 
     assert "zxcvbn" in text
     assert "Licence: MIT" in text
-    assert "flaskblog/users/make_common_passwords.py" in text
+    assert "tools/make_common_passwords.py" in text
 
 
 def test_the_list_is_read_once_per_process():

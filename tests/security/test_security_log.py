@@ -60,7 +60,7 @@ def test_failed_login_is_one_line_with_the_email_hash_and_address(
     assert event["email_sha256"] == sha256("alice@example.com")  # as the site stores it
     assert event["ip"] == "198.51.100.23"
     assert event["user_id"] is None
-    assert event["endpoint"] == "users.login"
+    assert event["endpoint"] == "auth.login"
     assert_recent_utc(event["time"])
     security_records = [r for r in caplog.records if r.name == "flaskblog.security"]
     assert security_records[-1].levelno == logging.WARNING
@@ -166,7 +166,7 @@ def test_csrf_failures_are_logged_with_the_reason(client, security_log, token, r
     [event] = security_log()
     assert event["event"] == "csrf_failed"
     assert event["reason"] == reason
-    assert event["endpoint"] == "users.login"
+    assert event["endpoint"] == "auth.login"
     assert event["user_id"] is None
 
 
@@ -191,7 +191,7 @@ def test_csrf_failure_on_a_reset_link_keeps_the_token_out_of_the_log(
 
     assert response.status_code == 400
     [event] = security_log()
-    assert (event["event"], event["endpoint"]) == ("csrf_failed", "users.reset_token")
+    assert (event["event"], event["endpoint"]) == ("csrf_failed", "auth.reset_token")
     assert token not in caplog.text
 
 

@@ -1,6 +1,6 @@
 """Refusing the passwords attackers try first: the 10,000 most common ones.
 
-The list ships in `common-passwords.txt` beside this module; make_common_passwords.py
+The list ships in `common-passwords.txt` beside this module; tools/make_common_passwords.py
 made it from zxcvbn's ranked list (see its header for source and licence).
 """
 

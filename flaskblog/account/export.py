@@ -1,0 +1,67 @@
+"""The account export: everything a user wrote here, and their profile, as JSON-ready data."""
+
+from urllib.parse import urljoin
+
+from flask import url_for
+from sqlalchemy.orm import joinedload
+
+from flaskblog.extensions import db
+from flaskblog.models import Comment, Post, utcnow
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _external(path: str) -> str:
+    # This site's own paths, made absolute so that the export still points here on its own.
+    return urljoin(url_for("main.home", _external=True), path)
+
+
+def account_export(user) -> dict:
+    """Everything the user has written here, and their profile, as JSON-ready data."""
+    posts = db.session.scalars(
+        db.select(Post).where(Post.user_id == user.id).order_by(Post.date_posted, Post.id)
+    )
+    comments = db.session.scalars(
+        db.select(Comment)
+        .where(Comment.user_id == user.id)
+        .options(joinedload(Comment.post).lazyload(Post.tags))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return {
+        "exported_at": utcnow().isoformat(),
+        "profile": {
+            "username": user.username,
+            "email": user.email,
+            "confirmed": user.is_confirmed,
+            "confirmed_at": _iso(user.confirmed_at),
+            "created_at": _iso(user.created_at),
+            "picture_url": None if user.avatar is None else _external(user.avatar_url),
+        },
+        "posts": [
+            {
+                "id": post.id,
+                "title": post.title,
+                "content_markdown": post.content,
+                "status": "published" if post.is_published else "draft",
+                "created_at": _iso(post.date_posted),
+                "published_at": _iso(post.published_at),
+                "updated_at": _iso(post.updated_at),
+                "tags": [tag.name for tag in post.tags],
+                "url": _external(post.url),
+            }
+            for post in posts
+        ],
+        "comments": [
+            {
+                "id": comment.id,
+                "body": comment.body,
+                "created_at": _iso(comment.created_at),
+                "post_id": comment.post_id,
+                "post_title": comment.post.title,
+                "url": _external(f"{comment.post.url}#comment-{comment.id}"),
+            }
+            for comment in comments
+        ],
+    }

@@ -1,0 +1,89 @@
+"""Forms for the account pages: name, address and picture; password; deletion."""
+
+import io
+
+from flask import abort, current_app
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SubmitField
+from wtforms.validators import ValidationError
+
+from flaskblog.images import InvalidPicture, make_avatar
+from flaskblog.models import User
+from flaskblog.user_fields import (
+    UniqueUsername,
+    check_current_password,
+    current_password_field,
+    email_field,
+    new_password_fields,
+    username_field,
+)
+
+
+class UpdateAccountForm(UniqueUsername, FlaskForm):
+    username = username_field()
+    email = email_field()
+    current_password = current_password_field("Current password (to change your email)")
+    picture = FileField("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    submit = SubmitField("Update")
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, obj=user, **kwargs)
+        self.user = user
+        self.avatar_image: bytes | None = None
+
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, if it is not the user's current one."""
+        return self.email.data if self.email.data != self.user.email else None
+
+    def validate_current_password(self, field) -> None:
+        # A stolen session alone must not be able to move the account to another address.
+        if self.new_email is not None and not self.email.errors:
+            check_current_password(self.user, field)
+
+    def validate_picture(self, field) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None):
+            return
+        # MAX_CONTENT_LENGTH leaves room for the other fields, so the picture itself may
+        # still be a little over its limit: refuse it with the same 413 page.
+        upload.stream.seek(0, io.SEEK_END)
+        if upload.stream.tell() > current_app.config["MAX_PICTURE_BYTES"]:
+            abort(413)
+        upload.stream.seek(0)  # validation can run twice (see commit_unique)
+        try:
+            self.avatar_image = make_avatar(
+                upload.stream, max_pixels=current_app.config["MAX_PICTURE_PIXELS"]
+            )
+        except InvalidPicture as error:
+            raise ValidationError(str(error)) from error
+
+
+class OwnAccountForm(FlaskForm):
+    """A form about the user's own account, whose checks need to know whose it is."""
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class ChangePasswordForm(OwnAccountForm):
+    current_password = current_password_field()
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Change password")
+
+    def validate_current_password(self, field) -> None:
+        check_current_password(self.user, field)
+
+    def validate_password(self, field) -> None:
+        if not field.errors and self.user.check_password(field.data):
+            raise ValidationError("Choose a password different from your current one.")
+
+
+class DeleteAccountForm(OwnAccountForm):
+    password = current_password_field("Your password")
+    submit = SubmitField("Delete my account for good")
+
+    def validate_password(self, field) -> None:
+        check_current_password(self.user, field)

@@ -1,0 +1,122 @@
+"""Views for the account pages: name, address and picture; password; where the user is logged
+in; export and deletion."""
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from flaskblog.account import bp
+from flaskblog.account.export import account_export
+from flaskblog.account.forms import ChangePasswordForm, DeleteAccountForm, UpdateAccountForm
+from flaskblog.account.user_agents import describe_user_agent
+from flaskblog.email import send_email_change_emails
+from flaskblog.extensions import db, limiter
+from flaskblog.logins import log_out
+from flaskblog.models import UserSession
+from flaskblog.security import user_or_address_key
+from flaskblog.transactions import commit_unique
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def account():
+    form = UpdateAccountForm(current_user)
+    if form.validate_on_submit():
+        new_email = form.new_email  # changes only once confirmed from the new inbox
+        other_changes = form.username.data != current_user.username or form.avatar_image is not None
+        current_user.username = form.username.data
+        if form.avatar_image is not None:
+            current_user.set_avatar(form.avatar_image)
+        if commit_unique(form):
+            if other_changes or new_email is None:
+                flash("Your account has been updated.", "success")
+            if new_email is not None and send_email_change_emails(current_user, new_email):
+                flash(
+                    "To change your email address, follow the link in the email on its way "
+                    f"to {new_email}. Until then it stays {current_user.email}.",
+                    "info",
+                )
+            elif new_email is not None:
+                flash(
+                    f"The email to {new_email} could not be sent, so your address stays "
+                    f"{current_user.email}. Please try again later.",
+                    "warning",
+                )
+            return redirect(url_for("account.account"))
+    return render_template("account/account.html", title="Account", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(current_user)
+    if form.validate_on_submit():
+        current_user.set_password(form.password.data)
+        current_user.end_other_sessions()  # this login stays; every other one ends
+        db.session.commit()
+        flash("Your password has been changed, and every other login signed out.", "success")
+        return redirect(url_for("account.account"))
+    return render_template("account/change_password.html", title="Change password", form=form)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm(current_user)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        logout_user()
+        # The database deletes the posts, comments, picture and logins with the user.
+        db.session.delete(user)
+        db.session.commit()
+        flash("Your account, with its posts, comments and picture, has been deleted.", "info")
+        return redirect(url_for("main.home"))
+    return render_template("account/delete_account.html", title="Delete account", form=form)
+
+
+@bp.route("/account/export")
+@login_required
+def export_account():
+    response = current_app.json.response(account_export(current_user))
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"flaskblog-{current_user.username}.json"
+    )
+    return response
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    return render_template(
+        "account/sessions.html",
+        title="Where you are logged in",
+        logins=UserSession.for_user(current_user),
+        describe_user_agent=describe_user_agent,
+    )
+
+
+@bp.route("/account/sessions/others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    current_user.end_other_sessions()
+    db.session.commit()
+    flash("You have been signed out everywhere else.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.route("/account/sessions/<handle>/end", methods=["POST"])
+@login_required
+def end_session(handle: str):
+    chosen = UserSession.by_handle(current_user, handle)
+    if chosen is None:
+        flash("That session had already ended.", "info")
+    elif chosen.made_this_request(current_user):
+        log_out()  # "Log out here" is the Log out button
+        return redirect(url_for("main.home"))
+    else:
+        db.session.delete(chosen)
+        db.session.commit()
+        flash(f"Signed out {describe_user_agent(chosen.user_agent)}.", "success")
+    return redirect(url_for("account.sessions"))

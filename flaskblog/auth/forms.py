@@ -1,0 +1,44 @@
+"""Forms for signing up, logging in and resetting a forgotten password."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from flaskblog.models import User
+from flaskblog.user_fields import (
+    NewAccountFields,
+    email_field,
+    new_password_fields,
+    normalize_email,
+)
+
+
+class RegistrationForm(NewAccountFields):
+    submit = SubmitField("Sign up")
+
+
+class LoginForm(FlaskForm):
+    # "username" is what password managers look for beside a current password.
+    email = EmailField(
+        "Email",
+        filters=[normalize_email],
+        validators=[DataRequired(), Length(max=User.EMAIL_LENGTH)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=User.PASSWORD_MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Remember me")
+    submit = SubmitField("Log in")
+
+
+class RequestResetForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Request password reset")
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm_password = new_password_fields()
+    submit = SubmitField("Reset password")

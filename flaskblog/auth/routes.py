@@ -1,0 +1,185 @@
+"""Views for signing up, confirming an address, logging in and out, and password resets."""
+
+import logging
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from flaskblog.auth import bp
+from flaskblog.auth.forms import LoginForm, RegistrationForm, RequestResetForm, ResetPasswordForm
+from flaskblog.decorators import visitors_only
+from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
+from flaskblog.extensions import db, limiter
+from flaskblog.logins import log_out
+from flaskblog.models import User
+from flaskblog.redirects import safe_next_url
+from flaskblog.security import (
+    log_account_lockout,
+    log_address_lockout,
+    log_event,
+    submitted_email_key,
+    user_or_address_key,
+)
+from flaskblog.transactions import commit_or_rollback
+
+
+def flash_signed_up(email: str, sent: bool) -> None:
+    """The answer to a sign-up, the same whether the address was new or already had an account."""
+    if sent:
+        flash(
+            f"Your account has been created. Check your inbox at {email} for the link that "
+            "confirms your address; you can log in meanwhile.",
+            "success",
+        )
+    else:
+        flash(
+            "Your account has been created, but the confirmation email could not be sent. "
+            "Log in and ask for a new one.",
+            "warning",
+        )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"])
+@limiter.limit("5/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
+@visitors_only
+def register():
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data, email=form.email.data)
+        user.set_password(form.password.data)  # for a taken address too: both answers take as long
+        owner = User.by_email(user.email)
+        if owner is None:
+            db.session.add(user)
+            if not commit_or_rollback():  # a concurrent sign-up took the name or the address
+                owner = User.by_email(user.email)
+        if owner is None and user.id is None:
+            form.validate()  # the name was taken meanwhile, which the form now says
+        else:
+            # A taken address is answered as a new one, and its owner is told instead, so
+            # that the page does not reveal who has an account here.
+            if owner is None:
+                sent = send_confirmation_email(user)
+            else:
+                log_event("register_taken_email", user_id=owner.id)
+                sent = send_address_taken_email(owner)
+            flash_signed_up(form.email.data, sent)
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", title="Register", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+# Per client address, and per account against guessing spread over many addresses.
+@limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
+@limiter.limit(
+    "5/minute;20/hour",
+    key_func=submitted_email_key,
+    methods=["POST"],
+    on_breach=log_account_lockout,
+)
+@visitors_only
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = User.authenticate(form.email.data, form.password.data)
+        if user is not None and not user.is_active:
+            log_event("login_disabled_account", user_id=user.id)
+            flash("This account has been disabled.", "danger")
+        elif user is not None:
+            user.start_session(
+                remember=form.remember.data,
+                user_agent=request.user_agent.string,
+                ip=request.remote_addr,
+            )
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
+        else:
+            log_event("login_failed", email=form.email.data)
+            flash("Login unsuccessful. Please check your email and password.", "danger")
+    return render_template("auth/login.html", title="Log in", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    log_out()
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    found = User.verify_email_token(token)
+    if found is None:
+        flash(
+            "That confirmation link is invalid, expired or already used. "
+            "Log in to ask for a new one.",
+            "warning",
+        )
+        return redirect(url_for("main.home"))
+    user, email = found
+    if User.by_email(email) in (None, user):
+        user.confirm_email(email)
+        if commit_or_rollback():  # another account may have taken the address just now
+            flash(f"Thank you: {email} is confirmed as your email address.", "success")
+            next_page = "main.home" if current_user.is_authenticated else "auth.login"
+            return redirect(url_for(next_page))
+    flash("That email address now belongs to another account; yours has not changed.", "danger")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@limiter.limit("3/hour", key_func=user_or_address_key)
+@login_required
+def resend_confirmation():
+    if current_user.is_confirmed:
+        flash("Your email address is already confirmed.", "info")
+    elif send_confirmation_email(current_user):
+        flash(f"A new confirmation link is on its way to {current_user.email}.", "info")
+    else:
+        flash("The confirmation email could not be sent. Please try again later.", "warning")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/reset_password", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"])
+@limiter.limit("3/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
+@visitors_only
+def reset_request():
+    form = RequestResetForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        log_event(
+            "password_reset_requested",
+            user_id=user.id if user else None,
+            email=form.email.data,
+            level=logging.INFO,
+        )
+        if user is not None:
+            send_reset_email(user)
+        # The same answer either way, so the page does not tell who has an account.
+        flash(
+            "If an account uses that email, we have sent it a link to reset the password.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", title="Reset password", form=form)
+
+
+@bp.route("/reset_password/<token>", methods=["GET", "POST"])
+@visitors_only
+def reset_token(token: str):
+    user = User.verify_reset_token(token)
+    if user is None:
+        flash(
+            "That reset link is invalid, expired or already used. Please ask for a new one.",
+            "warning",
+        )
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.end_other_sessions()  # a reset means someone else may hold a login
+        db.session.commit()
+        flash("Your password has been updated. You can now log in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_token.html", title="Reset password", form=form)

@@ -1,0 +1,97 @@
+"""The emails the site sends about an account: confirming an address, resetting a password,
+telling an owner that someone tried their address, and noticing an address change.
+
+Each is built by `send_email` from a template in templates/email/ and handed to the mail
+queue (flaskblog/mailqueue.py), which delivers it off the request path.
+"""
+
+from flask import current_app, render_template
+from flask_mail import Message
+
+from flaskblog.mailqueue import send_later
+from flaskblog.models import User
+from flaskblog.security import log_event
+
+
+def send_email(
+    to: str, subject: str, template: str, *, about: str, user_id: int, **context
+) -> bool:
+    """Render templates/email/`template` with `context` and queue it for `to`; False (already
+    logged) if it could not be sent or queued. `about` and `user_id` name it in the mail log."""
+    body = render_template(f"email/{template}", **context)
+    return send_later(Message(subject, recipients=[to], body=body), about, user_id)
+
+
+def send_reset_email(user: User) -> bool:
+    """Email `user` a password reset link; False (logged) if it could not be sent or queued."""
+    return send_email(
+        user.email,
+        "Reset your flaskblog password",
+        "reset_password.txt",
+        about="password reset",
+        user_id=user.id,
+        user=user,
+        token=user.get_reset_token(),
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+def send_confirmation_email(user: User, email: str | None = None) -> bool:
+    """Email a link confirming `email` (by default the user's current address) to that address."""
+    email = email or user.email
+    changing = email != user.email
+    return send_email(
+        email,
+        "Confirm your new flaskblog email address"
+        if changing
+        else "Confirm your flaskblog email address",
+        "confirm_email.txt",
+        about="confirmation",
+        user_id=user.id,
+        user=user,
+        changing=changing,
+        token=user.get_email_token(email),
+        hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def send_address_taken_email(owner: User, changing: bool = False) -> bool:
+    """Tell `owner` that someone tried to sign up with their address (or, `changing`, to move
+    another account to it). The page answers as for a new address: only the owner learns."""
+    return send_email(
+        owner.email,
+        "Someone tried to use your flaskblog email address",
+        "address_taken.txt",
+        about="address taken",
+        user_id=owner.id,
+        owner=owner,
+        changing=changing,
+    )
+
+
+def send_email_change_emails(user: User, new_email: str) -> bool:
+    """Ask `new_email` to confirm itself, and tell the current address what is going on;
+    False if the mail to the new address could not be sent.
+
+    An address that has another account gets a note saying so instead of a link, and the
+    page answers the same, so the form cannot be used to find out who has an account.
+    """
+    owner = User.by_email(new_email)
+    if owner is None:
+        sent = send_confirmation_email(user, new_email)
+    else:
+        log_event("email_change_to_taken_address", user_id=user.id)
+        sent = send_address_taken_email(owner, changing=True)
+    if not sent:
+        return False
+    send_email(
+        user.email,
+        "Your flaskblog email address is being changed",
+        "email_change_notice.txt",
+        about="email change notice",
+        user_id=user.id,
+        user=user,
+        new_email=new_email,
+        hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
+    )
+    return True
