@@ -147,6 +147,8 @@ class Post(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    # comment_count, the number shown in listings, is added in models/comment.py: it is a
+    # query over comments, which needs the Comment table defined first.
 
     __table_args__ = (
         # Every listing shows published posts newest first, everyone's or one author's.
