@@ -9,7 +9,7 @@ from conftest import PASSWORD, AuthActions, Forms, flashes, page_text
 
 from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.extensions import db
-from flaskblog.models import User, UserSession, utcnow
+from flaskblog.models import User, UserSession, save_last_seen, utcnow
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IPHONE = (
@@ -255,6 +255,24 @@ def test_last_seen_is_written_at_most_every_five_minutes(
         assert seen_ago < timedelta(minutes=1)
     else:
         assert timedelta(minutes=minutes_ago) <= seen_ago < timedelta(minutes=minutes_ago + 1)
+
+
+def test_writing_last_seen_saves_nothing_a_view_left_uncommitted(app, alice, device):
+    laptop = device()
+    laptop.login()
+    move_logins_back(app, alice, last_seen=timedelta(minutes=6))
+    [login] = logins_of(app, alice)
+
+    with app.test_request_context():
+        touched = db.session.get(UserSession, login.id)
+        touched.mark_seen(utcnow())
+        db.session.get(User, alice).username = "half-saved"
+        save_last_seen()
+
+    [login] = logins_of(app, alice)
+    assert utcnow() - login.last_seen_at < timedelta(minutes=1)
+    with app.app_context():
+        assert db.session.get(User, alice).username == "alice"
 
 
 def test_a_login_costs_one_lookup_by_primary_key_a_request(app, alice, device, count_queries):

@@ -59,7 +59,7 @@ def site():
 @bp.route("/user/<username>/feed.xml")
 @cached_for_anonymous
 def user(username: str):
-    author = User.by_username(username) if len(username) <= User.USERNAME_LENGTH else None
+    author = User.by_username(username)
     if author is None:
         abort(404)
     return atom_feed(

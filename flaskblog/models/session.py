@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from flaskblog.extensions import db, login_manager
 from flaskblog.models.types import UTCDateTime, utcnow
@@ -15,7 +16,7 @@ from flaskblog.models.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from flaskblog.models.user import User
 
-# Set in the database session's info while a login's new last-seen time awaits a commit.
+# In the database session's info: (login id, time) while a last-seen time awaits its write.
 _LAST_SEEN_UNSAVED = "last_seen_unsaved"
 
 
@@ -58,10 +59,12 @@ class UserSession(db.Model):
 
     def mark_seen(self, now: datetime) -> None:
         """Note that this login is in use at `now` (last_seen_at moves at most every
-        TOUCH_INTERVAL). The request's own commit writes it, or save_last_seen() does."""
+        TOUCH_INTERVAL). The rest of the request sees the new time at once, but nothing is
+        flushed: save_last_seen() writes it once the response is ready, in a transaction of
+        its own, so that a page view never holds the database's write lock while it renders."""
         if now - self.last_seen_at > self.TOUCH_INTERVAL:
-            self.last_seen_at = now
-            db.session.info[_LAST_SEEN_UNSAVED] = True
+            set_committed_value(self, "last_seen_at", now)
+            db.session.info[_LAST_SEEN_UNSAVED] = (self.id, now)
 
     @property
     def handle(self) -> str:
@@ -105,7 +108,15 @@ def load_user(token: str) -> "User | None":
 
 
 def save_last_seen() -> None:
-    """Commit a last-seen time that mark_seen() noted, for a request that committed nothing
-    of its own (a page view); the app calls this once the response is ready."""
-    if db.session.info.pop(_LAST_SEEN_UNSAVED, False):
-        db.session.commit()
+    """Write the last-seen time that mark_seen() noted; the app calls this once the response
+    is ready. Anything else the view left uncommitted was never meant to be saved (it would be
+    discarded at the end of the request), so it is rolled back rather than committed with it."""
+    noted = db.session.info.pop(_LAST_SEEN_UNSAVED, None)
+    if noted is None:
+        return
+    login_id, now = noted
+    db.session.rollback()
+    db.session.execute(
+        update(UserSession).where(UserSession.id == login_id).values(last_seen_at=now)
+    )
+    db.session.commit()

@@ -150,7 +150,10 @@ class User(UserMixin, db.Model):
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
-        """The user with this username, compared without regard to case."""
+        """The user with this username, compared without regard to case; a name longer than
+        any username is answered without asking the database."""
+        if len(username) > cls.USERNAME_LENGTH:
+            return None
         return db.session.scalar(
             db.select(cls).where(func.lower(cls.username) == username.strip().lower())
         )

@@ -38,7 +38,7 @@ def avatar(user_id: int, digest: str):
 
 def get_user_or_404(username: str) -> User:
     """The user with this username (any case), or a 404."""
-    user = User.by_username(username) if len(username) <= User.USERNAME_LENGTH else None
+    user = User.by_username(username)
     if user is None:
         abort(404)
     return user
