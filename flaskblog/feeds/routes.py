@@ -5,7 +5,7 @@ from flask import Response, abort, render_template, request, url_for
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import db
 from flaskblog.feeds import bp
-from flaskblog.feeds.utils import (
+from flaskblog.feeds.documents import (
     FEED_LENGTH,
     NEVER,
     entry_id,
