@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from PIL import ExifTags, Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import create_engine, insert
@@ -13,6 +12,8 @@ from sqlalchemy.orm import undefer
 from flaskblog.extensions import db, mail
 from flaskblog.models import Avatar, User
 from flaskblog.users.forms import UpdateAccountForm
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 DEFAULT_AVATAR = "/static/img/default-avatar.svg"

@@ -7,12 +7,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from PIL import Image
 from sqlalchemy import create_engine, insert
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, UserSession
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 NEW_PASSWORD = "a brand new passphrase"

@@ -4,12 +4,11 @@ own posts only, admins moderating published ones, confirmed accounts only)."""
 import json
 
 import pytest
-from api_client import bearer, error_of, get_token
-from conftest import add_posts
-from listings import tag_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
+from tests.helpers.api import bearer, error_of, get_token
+from tests.helpers.factories import add_posts, tag_posts
 
 NEW_POST = {"title": "From the API", "content": "Some **bold** words.", "tags": ["api", "flask"]}
 

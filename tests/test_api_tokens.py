@@ -5,11 +5,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_client import basic, bearer, error_of, get_token
 
 from flaskblog.api.models import ApiToken
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers.api import basic, bearer, error_of, get_token
 
 
 @pytest.fixture

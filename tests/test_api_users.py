@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from api_client import bearer, error_of, get_token
-from conftest import add_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers.api import bearer, error_of, get_token
+from tests.helpers.factories import add_posts
 
 
 @pytest.fixture

@@ -7,14 +7,15 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, REDIS_URL
-from listings import add_comments, tag_posts, titles_on
 from PIL import Image
 
 from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
 from flaskblog.users.utils import make_avatar
+from tests.helpers.factories import PASSWORD, add_comments, tag_posts
+from tests.helpers.pages import titles_on
+from tests.helpers.services import REDIS_URL
 
 
 @pytest.fixture

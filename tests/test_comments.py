@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, field_errors, flashes, page_text
 from sqlalchemy import delete
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import field_errors, flashes, page_text
 
 BOB = "bob@example.com"
 CAROL = "carol@example.com"

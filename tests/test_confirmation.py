@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, csrf_token_from, field_errors, flashes, page_text
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from flaskblog.extensions import db
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import csrf_token_from, field_errors, flashes, page_text
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 CREATED = (

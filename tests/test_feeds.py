@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from conftest import page_text
-from listings import tag_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.factories import tag_posts
+from tests.helpers.pages import page_text
 
 BASE = "http://flaskblog.test"
 ATOM = "{http://www.w3.org/2005/Atom}"

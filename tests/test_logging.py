@@ -7,11 +7,12 @@ import logging
 import re
 
 import pytest
-from conftest import PASSWORD, Forms
 
 from config import CannotStart, DevelopmentConfig, ProductionConfig
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 

@@ -9,16 +9,6 @@ import uuid
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from conftest import (
-    PASSWORD,
-    REDIS_URL,
-    Forms,
-    Mailbox,
-    csrf_token_from,
-    flashes,
-    free_port,
-    require_redis,
-)
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
@@ -26,6 +16,10 @@ from config import CannotStart, Config
 from flaskblog.extensions import db
 from flaskblog.mailqueue import drain, make_worker, rq_queue
 from flaskblog.models import User, utcnow
+from tests.helpers.factories import PASSWORD
+from tests.helpers.mail import Mailbox
+from tests.helpers.pages import Forms, csrf_token_from, flashes
+from tests.helpers.services import REDIS_URL, free_port, require_redis
 
 RESET_SENT = "If an account uses that email, we have sent it a link to reset the password."
 COULD_NOT_SEND = "Could not send the password reset email to user"

@@ -6,13 +6,14 @@ import io
 import re
 
 import pytest
-from conftest import csrf_token_from, page_text
-from listings import add_comments, queries_for, tag_posts, titles_on
 from PIL import Image
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
 from flaskblog.users.utils import make_avatar
+from tests.helpers.factories import add_comments, tag_posts
+from tests.helpers.pages import csrf_token_from, page_text, titles_on
+from tests.helpers.queries import queries_for
 
 READER = "reader@example.com"
 

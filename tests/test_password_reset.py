@@ -6,21 +6,21 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import (
-    PASSWORD,
-    RESET_LINK,
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from flaskblog.extensions import db, mail
+from flaskblog.models import RESET_SALT, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.mail import RESET_LINK
+from tests.helpers.pages import (
     AuthActions,
     Forms,
     csrf_token_from,
     field_errors,
     flashes,
-    free_port,
     page_text,
 )
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-
-from flaskblog.extensions import db, mail
-from flaskblog.models import RESET_SALT, User
+from tests.helpers.services import free_port
 
 NEW_PASSWORD = "a brand new passphrase"
 SENT = "If an account uses that email, we have sent it a link to reset the password."

@@ -6,10 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import csrf_token_from
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
+from tests.helpers.pages import csrf_token_from
 
 BOB = "bob@example.com"
 

@@ -5,11 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, flashes, page_text
 
 from flaskblog.extensions import db
 from flaskblog.models import User, UserSession, utcnow
 from flaskblog.users.utils import describe_user_agent
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, flashes, page_text
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IPHONE = (

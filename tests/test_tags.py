@@ -4,11 +4,12 @@ per tag, five posts a page; and /tags with how many published posts each has."""
 import re
 
 import pytest
-from conftest import field_errors, page_text
-from listings import add_comments, make_drafts, queries_for, tag_posts, titles_on
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.factories import add_comments, make_drafts, tag_posts
+from tests.helpers.pages import field_errors, page_text, titles_on
+from tests.helpers.queries import queries_for
 
 READER = "reader@example.com"
 TAG_PAGE_QUERIES = 4  # the reader, the tag, the page of posts (with how many follow), their tags

@@ -3,12 +3,13 @@
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from sqlalchemy import create_engine, insert
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
 from flaskblog.users.forms import RegistrationForm
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
 USERNAME_TAKEN = "That username is taken. Please choose another one."

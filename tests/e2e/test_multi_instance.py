@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from conftest import PASSWORD, REDIS_URL, close_app, free_port
 from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import create_engine
@@ -24,10 +23,13 @@ from sqlalchemy.exc import OperationalError
 
 from config import BASE_DIR, database_url
 from config import TestingConfig as Settings  # not collected as a test class
-from e2e.conftest import Visitor
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import User, utcnow
+from tests.helpers.apps import close_app
+from tests.helpers.factories import PASSWORD
+from tests.helpers.live import Visitor
+from tests.helpers.services import REDIS_URL, free_port
 
 # The PostgreSQL run's own database or, on the SQLite run, the one named for this test (CI
 # names its own). Never a guessed default: the test empties the database's tables.

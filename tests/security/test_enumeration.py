@@ -8,10 +8,11 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, page_text
 
 from flaskblog.extensions import db, limiter, mail
 from flaskblog.models import User, utcnow
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, page_text
 
 # Same length, so even Content-Length cannot tell them apart.
 MEMBER, STRANGER = "alice@example.com", "zelda@example.com"

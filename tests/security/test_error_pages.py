@@ -7,13 +7,15 @@ import importlib.metadata
 import re
 
 import pytest
-from conftest import PASSWORD, close_app, make_app, page_text
 from sqlalchemy import text
 
 import config
 from config import BASE_DIR, ProductionConfig
 from flaskblog.extensions import db
 from flaskblog.models import User, utcnow
+from tests.helpers.apps import close_app, make_app
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import page_text
 
 SITE = "https://blog.example.com"
 LEAKS = [

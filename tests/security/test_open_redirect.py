@@ -6,7 +6,8 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import PASSWORD
+
+from tests.helpers.factories import PASSWORD
 
 SITE = "flaskblog.test"
 EVIL = "evil.example"

@@ -8,12 +8,12 @@ import time
 from urllib.parse import quote
 
 import pytest
-from attack_surface import database_snapshot
-from conftest import PASSWORD, flashes, page_text
-from listings import titles_on
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import Comment, Post, User
+from tests.helpers.attack_surface import database_snapshot
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import flashes, page_text, titles_on
 
 PAYLOADS = [
     "'",

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 import itsdangerous.timed
 import pytest
-from conftest import PASSWORD, Forms, flashes
 from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, int_to_bytes
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms, flashes
 
 LINK = re.compile(r"https?://[^\s/]+(/(?:confirm|reset_password)/[^\s]+)")
 BAD_RESET = "That reset link is invalid, expired or already used. Please ask for a new one."

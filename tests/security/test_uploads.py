@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import field_errors, page_text
 from PIL import ExifTags, Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, User
+from tests.helpers.pages import field_errors, page_text
 
 NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
 DAMAGED = "That image is damaged or incomplete."
