@@ -185,6 +185,13 @@ def logged_in_alice(alice, auth) -> int:
 
 
 @pytest.fixture
+def alice_with_posts(alice, make_posts) -> int:
+    """Alice (logged out) with three published posts, "Post 1" to "Post 3"; her id."""
+    make_posts(alice, 3)
+    return alice
+
+
+@pytest.fixture
 def alices_post(alice, make_posts) -> int:
     """Alice (logged out) with one published post, "Alice's post"; the post's id."""
     (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")

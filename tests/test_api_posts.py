@@ -14,11 +14,6 @@ NEW_POST = {"title": "From the API", "content": "Some **bold** words.", "tags": 
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
-@pytest.fixture
 def token(client, alice):
     return get_token(client)
 

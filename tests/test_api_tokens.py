@@ -12,11 +12,6 @@ from flaskblog.models import User
 from tests.helpers.api import basic, bearer, error_of, get_token
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
 def test_a_token_for_the_right_password(app, client, alice):
     before = datetime.now(UTC)
 

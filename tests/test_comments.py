@@ -95,14 +95,6 @@ class PageMarkup(HTMLParser):
 
 
 @pytest.fixture
-def alices_post(make_user, make_posts):
-    """Alice (logged out) with one published post; returns the post's id."""
-    alice = make_user("alice")
-    (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
-    return post_id
-
-
-@pytest.fixture
 def bob(make_user):
     return make_user("bob")
 

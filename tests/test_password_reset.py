@@ -50,11 +50,6 @@ def new_password(password=NEW_PASSWORD, confirm=None) -> dict:
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("alice", "alice@example.com")
-
-
-@pytest.fixture
 def request_reset(forms):
     """Ask for a reset link on the request page; returns (response, emails sent)."""
 

@@ -30,14 +30,6 @@ def delete_form(html: str, post_id: int) -> re.Match | None:
     )
 
 
-@pytest.fixture
-def alices_post(make_user, make_posts):
-    """Alice (logged out) with one post; returns the post's id."""
-    alice = make_user("alice")
-    (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
-    return post_id
-
-
 # Creating
 
 

@@ -63,11 +63,6 @@ def device(app):
     return lambda **kwargs: Device(app, **kwargs)
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
 def shows_logged_in(response) -> bool:
     text = page_text(response)
     assert ("Log out" in text) != ("Log in" in text), "the menu shows neither state"

@@ -83,11 +83,6 @@ def log_in(client, forms, next_page: str):
     )
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
-
-
 def test_the_browser_model_sees_other_sites():
     # The check is only as good as this model of a browser: it must see the real thing.
     assert as_a_browser_reads(f"/\t/{EVIL}") == ("http", EVIL)
