@@ -12,6 +12,7 @@ from sqlalchemy.orm import undefer
 from flaskblog.extensions import db, mail
 from flaskblog.models import Avatar, User
 from flaskblog.users.forms import UpdateAccountForm
+from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
@@ -233,12 +234,7 @@ def test_username_change_that_loses_a_race_shows_a_form_error(
                 )
             raced.append(True)
 
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        alice = user.id
+    alice = factories.make_user(app, confirmed=False)
     client = app.test_client()
     forms = Forms(client)
     AuthActions(client, forms).login()

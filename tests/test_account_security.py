@@ -316,12 +316,9 @@ def test_address_taken_before_the_link_is_followed_is_not_stolen(smtp_app, smtp_
 def test_address_taken_in_the_same_instant_as_the_confirmation_is_refused(build_app, monkeypatch):
     app = build_app(shared_sqlite=True)
     other_request = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    alice_id = factories.make_user(app, confirmed=False)
     with app.app_context():
-        alice = User(username="alice", email="alice@example.com")
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
-        token = alice.get_email_token("new@example.com")
+        token = db.session.get(User, alice_id).get_email_token("new@example.com")
     confirm = User.confirm_email
 
     def confirm_as_bob_registers(user, email):

@@ -11,6 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from flaskblog.extensions import db
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
+from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from, field_errors, flashes, page_text
 
@@ -329,11 +330,7 @@ def test_resend_for_a_confirmed_user_sends_nothing(make_user, auth, forms, clien
 def test_resend_that_the_mail_server_refuses_says_so(build_app, start_mailbox, caplog):
     refusing = start_mailbox(refuse=True)
     app = build_app(**refusing.settings())
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+    factories.make_user(app, confirmed=False)
     client = app.test_client()
     client.post(
         "/login",

@@ -10,6 +10,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import RESET_SALT, User
+from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
 from tests.helpers.mail import RESET_LINK
 from tests.helpers.pages import (
@@ -78,11 +79,7 @@ def app_with(build_app):
 
     def build(**settings):
         app = build_app(**settings)
-        with app.app_context():
-            user = User(username="alice", email="alice@example.com")
-            user.set_password(PASSWORD)
-            db.session.add(user)
-            db.session.commit()
+        factories.make_user(app, confirmed=False)
         return app
 
     return build

@@ -9,6 +9,7 @@ import pytest
 from flaskblog.extensions import db
 from flaskblog.models import User, UserSession, utcnow
 from flaskblog.users.utils import describe_user_agent
+from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms, flashes, page_text
 
@@ -213,12 +214,7 @@ def test_a_login_without_remember_me_ends_when_left_idle(
 
 def test_the_idle_limit_comes_from_the_settings(build_app):
     app = build_app(SESSION_IDLE_MINUTES=30)
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com", confirmed_at=utcnow())
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        alice = user.id
+    alice = factories.make_user(app)
     laptop = Device(app)
     laptop.login()
 

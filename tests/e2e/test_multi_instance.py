@@ -25,7 +25,8 @@ from config import BASE_DIR, database_url
 from config import TestingConfig as Settings  # not collected as a test class
 from flaskblog import create_app
 from flaskblog.extensions import db
-from flaskblog.models import User, utcnow
+from flaskblog.models import User
+from tests.helpers import factories
 from tests.helpers.apps import close_app
 from tests.helpers.factories import PASSWORD
 from tests.helpers.live import Visitor
@@ -173,15 +174,6 @@ def same_browser(first: Instance, second: Instance) -> tuple[Visitor, Visitor]:
     return through_first, through_second
 
 
-def add_user(app, username: str) -> int:
-    with app.app_context():
-        user = User(username=username, email=f"{username}@example.com", confirmed_at=utcnow())
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        return user.id
-
-
 def png_picture() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (320, 200), (200, 40, 90)).save(out, "PNG")
@@ -230,8 +222,8 @@ def fetch(visitor: Visitor, path: str) -> tuple[int, str, bytes]:
 def test_two_instances_share_logins_pictures_and_rate_limits(
     shared_database, start_instance, redis_prefix
 ):
-    alice = add_user(shared_database, "alice")
-    add_user(shared_database, "bob")
+    alice = factories.make_user(shared_database, "alice")
+    factories.make_user(shared_database, "bob")
     first, second = start_instance(), start_instance()
     via_first, via_second = same_browser(first, second)
 

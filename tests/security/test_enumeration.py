@@ -11,6 +11,7 @@ import pytest
 
 from flaskblog.extensions import db, limiter, mail
 from flaskblog.models import User, utcnow
+from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms, page_text
 
@@ -173,10 +174,7 @@ def test_lockouts_come_at_the_same_count_with_or_without_an_account(
     app = build_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     with app.app_context():
         limiter.reset()
-        alice = User(username="alice", email=MEMBER, confirmed_at=utcnow())
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
+    factories.make_user(app, "alice", MEMBER)
 
     def attempts_until_refused(email: str, first_ip: int) -> tuple[int, tuple]:
         # Each attempt from another address: only the limit per account can stop them.

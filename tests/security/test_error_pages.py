@@ -12,7 +12,8 @@ from sqlalchemy import text
 import config
 from config import BASE_DIR, ProductionConfig
 from flaskblog.extensions import db
-from flaskblog.models import User, utcnow
+from flaskblog.models import User
+from tests.helpers import factories
 from tests.helpers.apps import close_app, make_app
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import page_text
@@ -86,11 +87,7 @@ def production_app(migrated_schema, monkeypatch):
     def bad_template():
         return app.jinja_env.from_string("{{ nothing.at.all }}").render()
 
-    with app.app_context():
-        alice = User(username="alice", email="alice@example.com", confirmed_at=utcnow())
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
+    factories.make_user(app)
     yield app
     close_app(app)
 
