@@ -160,7 +160,7 @@ def wait_until_ready(instance: Instance, seconds: float = 30) -> None:
             with urllib.request.urlopen(f"{instance.url}/health/ready", timeout=2) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
     pytest.fail(f"{instance.url} was not ready in {seconds} s:\n{instance.log_path.read_text()}")
