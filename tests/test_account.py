@@ -14,6 +14,7 @@ from flaskblog.models import Avatar, User
 from flaskblog.users.forms import UpdateAccountForm
 from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
+from tests.helpers.images import image_bytes
 from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
@@ -35,12 +36,6 @@ FIVE_MB = 5 * 1024 * 1024
 def profile_picture_url(response) -> str:
     """The src of the large profile picture on the account or user page."""
     return re.search(r'<img class="avatar avatar--large" src="([^"]+)"', page_text(response))[1]
-
-
-def image_bytes(image: Image.Image, fmt: str, **options) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
 
 
 def halves(size: tuple[int, int], left, right) -> Image.Image:

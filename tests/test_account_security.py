@@ -6,13 +6,13 @@ import json
 import re
 
 import pytest
-from PIL import Image
 from sqlalchemy import create_engine, insert
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, UserSession
 from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
+from tests.helpers.images import png
 from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
@@ -488,12 +488,6 @@ def test_account_pages_need_a_login(client, page):
 # --- Deleting the account ---------------------------------------------------------------------
 
 
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 64), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def alices_world(app, make_user, make_posts, logged_in_alice, forms):
     """Alice with posts (one a draft, one tagged), a picture, comments on her own and Bob's
@@ -521,7 +515,7 @@ def alices_world(app, make_user, make_posts, logged_in_alice, forms):
         {
             "username": "alice",
             "email": "alice@example.com",
-            "picture": (io.BytesIO(png()), "me.png"),
+            "picture": (io.BytesIO(png(colour=(200, 30, 30))), "me.png"),
         },
     )
     with app.app_context():

@@ -2,18 +2,16 @@
 static files are named by their content; pages are compressed for clients that ask."""
 
 import gzip
-import io
 import re
 from datetime import UTC, datetime
 
 import pytest
-from PIL import Image
 
 from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
-from flaskblog.users.utils import make_avatar
 from tests.helpers.factories import PASSWORD, add_comments, tag_posts
+from tests.helpers.images import give_avatar
 from tests.helpers.pages import titles_on
 from tests.helpers.services import REDIS_URL
 
@@ -113,14 +111,7 @@ def test_a_comment_and_its_deletion_show_at_once(app, client, alice_with_posts, 
 
 def test_a_new_picture_and_a_deleted_account_show_at_once(app, client, alice_with_posts):
     before = client.get("/user/alice").text
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), "red").save(upload, "PNG")
-    upload.seek(0)
-    with app.app_context():
-        user = db.session.get(User, alice_with_posts)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        picture = f"/avatar/{user.id}/{user.avatar.digest}.webp"
+    picture = give_avatar(app, alice_with_posts, "red")
 
     assert picture not in before
     assert picture in client.get("/user/alice").text
@@ -291,14 +282,9 @@ def test_a_cached_feed_still_answers_304_and_changes_with_the_posts(
 
 
 def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice_with_posts):
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), "blue").save(upload, "PNG")
-    upload.seek(0)
+    give_avatar(app, alice_with_posts, "blue")
     with app.app_context():
-        user = db.session.get(User, alice_with_posts)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        url = user.avatar_url
+        url = db.session.get(User, alice_with_posts).avatar_url
 
     first = client.get(url)
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})

@@ -1,19 +1,19 @@
 """Confirming an email address: the link sent at registration (and again on request), and
 what an unconfirmed user may not do until they follow it. Mail goes over real SMTP."""
 
+import functools
 import re
-import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from flaskblog.extensions import db
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
-from tests.helpers import factories
+from tests.helpers import factories, tokens
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from, field_errors, flashes, page_text
+from tests.helpers.tokens import token_of
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 CREATED = (
@@ -57,22 +57,8 @@ def count(app, model) -> int:
         return db.session.scalar(db.select(db.func.count()).select_from(model))
 
 
-def token_of(link: str) -> str:
-    return urlsplit(link).path.rsplit("/", 1)[1]
-
-
-def signed(app, payload, *, salt=EMAIL_CONFIRM_SALT, secret=None, age=0) -> str:
-    """A token for `payload` signed as the app signs, or with another salt or key, or
-    issued `age` seconds ago."""
-
-    class SignedEarlier(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - age
-
-    serializer = URLSafeTimedSerializer(
-        secret or app.config["SECRET_KEY"], salt=salt, signer=SignedEarlier
-    )
-    return serializer.dumps(payload)
+# A confirmation token for `payload`, unless another salt is given: see tokens.signed.
+signed = functools.partial(tokens.signed, salt=EMAIL_CONFIRM_SALT)
 
 
 def payload_of(app, link: str, salt=EMAIL_CONFIRM_SALT):

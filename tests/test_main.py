@@ -2,16 +2,14 @@
 paging and NUL characters do. Also: what a listing shows of each post, and that home and
 user pages cost a fixed number of queries."""
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
-from flaskblog.users.utils import make_avatar
 from tests.helpers.factories import add_comments, tag_posts
+from tests.helpers.images import give_avatar
 from tests.helpers.pages import csrf_token_from, page_text, titles_on
 from tests.helpers.queries import queries_for
 
@@ -36,18 +34,6 @@ def pager_on(response) -> list[str]:
             items.append(f"[{number}]" if current else number)
             assert ("--current" in link) == bool(current)
     return items
-
-
-def give_avatar(app, user_id: int, colour: str) -> str:
-    """Give a user a real processed profile picture; returns its URL."""
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), colour).save(upload, "PNG")
-    upload.seek(0)
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        return f"/avatar/{user.id}/{user.avatar.digest}.webp"
 
 
 # Home

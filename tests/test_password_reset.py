@@ -1,25 +1,26 @@
 """Forgotten passwords: asking for a reset link by email, and using it exactly once."""
 
+import functools
 import logging
-import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import RESET_SALT, User
-from tests.helpers import factories
+from tests.helpers import factories, tokens
 from tests.helpers.factories import PASSWORD
 from tests.helpers.mail import RESET_LINK
 from tests.helpers.pages import (
     AuthActions,
     Forms,
     csrf_token_from,
+    csrf_token_in,
     field_errors,
     flashes,
     page_text,
+    without_csrf_tokens,
 )
 from tests.helpers.services import free_port
 
@@ -31,7 +32,7 @@ HOME = ("/", "/home")
 
 
 def without_csrf_token(response) -> str:
-    return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", page_text(response))
+    return without_csrf_tokens(page_text(response))
 
 
 def reset_link(message) -> str:
@@ -266,7 +267,7 @@ def test_reset_token_is_single_use(app, alice, reset_url, forms, client):
     page = client.get("/reset_password")
     assert ("warning", BAD_LINK) in flashes(page)
     assert 'name="password"' not in page_text(page)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text(page))[1]
+    token = csrf_token_in(page_text(page))
     replay = client.post(url, data={**new_password("a third password!"), "csrf_token": token})
     assert replay.status_code == 302
     assert replay.headers["Location"] == "/reset_password"
@@ -333,18 +334,8 @@ def test_reset_without_csrf_token_is_refused(app, alice, reset_url, client):
     assert password_works(app, "alice@example.com", PASSWORD)
 
 
-def signed(app, payload, *, secret=None, salt=RESET_SALT, age=0) -> str:
-    """A token for `payload` signed like the app's, optionally with another key or salt,
-    or issued `age` seconds ago."""
-
-    class SignedEarlier(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - age
-
-    serializer = URLSafeTimedSerializer(
-        secret or app.config["SECRET_KEY"], salt=salt, signer=SignedEarlier
-    )
-    return serializer.dumps(payload)
+# A reset token for `payload`, unless another salt is given: see tokens.signed.
+signed = functools.partial(tokens.signed, salt=RESET_SALT)
 
 
 def payload_of(app, url: str) -> dict:

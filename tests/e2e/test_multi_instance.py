@@ -2,7 +2,6 @@
 database and one Redis server. A login made through one is recognised by the other, a
 picture uploaded through one is served by the other, and rate limits count across both."""
 
-import io
 import json
 import os
 import re
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 import pytest
 import redis
 from flask_migrate import upgrade
-from PIL import Image
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -29,6 +27,7 @@ from flaskblog.models import User
 from tests.helpers import factories
 from tests.helpers.apps import close_app
 from tests.helpers.factories import PASSWORD
+from tests.helpers.images import png
 from tests.helpers.live import Visitor
 from tests.helpers.services import REDIS_URL, free_port
 
@@ -174,12 +173,6 @@ def same_browser(first: Instance, second: Instance) -> tuple[Visitor, Visitor]:
     return through_first, through_second
 
 
-def png_picture() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 200), (200, 40, 90)).save(out, "PNG")
-    return out.getvalue()
-
-
 def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     """A multipart/form-data body, as a browser sends a form with a file field."""
     boundary = uuid.uuid4().hex
@@ -236,7 +229,7 @@ def test_two_instances_share_logins_pictures_and_rate_limits(
     assert 'value="alice@example.com"' in account.text
 
     # A picture uploaded through the second instance is served by the first.
-    assert upload_picture(via_second, png_picture()) == 200
+    assert upload_picture(via_second, png((320, 200), (200, 40, 90))) == 200
     with shared_database.app_context():
         assert db.session.get(User, alice).avatar is not None
     picture_url = AVATAR.search(via_first.get("/account").text).group(0)

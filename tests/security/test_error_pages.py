@@ -16,7 +16,7 @@ from flaskblog.models import User
 from tests.helpers import factories
 from tests.helpers.apps import close_app, make_app
 from tests.helpers.factories import PASSWORD
-from tests.helpers.pages import page_text
+from tests.helpers.pages import csrf_token_in, page_text
 
 SITE = "https://blog.example.com"
 LEAKS = [
@@ -112,7 +112,7 @@ def assert_plain_error_page(response, code: int) -> None:
 
 def log_in(client) -> None:
     html = client.get("/login", base_url=SITE).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
+    token = csrf_token_in(html)
     response = client.post(
         "/login",
         data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token},

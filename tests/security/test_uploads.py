@@ -18,7 +18,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, User
-from tests.helpers.pages import field_errors, page_text
+from tests.helpers.pages import csrf_token_in, field_errors, page_text
 
 NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
 DAMAGED = "That image is damaged or incomplete."
@@ -319,11 +319,11 @@ def test_an_upload_over_the_request_limit_is_a_413(app, logged_in_alice, upload)
 
 def test_an_oversized_upload_without_a_length_is_a_413_too(app, client, logged_in_alice):
     # Chunked: no Content-Length for the server to check before reading.
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text(client.get("/account")))
+    token = csrf_token_in(page_text(client.get("/account")))
     boundary = "x-boundary"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-        f'{token[1]}\r\n--{boundary}\r\nContent-Disposition: form-data; name="picture"; '
+        f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="picture"; '
         'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
     ).encode() + small("PNG").ljust(app.config["MAX_CONTENT_LENGTH"] + 1, b"\0")
     body += f"\r\n--{boundary}--\r\n".encode()
