@@ -11,7 +11,7 @@ from flaskblog.models import Post, User
 from tests.helpers.factories import add_comments, tag_posts
 from tests.helpers.images import give_avatar
 from tests.helpers.pages import csrf_token_from, page_text, titles_on
-from tests.helpers.queries import queries_for
+from tests.helpers.queries import queries_with_and_without_login
 
 READER = "reader@example.com"
 
@@ -283,10 +283,7 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
     alice = make_user("alice")
     give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
-    small = {"anonymous": queries_for(client, count_queries, "/")}
-    auth.login(READER)
-    small["reader"] = queries_for(client, count_queries, "/")
-    auth.logout()
+    small = queries_with_and_without_login(client, auth, count_queries, "/", READER)
 
     colours = ["red", "green", "blue", "yellow", "purple"]
     authors = [make_user(f"author{n}") for n in range(5)]
@@ -302,9 +299,7 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
     assert len(set(re.findall(r'href="/tag/(topic-\d+)"', page))) == 5
     assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
-    large = {"anonymous": queries_for(client, count_queries, "/")}
-    auth.login(READER)
-    large["reader"] = queries_for(client, count_queries, "/")
+    large = queries_with_and_without_login(client, auth, count_queries, "/", READER)
 
     assert small == large == {"anonymous": HOME_QUERIES - 1, "reader": HOME_QUERIES}
 
@@ -316,10 +311,7 @@ def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     alice = make_user("alice")
     give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
-    small = {"anonymous": queries_for(client, count_queries, "/user/alice")}
-    auth.login(READER)
-    small["reader"] = queries_for(client, count_queries, "/user/alice")
-    auth.logout()
+    small = queries_with_and_without_login(client, auth, count_queries, "/user/alice", READER)
 
     picture = give_avatar(app, alice, "orange")
     give_posts_tags_and_comments(app, make_posts(alice, 11), reader)
@@ -328,9 +320,7 @@ def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     assert page.count('href="/tag/shared"') == 5
     assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
-    large = {"anonymous": queries_for(client, count_queries, "/user/alice")}
-    auth.login(READER)
-    large["reader"] = queries_for(client, count_queries, "/user/alice")
+    large = queries_with_and_without_login(client, auth, count_queries, "/user/alice", READER)
 
     assert small == large == {"anonymous": USER_PAGE_QUERIES - 1, "reader": USER_PAGE_QUERIES}
 

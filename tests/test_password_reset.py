@@ -260,13 +260,7 @@ def test_reset_token_is_single_use(app, alice, reset_url, forms, client):
     url = reset_url()
     forms.submit(url, new_password())
 
-    again = client.get(url)
-
-    assert again.status_code == 302
-    assert again.headers["Location"] == "/reset_password"
-    page = client.get("/reset_password")
-    assert ("warning", BAD_LINK) in flashes(page)
-    assert 'name="password"' not in page_text(page)
+    page = assert_refused_with_a_flash(client, url)
     token = csrf_token_in(page_text(page))
     replay = client.post(url, data={**new_password("a third password!"), "csrf_token": token})
     assert replay.status_code == 302
@@ -343,14 +337,16 @@ def payload_of(app, url: str) -> dict:
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=RESET_SALT).loads(token)
 
 
-def assert_refused_with_a_flash(client, url: str) -> None:
-    """The link is refused with a message and a way to ask again: never a form, never a 500."""
+def assert_refused_with_a_flash(client, url: str):
+    """The link is refused with a message and a way to ask again: never a form, never a 500;
+    returns the page it sends the reader to, to ask again."""
     response = client.get(url)
     assert response.status_code == 302
     assert response.headers["Location"] == "/reset_password"
     page = client.get("/reset_password")
     assert ("warning", BAD_LINK) in flashes(page)
     assert 'name="password"' not in page_text(page)
+    return page
 
 
 def test_expired_link_is_refused(app, alice, reset_url, client):

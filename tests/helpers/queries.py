@@ -31,3 +31,13 @@ def queries_for(client, count_queries, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200
     return len(statements)
+
+
+def queries_with_and_without_login(client, auth, count_queries, url: str, email: str) -> dict:
+    """SQL statements for one GET of `url`, by an anonymous visitor and by the reader with
+    this email logged in (logged out again after): {"anonymous": ..., "reader": ...}."""
+    counts = {"anonymous": queries_for(client, count_queries, url)}
+    auth.login(email)
+    counts["reader"] = queries_for(client, count_queries, url)
+    auth.logout()
+    return counts
