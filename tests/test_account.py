@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from PIL import ExifTags, Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import create_engine, insert
@@ -13,6 +12,10 @@ from sqlalchemy.orm import undefer
 from flaskblog.account.forms import UpdateAccountForm
 from flaskblog.extensions import db, mail
 from flaskblog.models import Avatar, User
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.images import image_bytes
+from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 DEFAULT_AVATAR = "/static/img/default-avatar.svg"
@@ -33,12 +36,6 @@ FIVE_MB = 5 * 1024 * 1024
 def profile_picture_url(response) -> str:
     """The src of the large profile picture on the account or user page."""
     return re.search(r'<img class="avatar avatar--large" src="([^"]+)"', page_text(response))[1]
-
-
-def image_bytes(image: Image.Image, fmt: str, **options) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
 
 
 def halves(size: tuple[int, int], left, right) -> Image.Image:
@@ -85,14 +82,6 @@ def avatar_count(app) -> int:
 
 
 @pytest.fixture
-def alice(make_user, auth):
-    """Alice, logged in; returns her id."""
-    user_id = make_user("alice", "alice@example.com")
-    auth.login()
-    return user_id
-
-
-@pytest.fixture
 def account(forms):
     """Submit the account form; username and email default to Alice's current ones."""
 
@@ -112,7 +101,7 @@ def upload(account, picture: bytes, name="me.png"):
 # --- Username and email ---------------------------------------------------------------------
 
 
-def test_account_page_shows_current_details_and_default_picture(alice, client):
+def test_account_page_shows_current_details_and_default_picture(logged_in_alice, client):
     response = client.get("/account")
 
     assert response.status_code == 200
@@ -123,7 +112,7 @@ def test_account_page_shows_current_details_and_default_picture(alice, client):
     assert unversioned(profile_picture_url(response)) == DEFAULT_AVATAR
 
 
-def test_change_username(app, alice, account, client):
+def test_change_username(app, logged_in_alice, account, client):
     response = account("Alice_2", "alice@example.com")
 
     assert response.status_code == 302
@@ -131,26 +120,26 @@ def test_change_username(app, alice, account, client):
     page = client.get("/account")
     assert flashes(page) == [("success", UPDATED)]
     assert "Alice_2" in page_text(page)
-    assert stored_user(app, alice) == ("Alice_2", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("Alice_2", "alice@example.com")
     assert client.get("/user/alice_2").status_code == 200
 
 
-def test_keeping_own_username_and_email_is_fine(app, alice, account):
+def test_keeping_own_username_and_email_is_fine(app, logged_in_alice, account):
     response = account("alice", "alice@example.com")
 
     assert response.status_code == 302
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
 
 
-def test_changing_the_case_of_own_username_and_email_is_fine(app, alice, account):
+def test_changing_the_case_of_own_username_and_email_is_fine(app, logged_in_alice, account):
     response = account("ALICE", "ALICE@EXAMPLE.COM")
 
     assert response.status_code == 302
-    assert stored_user(app, alice) == ("ALICE", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("ALICE", "alice@example.com")
 
 
 @pytest.mark.parametrize("taken_as", ["bob", "BOB", "Bob"])
-def test_username_of_another_user_is_refused(app, make_user, alice, account, taken_as):
+def test_username_of_another_user_is_refused(app, make_user, logged_in_alice, account, taken_as):
     make_user("bob", "bob@example.com")
 
     response = account(taken_as, "alice@example.com")
@@ -159,12 +148,12 @@ def test_username_of_another_user_is_refused(app, make_user, alice, account, tak
     assert field_errors(response, "username") == [
         "That username is taken. Please choose another one."
     ]
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
 
 
 @pytest.mark.parametrize("taken_as", ["bob@example.com", "BOB@Example.com"])
 def test_email_of_another_user_is_not_taken_and_not_revealed(
-    app, make_user, alice, forms, taken_as
+    app, make_user, logged_in_alice, forms, taken_as
 ):
     make_user("bob", "bob@example.com")
 
@@ -174,7 +163,7 @@ def test_email_of_another_user_is_not_taken_and_not_revealed(
         )
 
     assert response.status_code == 302  # as for a free address: see test_account_security.py
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
     assert sorted(message.recipients[0] for message in outbox) == [
         "alice@example.com",
         "bob@example.com",
@@ -197,22 +186,22 @@ def test_email_of_another_user_is_not_taken_and_not_revealed(
     ],
 )
 def test_account_changes_follow_the_registration_rules(
-    app, alice, account, client, username, email, field
+    app, logged_in_alice, account, client, username, email, field
 ):
     response = account(username, email)
 
     assert response.status_code == 200
     assert field_errors(response, field)
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
     # The page header still shows the stored name, not the refused one.
     assert '<h1 class="profile__name">alice</h1>' in page_text(response)
 
 
-def test_account_update_without_csrf_token_is_refused(app, alice, client):
+def test_account_update_without_csrf_token_is_refused(app, logged_in_alice, client):
     response = client.post("/account", data={"username": "mallory", "email": "m@example.com"})
 
     assert response.status_code == 400
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
 
 
 @pytest.fixture
@@ -240,12 +229,7 @@ def test_username_change_that_loses_a_race_shows_a_form_error(
                 )
             raced.append(True)
 
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        alice = user.id
+    alice = factories.make_user(app, confirmed=False)
     client = app.test_client()
     forms = Forms(client)
     AuthActions(client, forms).login()
@@ -271,7 +255,7 @@ def test_username_change_that_loses_a_race_shows_a_form_error(
     [("JPEG", "me.jpg"), ("PNG", "me.png"), ("WEBP", "me.webp"), ("GIF", "me.gif")],
 )
 def test_picture_in_each_accepted_format_is_stored_as_256px_webp(
-    app, alice, account, client, fmt, name
+    app, logged_in_alice, account, client, fmt, name
 ):
     picture = image_bytes(Image.new("RGB", (300, 300), RED), fmt)
 
@@ -279,7 +263,7 @@ def test_picture_in_each_accepted_format_is_stored_as_256px_webp(
 
     assert response.status_code == 302
     assert ("success", UPDATED) in flashes(client.get("/account"))
-    avatar = stored_avatar(app, alice)
+    avatar = stored_avatar(app, logged_in_alice)
     assert avatar is not None
     stored = Image.open(io.BytesIO(avatar.image))
     assert stored.format == "WEBP"
@@ -288,19 +272,19 @@ def test_picture_in_each_accepted_format_is_stored_as_256px_webp(
     assert re.fullmatch(r"[0-9a-f]{16}", avatar.digest)
 
 
-def test_picture_format_is_judged_by_content_not_file_name(app, alice, account):
+def test_picture_format_is_judged_by_content_not_file_name(app, logged_in_alice, account):
     picture = image_bytes(Image.new("RGB", (50, 50), GREEN), "JPEG")
 
     response = upload(account, picture, "holiday.png")
 
     assert response.status_code == 302
-    assert stored_avatar(app, alice) is not None
+    assert stored_avatar(app, logged_in_alice) is not None
 
 
-def test_small_picture_is_scaled_up_to_256px(app, alice, account):
+def test_small_picture_is_scaled_up_to_256px(app, logged_in_alice, account):
     upload(account, image_bytes(Image.new("RGB", (40, 40), BLUE), "PNG"))
 
-    stored = Image.open(io.BytesIO(stored_avatar(app, alice).image))
+    stored = Image.open(io.BytesIO(stored_avatar(app, logged_in_alice).image))
     assert stored.size == (256, 256)
 
 
@@ -310,7 +294,7 @@ def test_small_picture_is_scaled_up_to_256px(app, alice, account):
     ids=["rotate-90-clockwise", "rotate-90-anticlockwise"],
 )
 def test_picture_is_turned_upright_by_its_exif_orientation(
-    app, alice, account, orientation, top, bottom
+    app, logged_in_alice, account, orientation, top, bottom
 ):
     # Stored sideways: 200x100 with red on the left, blue on the right; the camera's
     # orientation tag says how to turn it for display.
@@ -320,7 +304,7 @@ def test_picture_is_turned_upright_by_its_exif_orientation(
 
     upload(account, picture, "sideways.jpg")
 
-    stored = Image.open(io.BytesIO(stored_avatar(app, alice).image)).convert("RGB")
+    stored = Image.open(io.BytesIO(stored_avatar(app, logged_in_alice).image)).convert("RGB")
     for x in (40, 216):
         assert close_to(stored.getpixel((x, 40)), top)
         assert close_to(stored.getpixel((x, 216)), bottom)
@@ -329,28 +313,28 @@ def test_picture_is_turned_upright_by_its_exif_orientation(
 @pytest.mark.parametrize(
     ("size", "vertical"), [((300, 100), True), ((100, 300), False)], ids=["wide", "tall"]
 )
-def test_picture_is_centre_cropped_to_a_square(app, alice, account, size, vertical):
+def test_picture_is_centre_cropped_to_a_square(app, logged_in_alice, account, size, vertical):
     # Three equal stripes: a centred square crop keeps only the middle (green) one.
     upload(account, image_bytes(bands(size, [RED, GREEN, BLUE], vertical), "PNG"))
 
-    stored = Image.open(io.BytesIO(stored_avatar(app, alice).image)).convert("RGB")
+    stored = Image.open(io.BytesIO(stored_avatar(app, logged_in_alice).image)).convert("RGB")
     for point in [(10, 10), (245, 10), (128, 128), (10, 245), (245, 245)]:
         assert close_to(stored.getpixel(point), GREEN), point
 
 
-def test_only_the_first_frame_of_an_animated_gif_is_used(app, alice, account):
+def test_only_the_first_frame_of_an_animated_gif_is_used(app, logged_in_alice, account):
     frames = [Image.new("RGB", (64, 64), colour) for colour in (RED, BLUE, GREEN)]
     gif = image_bytes(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
     assert Image.open(io.BytesIO(gif)).n_frames == 3
 
     upload(account, gif, "party.gif")
 
-    stored = Image.open(io.BytesIO(stored_avatar(app, alice).image))
+    stored = Image.open(io.BytesIO(stored_avatar(app, logged_in_alice).image))
     assert getattr(stored, "n_frames", 1) == 1
     assert close_to(stored.convert("RGB").getpixel((128, 128)), RED)
 
 
-def test_picture_metadata_is_stripped(app, alice, account):
+def test_picture_metadata_is_stripped(app, logged_in_alice, account):
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "SpyCam"
     exif[ExifTags.Base.ImageDescription] = "my-home-address"
@@ -362,7 +346,7 @@ def test_picture_metadata_is_stripped(app, alice, account):
 
     upload(account, picture, "located.jpg")
 
-    image = stored_avatar(app, alice).image
+    image = stored_avatar(app, logged_in_alice).image
     stored = Image.open(io.BytesIO(image))
     assert len(stored.getexif()) == 0
     assert "exif" not in stored.info
@@ -370,20 +354,20 @@ def test_picture_metadata_is_stripped(app, alice, account):
     assert b"my-home-address" not in image
 
 
-def test_png_text_chunks_are_stripped(app, alice, account):
+def test_png_text_chunks_are_stripped(app, logged_in_alice, account):
     info = PngInfo()
     info.add_text("Comment", "secret-location")
     upload(account, image_bytes(Image.new("RGB", (80, 80), BLUE), "PNG", pnginfo=info))
 
-    image = stored_avatar(app, alice).image
+    image = stored_avatar(app, logged_in_alice).image
     assert b"secret-location" not in image
     assert "Comment" not in Image.open(io.BytesIO(image)).info
 
 
-def test_transparent_png_keeps_its_transparency(app, alice, account):
+def test_transparent_png_keeps_its_transparency(app, logged_in_alice, account):
     upload(account, image_bytes(Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "PNG"))
 
-    stored = Image.open(io.BytesIO(stored_avatar(app, alice).image)).convert("RGBA")
+    stored = Image.open(io.BytesIO(stored_avatar(app, logged_in_alice).image)).convert("RGBA")
     assert stored.getpixel((128, 128))[3] == 0
 
 
@@ -421,28 +405,28 @@ def too_many_pixels_png() -> bytes:
     ids=["text-as-png", "empty", "truncated-png", "svg", "bmp", "tiff", "over-25-megapixels"],
 )
 def test_files_that_are_not_acceptable_pictures_are_refused(
-    app, alice, account, client, picture, name, message
+    app, logged_in_alice, account, client, picture, name, message
 ):
     response = account("alice_renamed", "alice@example.com", picture=picture, name=name)
 
     assert response.status_code == 200
     assert field_errors(response, "picture") == [message]
     assert avatar_count(app) == 0
-    assert stored_user(app, alice) == ("alice", "alice@example.com")
+    assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
     assert unversioned(profile_picture_url(client.get("/account"))) == DEFAULT_AVATAR
 
 
-def test_bad_picture_leaves_the_previous_picture_in_place(app, alice, account):
+def test_bad_picture_leaves_the_previous_picture_in_place(app, logged_in_alice, account):
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
-    before = stored_avatar(app, alice).digest
+    before = stored_avatar(app, logged_in_alice).digest
 
     response = upload(account, b"not an image", "me.png")
 
     assert field_errors(response, "picture") == [NOT_AN_IMAGE]
-    assert stored_avatar(app, alice).digest == before
+    assert stored_avatar(app, logged_in_alice).digest == before
 
 
-def test_upload_over_5_mb_gets_the_413_page(app, alice, account):
+def test_upload_over_5_mb_gets_the_413_page(app, logged_in_alice, account):
     picture = image_bytes(Image.new("RGB", (8, 8), RED), "PNG").ljust(6 * 1024 * 1024, b"\0")
 
     response = upload(account, picture)
@@ -452,7 +436,7 @@ def test_upload_over_5_mb_gets_the_413_page(app, alice, account):
     assert avatar_count(app) == 0
 
 
-def test_picture_just_over_5_mb_gets_the_413_page(app, alice, account):
+def test_picture_just_over_5_mb_gets_the_413_page(app, logged_in_alice, account):
     # The request as a whole is allowed a little more, for the form's other fields.
     picture = image_bytes(Image.new("RGB", (8, 8), RED), "PNG").ljust(FIVE_MB + 1, b"\0")
 
@@ -463,35 +447,37 @@ def test_picture_just_over_5_mb_gets_the_413_page(app, alice, account):
     assert avatar_count(app) == 0
 
 
-def test_picture_of_exactly_5_mb_is_accepted(app, alice, account):
+def test_picture_of_exactly_5_mb_is_accepted(app, logged_in_alice, account):
     # PNG readers stop at the image's end marker, so padding keeps it a valid PNG.
     picture = image_bytes(Image.new("RGB", (8, 8), RED), "PNG").ljust(FIVE_MB, b"\0")
 
     response = upload(account, picture)
 
     assert response.status_code == 302
-    assert stored_avatar(app, alice) is not None
+    assert stored_avatar(app, logged_in_alice) is not None
 
 
-def test_submitting_without_a_new_picture_keeps_the_old_one(app, alice, account):
+def test_submitting_without_a_new_picture_keeps_the_old_one(app, logged_in_alice, account):
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
-    before = stored_avatar(app, alice).digest
+    before = stored_avatar(app, logged_in_alice).digest
 
     response = account("alice2", "alice@example.com")
 
     assert response.status_code == 302
-    assert stored_avatar(app, alice).digest == before
-    assert stored_user(app, alice)[0] == "alice2"
+    assert stored_avatar(app, logged_in_alice).digest == before
+    assert stored_user(app, logged_in_alice)[0] == "alice2"
 
 
 # --- Serving the picture --------------------------------------------------------------------
 
 
-def test_account_and_user_pages_show_the_uploaded_picture(app, alice, account, client, make_posts):
-    make_posts(alice, 1, title="Hello")
+def test_account_and_user_pages_show_the_uploaded_picture(
+    app, logged_in_alice, account, client, make_posts
+):
+    make_posts(logged_in_alice, 1, title="Hello")
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
-    digest = stored_avatar(app, alice).digest
-    url = f"/avatar/{alice}/{digest}.webp"
+    digest = stored_avatar(app, logged_in_alice).digest
+    url = f"/avatar/{logged_in_alice}/{digest}.webp"
 
     assert profile_picture_url(client.get("/account")) == url
     assert profile_picture_url(client.get("/user/alice")) == url
@@ -507,7 +493,7 @@ def test_users_without_a_picture_show_the_default_avatar(make_user, make_posts, 
     assert client.get(DEFAULT_AVATAR).status_code == 200
 
 
-def test_avatar_is_served_as_cacheable_webp(app, alice, account, client, auth):
+def test_avatar_is_served_as_cacheable_webp(app, logged_in_alice, account, client, auth):
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
     url = profile_picture_url(client.get("/account"))
     auth.logout()  # anyone may see it
@@ -516,7 +502,7 @@ def test_avatar_is_served_as_cacheable_webp(app, alice, account, client, auth):
 
     assert response.status_code == 200
     assert response.mimetype == "image/webp"
-    assert response.data == stored_avatar(app, alice).image
+    assert response.data == stored_avatar(app, logged_in_alice).image
     assert response.cache_control.public
     assert response.cache_control.max_age == ONE_YEAR
     assert response.cache_control.immutable
@@ -525,7 +511,7 @@ def test_avatar_is_served_as_cacheable_webp(app, alice, account, client, auth):
     assert Image.open(io.BytesIO(response.data)).size == (256, 256)
 
 
-def test_avatar_answers_a_matching_if_none_match_with_304(alice, account, client):
+def test_avatar_answers_a_matching_if_none_match_with_304(logged_in_alice, account, client):
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
     url = profile_picture_url(client.get("/account"))
     etag = client.get(url).headers["ETag"]
@@ -537,7 +523,9 @@ def test_avatar_answers_a_matching_if_none_match_with_304(alice, account, client
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
 
 
-def test_changing_the_picture_changes_its_url_and_old_urls_redirect(app, alice, account, client):
+def test_changing_the_picture_changes_its_url_and_old_urls_redirect(
+    app, logged_in_alice, account, client
+):
     upload(account, image_bytes(Image.new("RGB", (64, 64), RED), "PNG"))
     old_url = profile_picture_url(client.get("/account"))
     upload(account, image_bytes(Image.new("RGB", (64, 64), BLUE), "PNG"))
@@ -552,7 +540,7 @@ def test_changing_the_picture_changes_its_url_and_old_urls_redirect(app, alice, 
     assert close_to(shown.getpixel((128, 128)), BLUE)
 
 
-def test_same_picture_uploaded_again_keeps_its_url(alice, account, client):
+def test_same_picture_uploaded_again_keeps_its_url(logged_in_alice, account, client):
     picture = image_bytes(Image.new("RGB", (64, 64), GREEN), "PNG")
     upload(account, picture)
     first = profile_picture_url(client.get("/account"))

@@ -4,15 +4,16 @@ one), the password, deleting the account, and taking one's data away as JSON."""
 import io
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
-from PIL import Image
 from sqlalchemy import create_engine, insert
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, UserSession
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.images import png
+from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 NEW_PASSWORD = "a brand new passphrase"
@@ -65,14 +66,6 @@ def another_device(app, email="alice@example.com", *, remember=False):
     return client
 
 
-@pytest.fixture
-def alice(make_user, auth):
-    """Alice, confirmed and logged in; returns her id."""
-    user_id = make_user("alice", "alice@example.com")
-    auth.login()
-    return user_id
-
-
 # --- Changing the email address ---------------------------------------------------------------
 
 
@@ -81,14 +74,9 @@ def smtp_app(build_app, mailbox):
     return build_app(**mailbox.settings())
 
 
-def logged_in_alice(app):
+def log_alice_in(app):
     """Alice, confirmed, in `app`, logged in; returns (her id, her browser)."""
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com", confirmed_at=datetime.now(UTC))
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        user_id = user.id
+    user_id = factories.make_user(app, "alice")
     client = app.test_client()
     AuthActions(client, Forms(client)).login()
     return user_id, client
@@ -97,7 +85,7 @@ def logged_in_alice(app):
 @pytest.fixture
 def smtp_alice(smtp_app):
     """Alice in the SMTP-sending app, logged in; returns (her id, her browser)."""
-    return logged_in_alice(smtp_app)
+    return log_alice_in(smtp_app)
 
 
 def change_email(client, email="new@example.com", password=PASSWORD, username="alice"):
@@ -107,7 +95,7 @@ def change_email(client, email="new@example.com", password=PASSWORD, username="a
     return Forms(client).submit("/account", data)
 
 
-def test_account_form_asks_for_the_current_password(alice, client):
+def test_account_form_asks_for_the_current_password(logged_in_alice, client):
     page = page_text(client.get("/account"))
 
     assert 'name="current_password"' in page
@@ -249,7 +237,7 @@ def test_a_stolen_session_cannot_move_the_account_or_lock_the_owner_out(
 def test_email_change_that_cannot_be_mailed_says_so(build_app, start_mailbox, caplog):
     refusing = start_mailbox(refuse=True)
     app = build_app(**refusing.settings())
-    alice, client = logged_in_alice(app)
+    alice, client = log_alice_in(app)
 
     response = change_email(client)
 
@@ -328,12 +316,9 @@ def test_address_taken_before_the_link_is_followed_is_not_stolen(smtp_app, smtp_
 def test_address_taken_in_the_same_instant_as_the_confirmation_is_refused(build_app, monkeypatch):
     app = build_app(shared_sqlite=True)
     other_request = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    alice_id = factories.make_user(app, confirmed=False)
     with app.app_context():
-        alice = User(username="alice", email="alice@example.com")
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
-        token = alice.get_email_token("new@example.com")
+        token = db.session.get(User, alice_id).get_email_token("new@example.com")
     confirm = User.confirm_email
 
     def confirm_as_bob_registers(user, email):
@@ -371,7 +356,7 @@ def change_password(forms, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     )
 
 
-def test_password_page_asks_for_the_current_and_a_new_password(alice, client):
+def test_password_page_asks_for_the_current_and_a_new_password(logged_in_alice, client):
     page = page_text(client.get("/account/password"))
 
     assert "Change your password" in page
@@ -380,7 +365,7 @@ def test_password_page_asks_for_the_current_and_a_new_password(alice, client):
     assert 'href="/account/password"' in page_text(client.get("/account"))
 
 
-def test_changing_the_password(app, alice, forms, client):
+def test_changing_the_password(app, logged_in_alice, forms, client):
     response = change_password(forms)
 
     assert response.headers["Location"] == "/account"
@@ -391,15 +376,15 @@ def test_changing_the_password(app, alice, forms, client):
 
 
 def test_changing_the_password_ends_every_other_login_and_remember_cookie(
-    app, alice, forms, client
+    app, logged_in_alice, forms, client
 ):
     phone = another_device(app, remember=True)
     laptop = another_device(app)
-    assert logins_of(app, alice) == 3
+    assert logins_of(app, logged_in_alice) == 3
 
     change_password(forms)
 
-    assert logins_of(app, alice) == 1
+    assert logins_of(app, logged_in_alice) == 1
     assert not is_logged_in(laptop)
     assert not is_logged_in(phone)
     phone.delete_cookie("session", domain="flaskblog.test")  # only the remember cookie left
@@ -455,7 +440,7 @@ def test_this_login_keeps_its_own_remember_cookie(app, make_user, auth, forms, c
     ],
 )
 def test_password_change_with_bad_input_changes_nothing(
-    app, alice, forms, current, new, confirm, field, message
+    app, logged_in_alice, forms, current, new, confirm, field, message
 ):
     laptop = another_device(app)
 
@@ -468,9 +453,9 @@ def test_password_change_with_bad_input_changes_nothing(
     assert is_logged_in(laptop)
 
 
-def test_password_change_voids_a_reset_link_sent_before(app, alice, forms, client):
+def test_password_change_voids_a_reset_link_sent_before(app, logged_in_alice, forms, client):
     with app.app_context():
-        token = db.session.get(User, alice).get_reset_token()
+        token = db.session.get(User, logged_in_alice).get_reset_token()
 
     change_password(forms)
     auth_client = app.test_client()
@@ -478,7 +463,7 @@ def test_password_change_voids_a_reset_link_sent_before(app, alice, forms, clien
     assert auth_client.get(f"/reset_password/{token}").headers["Location"] == "/reset_password"
 
 
-def test_password_change_without_csrf_token_is_refused(app, alice, client):
+def test_password_change_without_csrf_token_is_refused(app, logged_in_alice, client):
     response = client.post(
         "/account/password",
         data={
@@ -503,19 +488,13 @@ def test_account_pages_need_a_login(client, page):
 # --- Deleting the account ---------------------------------------------------------------------
 
 
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 64), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
-def alices_world(app, make_user, make_posts, alice, forms):
+def alices_world(app, make_user, make_posts, logged_in_alice, forms):
     """Alice with posts (one a draft, one tagged), a picture, comments on her own and Bob's
     posts; Bob with a post and a comment on Alice's. Returns the ids of Bob's things."""
     bob = make_user("bob")
-    [alices_post] = make_posts(alice, 1, title="Alice writes")
-    make_posts(alice, 1, title="Alice drafts", published=False)
+    [alices_post] = make_posts(logged_in_alice, 1, title="Alice writes")
+    make_posts(logged_in_alice, 1, title="Alice drafts", published=False)
     [bobs_post] = make_posts(bob, 1, title="Bob writes")
     with app.app_context():
         db.session.get(Post, alices_post).tags = Tag.named(["python"])
@@ -523,8 +502,8 @@ def alices_world(app, make_user, make_posts, alice, forms):
         bobs_comment = Comment(body="Bob on Alice", post_id=alices_post, user_id=bob)
         db.session.add_all(
             [
-                Comment(body="Alice on Bob", post_id=bobs_post, user_id=alice),
-                Comment(body="Alice on Alice", post_id=alices_post, user_id=alice),
+                Comment(body="Alice on Bob", post_id=bobs_post, user_id=logged_in_alice),
+                Comment(body="Alice on Alice", post_id=alices_post, user_id=logged_in_alice),
                 bobs_comment,
                 Comment(body="Bob on Bob", post_id=bobs_post, user_id=bob),
             ]
@@ -536,15 +515,15 @@ def alices_world(app, make_user, make_posts, alice, forms):
         {
             "username": "alice",
             "email": "alice@example.com",
-            "picture": (io.BytesIO(png()), "me.png"),
+            "picture": (io.BytesIO(png(colour=(200, 30, 30))), "me.png"),
         },
     )
     with app.app_context():
-        assert db.session.get(Avatar, alice) is not None
+        assert db.session.get(Avatar, logged_in_alice) is not None
     return {"bob": bob, "post": bobs_post, "comment": bobs_comment}
 
 
-def test_delete_page_warns_and_asks_for_the_password(alice, client):
+def test_delete_page_warns_and_asks_for_the_password(logged_in_alice, client):
     page = page_text(client.get("/account/delete"))
 
     assert "Delete your account" in page
@@ -554,7 +533,7 @@ def test_delete_page_warns_and_asks_for_the_password(alice, client):
 
 
 def test_deleting_the_account_removes_everything_of_it_and_logs_out(
-    app, alice, alices_world, forms, client
+    app, logged_in_alice, alices_world, forms, client
 ):
     laptop = another_device(app)
 
@@ -567,20 +546,23 @@ def test_deleting_the_account_removes_everything_of_it_and_logs_out(
     assert not is_logged_in(client)
     assert not is_logged_in(laptop)
     with app.app_context():
-        assert db.session.get(User, alice) is None
+        assert db.session.get(User, logged_in_alice) is None
         assert db.session.scalars(db.select(Post.title)).all() == ["Bob writes"]
         assert sorted(db.session.scalars(db.select(Comment.body))) == ["Bob on Bob"]
-        assert db.session.get(Avatar, alice) is None
-        assert db.session.scalars(db.select(UserSession).filter_by(user_id=alice)).all() == []
+        assert db.session.get(Avatar, logged_in_alice) is None
+        assert (
+            db.session.scalars(db.select(UserSession).filter_by(user_id=logged_in_alice)).all()
+            == []
+        )
         assert db.session.get(Post, alices_world["post"]).tags[0].name == "python"
     assert client.get("/user/alice").status_code == 404
     assert client.get(f"/post/{alices_world['post']}").status_code == 200
 
 
 def test_a_deleted_account_cannot_log_in_and_its_name_is_free_again(
-    app, alice, make_posts, forms, client
+    app, logged_in_alice, make_posts, forms, client
 ):
-    make_posts(alice, 2)
+    make_posts(logged_in_alice, 2)
     forms.submit("/account/delete", {"password": PASSWORD})
     auth = AuthActions(client, forms)
 
@@ -596,7 +578,7 @@ def test_a_deleted_account_cannot_log_in_and_its_name_is_free_again(
     ("password", "message"), [("", NEED_PASSWORD), ("wrong!", WRONG_PASSWORD), ("p" * 129, None)]
 )
 def test_delete_without_the_right_password_deletes_nothing(
-    app, alice, alices_world, forms, client, password, message
+    app, logged_in_alice, alices_world, forms, client, password, message
 ):
     response = forms.submit("/account/delete", {"password": password})
 
@@ -605,17 +587,17 @@ def test_delete_without_the_right_password_deletes_nothing(
     assert errors if message is None else errors == [message]
     assert is_logged_in(client)
     with app.app_context():
-        assert db.session.get(User, alice) is not None
+        assert db.session.get(User, logged_in_alice) is not None
         assert len(db.session.scalars(db.select(Post)).all()) == 3
         assert len(db.session.scalars(db.select(Comment)).all()) == 4
 
 
-def test_delete_without_csrf_token_is_refused(app, alice, client):
+def test_delete_without_csrf_token_is_refused(app, logged_in_alice, client):
     response = client.post("/account/delete", data={"password": PASSWORD})
 
     assert response.status_code == 400
     with app.app_context():
-        assert db.session.get(User, alice) is not None
+        assert db.session.get(User, logged_in_alice) is not None
 
 
 # --- Exporting one's data ---------------------------------------------------------------------
@@ -627,7 +609,7 @@ def export(client):
     return response, json.loads(response.get_data(as_text=True))
 
 
-def test_export_is_a_json_download_named_after_the_user(alice, client):
+def test_export_is_a_json_download_named_after_the_user(logged_in_alice, client):
     response, _ = export(client)
 
     assert response.mimetype == "application/json"
@@ -636,12 +618,12 @@ def test_export_is_a_json_download_named_after_the_user(alice, client):
 
 
 def test_export_holds_the_profile_posts_and_comments_but_no_secrets(
-    app, alice, alices_world, client
+    app, logged_in_alice, alices_world, client
 ):
     response, data = export(client)
 
     with app.app_context():
-        user = db.session.get(User, alice)
+        user = db.session.get(User, logged_in_alice)
         password_hash, digest = user.password_hash, user.avatar.digest
         created, confirmed = user.created_at.isoformat(), user.confirmed_at.isoformat()
     assert data["profile"] == {
@@ -650,7 +632,7 @@ def test_export_holds_the_profile_posts_and_comments_but_no_secrets(
         "confirmed": True,
         "confirmed_at": confirmed,
         "created_at": created,
-        "picture_url": f"http://flaskblog.test/avatar/{alice}/{digest}.webp",
+        "picture_url": f"http://flaskblog.test/avatar/{logged_in_alice}/{digest}.webp",
     }
     body = response.get_data(as_text=True)
     assert password_hash not in body
@@ -698,20 +680,20 @@ def test_export_of_a_new_unconfirmed_account_is_almost_empty(make_user, auth, cl
 
 
 def test_export_costs_the_same_queries_however_much_was_written(
-    app, alice, make_posts, client, count_queries
+    app, logged_in_alice, make_posts, client, count_queries
 ):
     def queries_for_export() -> int:
         with count_queries() as queries:
             export(client)
         return len(queries)
 
-    make_posts(alice, 2)
+    make_posts(logged_in_alice, 2)
     few = queries_for_export()
     with app.app_context():
         for post in db.session.scalars(db.select(Post)):
             post.tags = Tag.named(["a", "b"])
-            db.session.add(Comment(body="Me again", post=post, user_id=alice))
+            db.session.add(Comment(body="Me again", post=post, user_id=logged_in_alice))
         db.session.commit()
-    make_posts(alice, 10)
+    make_posts(logged_in_alice, 10)
 
     assert queries_for_export() == few

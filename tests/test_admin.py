@@ -2,11 +2,11 @@
 or enable accounts; drafts stay their authors' alone, and nobody else gets these powers."""
 
 import pytest
-from conftest import AuthActions, Forms, flashes, page_text
 from flask_login import AnonymousUserMixin
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User, UserSession
+from tests.helpers.pages import AuthActions, Forms, flashes, page_text
 
 DISABLED = "This account has been disabled."
 

@@ -2,9 +2,9 @@
 keeps its HTML error pages; CORS from the allow-list; the OpenAPI document and its page."""
 
 import pytest
-from api_client import bearer, error_of, get_token
 
 import flaskblog.api.routes
+from tests.helpers.api import bearer, error_of, get_token
 
 
 def test_an_unknown_api_address_is_a_json_404(client):

@@ -4,19 +4,14 @@ own posts only, admins moderating published ones, confirmed accounts only)."""
 import json
 
 import pytest
-from api_client import bearer, error_of, get_token
-from conftest import add_posts
-from listings import tag_posts
 
 from flaskblog.extensions import db
-from flaskblog.models import Post, User
+from flaskblog.models import Post
+from tests.helpers import factories
+from tests.helpers.api import bearer, error_of, get_token
+from tests.helpers.factories import add_posts, tag_posts
 
 NEW_POST = {"title": "From the API", "content": "Some **bold** words.", "tags": ["api", "flask"]}
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
 
 
 @pytest.fixture
@@ -330,11 +325,7 @@ def test_an_unconfirmed_user_cannot_post(app, client, make_user):
 
 def test_creating_posts_is_rate_limited_per_user(build_app):
     app = build_app(RATELIMIT_ENABLED=True)
-    with app.app_context():
-        user = User(username="dan", email="dan@example.com", confirmed_at=db.func.now())
-        user.set_password("correct horse battery")
-        db.session.add(user)
-        db.session.commit()
+    factories.make_user(app, "dan")
     client = app.test_client()
     token = get_token(client, "dan@example.com")
 

@@ -7,12 +7,12 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from api_client import basic, get_token
-from conftest import add_posts
 from hypothesis import HealthCheck, given, settings
 
 import config
 from flaskblog import create_app
+from tests.helpers.api import basic, get_token
+from tests.helpers.factories import add_posts
 
 # Operations that must succeed at least once among the generated requests.
 SUCCEEDS = {

@@ -5,15 +5,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_client import basic, bearer, error_of, get_token
 
 from flaskblog.extensions import db
 from flaskblog.models import ApiToken, User
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
+from tests.helpers import factories
+from tests.helpers.api import basic, bearer, error_of, get_token
 
 
 def test_a_token_for_the_right_password(app, client, alice):
@@ -41,11 +37,7 @@ def test_the_token_is_stored_only_as_its_sha256(app, client, alice):
 
 def test_api_token_ttl_sets_the_lifetime(build_app, make_user):
     app = build_app(API_TOKEN_TTL=60)
-    with app.app_context():
-        user = User(username="carol", email="carol@example.com")
-        user.set_password("correct horse battery")
-        db.session.add(user)
-        db.session.commit()
+    factories.make_user(app, "carol", confirmed=False)
     client = app.test_client()
 
     expires_at = client.post("/api/v1/tokens", headers=basic("carol@example.com")).get_json()[

@@ -3,28 +3,29 @@
 import re
 
 import pytest
-from api_client import bearer, error_of, get_token
-from conftest import add_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers.api import bearer, error_of, get_token
+from tests.helpers.factories import add_posts
 
 
 @pytest.fixture
-def alice(app, make_user):
+def capitalised_alice(app, make_user):
+    """Alice, who spells her username "Alice", with three posts and a draft; her id."""
     user_id = make_user("Alice")
     add_posts(app, user_id, 3)
     add_posts(app, user_id, 1, title="Draft", published=False)
     return user_id
 
 
-def test_a_public_profile(app, client, alice):
+def test_a_public_profile(app, client, capitalised_alice):
     response = client.get("/api/v1/users/alice")  # usernames match without regard to case
 
     assert response.status_code == 200
     profile = response.get_json()
     with app.app_context():
-        joined = db.session.get(User, alice).created_at.isoformat()
+        joined = db.session.get(User, capitalised_alice).created_at.isoformat()
     # Static files are named with a hash of their content (?v=...), as on the site.
     assert re.fullmatch(
         r"http://flaskblog\.test/static/img/default-avatar\.svg\?v=[0-9a-f]+",
@@ -51,7 +52,9 @@ def test_an_unknown_user_is_not_found(client):
     assert client.get("/api/v1/users/nobody/posts").status_code == 404
 
 
-def test_a_users_posts_are_their_published_ones_paginated(app, client, alice, make_user):
+def test_a_users_posts_are_their_published_ones_paginated(
+    app, client, capitalised_alice, make_user
+):
     add_posts(app, make_user("bob"), 2, title="Bob's {n}")
 
     response = client.get("/api/v1/users/alice/posts?per_page=2")
@@ -66,7 +69,7 @@ def test_a_users_posts_are_their_published_ones_paginated(app, client, alice, ma
     assert client.get("/api/v1/users/alice/posts?per_page=500").status_code == 422
 
 
-def test_me_is_the_token_owners_profile_with_email(client, alice):
+def test_me_is_the_token_owners_profile_with_email(client, capitalised_alice):
     token = get_token(client)
 
     response = client.get("/api/v1/me", headers=bearer(token))
@@ -82,7 +85,7 @@ def test_me_is_the_token_owners_profile_with_email(client, alice):
     assert me["post_count"] == 3
 
 
-def test_me_needs_a_token(client, alice):
+def test_me_needs_a_token(client, capitalised_alice):
     response = client.get("/api/v1/me")
 
     assert response.status_code == 401
@@ -93,7 +96,7 @@ def test_me_needs_a_token(client, alice):
 @pytest.mark.parametrize(
     "authorization", ["Bearer", "Bearer ", "Bearer nope", "Token abc", "bearer  "]
 )
-def test_me_refuses_malformed_or_unknown_tokens(client, alice, authorization):
+def test_me_refuses_malformed_or_unknown_tokens(client, capitalised_alice, authorization):
     response = client.get("/api/v1/me", headers={"Authorization": authorization})
 
     assert response.status_code == 401

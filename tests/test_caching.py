@@ -2,32 +2,24 @@
 static files are named by their content; pages are compressed for clients that ask."""
 
 import gzip
-import io
 import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, REDIS_URL
-from listings import add_comments, tag_posts, titles_on
-from PIL import Image
 
 from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import db
-from flaskblog.images import make_avatar
 from flaskblog.models import Comment, Post, User
+from tests.helpers.factories import PASSWORD, add_comments, tag_posts
+from tests.helpers.images import give_avatar
+from tests.helpers.pages import titles_on
+from tests.helpers.services import REDIS_URL
 
 
 @pytest.fixture
 def app(build_app):
     """The suite's app, but with a page cache (tests elsewhere run with none)."""
     return build_app(CACHE_TYPE="SimpleCache")
-
-
-@pytest.fixture
-def alice(make_user, make_posts):
-    user = make_user("alice")
-    make_posts(user, 3)
-    return user
 
 
 def anonymous_queries(client, count_queries, url: str) -> tuple[int, str]:
@@ -42,7 +34,9 @@ PUBLIC_PAGES = ["/", "/?page=1", "/user/alice", "/tag/news", "/tags"]
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
-def test_an_anonymous_page_is_served_again_without_queries(app, client, alice, count_queries, url):
+def test_an_anonymous_page_is_served_again_without_queries(
+    app, client, alice_with_posts, count_queries, url
+):
     with app.app_context():
         post_ids = list(db.session.scalars(db.select(Post.id)))
     tag_posts(app, post_ids, "news")
@@ -56,11 +50,11 @@ def test_an_anonymous_page_is_served_again_without_queries(app, client, alice, c
     assert "csrf_token" not in cached
 
 
-def test_a_post_page_is_cached_and_holds_no_token(app, client, alice, count_queries):
+def test_a_post_page_is_cached_and_holds_no_token(app, client, alice_with_posts, count_queries):
     with app.app_context():
         post = db.session.scalars(db.select(Post)).first()
         url = post.url
-    add_comments(app, post.id, alice, 2)
+    add_comments(app, post.id, alice_with_posts, 2)
 
     anonymous_queries(client, count_queries, url)
     again, page = anonymous_queries(client, count_queries, url)
@@ -70,7 +64,9 @@ def test_a_post_page_is_cached_and_holds_no_token(app, client, alice, count_quer
     assert "csrf_token" not in page
 
 
-def test_a_post_written_through_the_site_shows_at_once(app, client, alice, forms, count_queries):
+def test_a_post_written_through_the_site_shows_at_once(
+    app, client, alice_with_posts, forms, count_queries
+):
     anonymous_queries(client, count_queries, "/")
     writer = app.test_client()
     Forms = type(forms)
@@ -82,26 +78,28 @@ def test_a_post_written_through_the_site_shows_at_once(app, client, alice, forms
     assert titles_on(client.get("/"))[0] == "Fresh news"
 
 
-def test_changes_made_outside_the_site_show_at_once(app, client, alice, make_posts):
+def test_changes_made_outside_the_site_show_at_once(app, client, alice_with_posts, make_posts):
     assert titles_on(client.get("/"))[0] == "Post 3"
     assert "alice" in client.get("/").text
 
-    make_posts(alice, 1, title="Written in flask shell", start=datetime(2027, 1, 1, tzinfo=UTC))
+    make_posts(
+        alice_with_posts, 1, title="Written in flask shell", start=datetime(2027, 1, 1, tzinfo=UTC)
+    )
     assert titles_on(client.get("/"))[0] == "Written in flask shell"
 
     with app.app_context():
-        db.session.get(User, alice).username = "alicia"
+        db.session.get(User, alice_with_posts).username = "alicia"
         db.session.commit()
     assert ">alicia</a>" in client.get("/").text
 
 
-def test_a_comment_and_its_deletion_show_at_once(app, client, alice, make_user):
+def test_a_comment_and_its_deletion_show_at_once(app, client, alice_with_posts, make_user):
     with app.app_context():
         post = db.session.scalars(db.select(Post).order_by(Post.id.desc())).first()
         url = post.url
     assert "Comment 1" not in client.get(url).text
 
-    add_comments(app, post.id, alice, 1)
+    add_comments(app, post.id, alice_with_posts, 1)
     assert "Comment 1" in client.get(url).text
     assert ">1 comment</a>" in client.get("/").text
 
@@ -111,38 +109,33 @@ def test_a_comment_and_its_deletion_show_at_once(app, client, alice, make_user):
     assert "Comment 1" not in client.get(url).text
 
 
-def test_a_new_picture_and_a_deleted_account_show_at_once(app, client, alice):
+def test_a_new_picture_and_a_deleted_account_show_at_once(app, client, alice_with_posts):
     before = client.get("/user/alice").text
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), "red").save(upload, "PNG")
-    upload.seek(0)
-    with app.app_context():
-        user = db.session.get(User, alice)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        picture = f"/avatar/{user.id}/{user.avatar.digest}.webp"
+    picture = give_avatar(app, alice_with_posts, "red")
 
     assert picture not in before
     assert picture in client.get("/user/alice").text
 
     with app.app_context():
-        db.session.delete(db.session.get(User, alice))
+        db.session.delete(db.session.get(User, alice_with_posts))
         db.session.commit()
     assert client.get("/user/alice").status_code == 404
     assert titles_on(client.get("/")) == []
 
 
-def test_a_rolled_back_change_keeps_the_cache(app, client, alice, count_queries):
+def test_a_rolled_back_change_keeps_the_cache(app, client, alice_with_posts, count_queries):
     anonymous_queries(client, count_queries, "/")
     with app.app_context():
         before = generation()
-        db.session.get(User, alice).username = "nobody"
+        db.session.get(User, alice_with_posts).username = "nobody"
         db.session.rollback()
         assert generation() == before
     assert anonymous_queries(client, count_queries, "/")[0] == 0
 
 
-def test_a_logged_in_reader_never_gets_nor_fills_the_cache(app, client, alice, auth, count_queries):
+def test_a_logged_in_reader_never_gets_nor_fills_the_cache(
+    app, client, alice_with_posts, auth, count_queries
+):
     auth.login()
     with count_queries() as statements:
         mine = client.get("/")
@@ -160,7 +153,9 @@ def test_a_logged_in_reader_never_gets_nor_fills_the_cache(app, client, alice, a
     assert "Log out" in again.text  # and the visitor's page is not served to the reader
 
 
-def test_a_page_that_sets_a_cookie_is_not_cached(app, client, alice, auth, count_queries):
+def test_a_page_that_sets_a_cookie_is_not_cached(
+    app, client, alice_with_posts, auth, count_queries
+):
     auth.login()
     auth.logout()  # leaves "You have been logged out." waiting in the session
 
@@ -176,14 +171,16 @@ def test_a_page_that_sets_a_cookie_is_not_cached(app, client, alice, auth, count
     assert "You have been logged out." not in page
 
 
-def test_made_up_query_parameters_do_not_fill_the_cache(app, client, alice, count_queries):
+def test_made_up_query_parameters_do_not_fill_the_cache(
+    app, client, alice_with_posts, count_queries
+):
     client.get("/?utm_source=x")
     with count_queries() as statements:
         assert client.get("/?utm_source=x").status_code == 200
     assert statements
 
 
-def test_errors_and_redirects_are_not_cached(app, client, alice, count_queries):
+def test_errors_and_redirects_are_not_cached(app, client, alice_with_posts, count_queries):
     with app.app_context():
         post = db.session.scalars(db.select(Post)).first()
         wrong_slug = f"/post/{post.id}/not-its-slug"
@@ -251,7 +248,7 @@ def test_static_files_are_named_by_content_and_kept_for_a_year(client):
     assert not stale.cache_control.immutable
 
 
-def test_pages_are_compressed_for_clients_that_ask(client, alice):
+def test_pages_are_compressed_for_clients_that_ask(client, alice_with_posts):
     plain = client.get("/").get_data()
     response = client.get("/", headers={"Accept-Encoding": "gzip"})
 
@@ -263,7 +260,7 @@ def test_pages_are_compressed_for_clients_that_ask(client, alice):
 
 @pytest.mark.parametrize("url", ["/feed.xml", "/user/alice/feed.xml", "/tag/news/feed.xml"])
 def test_a_cached_feed_still_answers_304_and_changes_with_the_posts(
-    app, client, alice, make_posts, count_queries, url
+    app, client, alice_with_posts, make_posts, count_queries, url
 ):
     with app.app_context():
         post_ids = list(db.session.scalars(db.select(Post.id)))
@@ -275,22 +272,19 @@ def test_a_cached_feed_still_answers_304_and_changes_with_the_posts(
     assert again.status_code == 304
 
     tag_posts(
-        app, make_posts(alice, 1, title="Newer", start=datetime(2027, 1, 1, tzinfo=UTC)), "news"
+        app,
+        make_posts(alice_with_posts, 1, title="Newer", start=datetime(2027, 1, 1, tzinfo=UTC)),
+        "news",
     )
     changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200
     assert "Newer" in changed.text
 
 
-def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice):
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), "blue").save(upload, "PNG")
-    upload.seek(0)
+def test_an_avatar_is_answered_304_when_the_browser_has_it(app, client, alice_with_posts):
+    give_avatar(app, alice_with_posts, "blue")
     with app.app_context():
-        user = db.session.get(User, alice)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        url = user.avatar_url
+        url = db.session.get(User, alice_with_posts).avatar_url
 
     first = client.get(url)
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})

@@ -4,10 +4,11 @@ with the sign-up page's rules and clear errors."""
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, page_text
 
 from flaskblog.extensions import db
 from flaskblog.models import User, UserSession
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, page_text
 
 NEW_PASSWORD = "a long admin passphrase"
 

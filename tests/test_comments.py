@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, field_errors, flashes, page_text
 from sqlalchemy import delete
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import field_errors, flashes, page_text
 
 BOB = "bob@example.com"
 CAROL = "carol@example.com"
@@ -91,14 +92,6 @@ class PageMarkup(HTMLParser):
         """Where the page's comment delete buttons post to."""
         actions = (attrs.get("action", "") for tag, attrs in self.elements if tag == "form")
         return [action for action in actions if re.fullmatch(r"/comment/\d+/delete", action)]
-
-
-@pytest.fixture
-def alices_post(make_user, make_posts):
-    """Alice (logged out) with one published post; returns the post's id."""
-    alice = make_user("alice")
-    (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
-    return post_id
 
 
 @pytest.fixture

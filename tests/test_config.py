@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PASSWORD, csrf_token_from, free_port
 
 import config
 from config import BASE_DIR, ProductionConfig, database_url
@@ -17,6 +16,10 @@ from flaskblog import create_app
 from flaskblog.extensions import db, mail
 from flaskblog.mailqueue import drain
 from flaskblog.models import Post, User
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.services import free_port
 
 HOST = "blog.example.com"
 MISSING_SECRET = "set SECRET_KEY in the environment before starting in production"
@@ -47,10 +50,7 @@ def app_with_user(settings):
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-        user = User(username="alice", email="alice@example.com")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+    factories.make_user(app, confirmed=False)
     return app
 
 

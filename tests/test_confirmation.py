@@ -1,17 +1,19 @@
 """Confirming an email address: the link sent at registration (and again on request), and
 what an unconfirmed user may not do until they follow it. Mail goes over real SMTP."""
 
+import functools
 import re
-import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, csrf_token_from, field_errors, flashes, page_text
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from flaskblog.extensions import db
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
+from tests.helpers import factories, tokens
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import csrf_token_from, field_errors, flashes, page_text
+from tests.helpers.tokens import token_of
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 CREATED = (
@@ -55,22 +57,8 @@ def count(app, model) -> int:
         return db.session.scalar(db.select(db.func.count()).select_from(model))
 
 
-def token_of(link: str) -> str:
-    return urlsplit(link).path.rsplit("/", 1)[1]
-
-
-def signed(app, payload, *, salt=EMAIL_CONFIRM_SALT, secret=None, age=0) -> str:
-    """A token for `payload` signed as the app signs, or with another salt or key, or
-    issued `age` seconds ago."""
-
-    class SignedEarlier(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - age
-
-    serializer = URLSafeTimedSerializer(
-        secret or app.config["SECRET_KEY"], salt=salt, signer=SignedEarlier
-    )
-    return serializer.dumps(payload)
+# A confirmation token for `payload`, unless another salt is given: see tokens.signed.
+signed = functools.partial(tokens.signed, salt=EMAIL_CONFIRM_SALT)
 
 
 def payload_of(app, link: str, salt=EMAIL_CONFIRM_SALT):
@@ -328,11 +316,7 @@ def test_resend_for_a_confirmed_user_sends_nothing(make_user, auth, forms, clien
 def test_resend_that_the_mail_server_refuses_says_so(build_app, start_mailbox, caplog):
     refusing = start_mailbox(refuse=True)
     app = build_app(**refusing.settings())
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com")
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+    factories.make_user(app, confirmed=False)
     client = app.test_client()
     client.post(
         "/login",

@@ -4,11 +4,12 @@ published later with a published date that is set the first time only."""
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, flashes, page_text
-from listings import add_comments, make_drafts, queries_for, tag_posts, titles_on
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
+from tests.helpers.factories import PASSWORD, add_comments, make_drafts, tag_posts
+from tests.helpers.pages import flashes, page_text, titles_on
+from tests.helpers.queries import queries_for
 
 BOB = "bob@example.com"
 DRAFTS_QUERIES = 3  # the reader, the page of drafts (with how many follow), their tags

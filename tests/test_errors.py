@@ -4,13 +4,14 @@ and a 500 that leaves the database session clean."""
 import io
 
 import pytest
-from conftest import PASSWORD, csrf_token_from
 from sqlalchemy import text
 
 from config import BASE_DIR, ProductionConfig
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import csrf_token_from
 
 NAV = '<nav class="nav container" aria-label="Main">'
 # What a stack trace or an error message from the code would show.

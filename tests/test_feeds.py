@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from conftest import page_text
-from listings import tag_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.factories import tag_posts
+from tests.helpers.pages import page_text
 
 BASE = "http://flaskblog.test"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -66,14 +66,6 @@ def edit(forms, post_id: int, title: str, content: str, tags: str = "", draft: b
         f"/post/{post_id}/update", {"title": title, "content": content, "tags": tags, **button}
     )
     assert response.status_code == 302
-
-
-@pytest.fixture
-def alice(auth, make_user):
-    """Alice, logged in."""
-    user_id = make_user("alice")
-    auth.login()
-    return user_id
 
 
 # The site feed
@@ -161,7 +153,9 @@ def test_raw_feed_dates_are_rfc_3339_in_utc(client, make_user, make_posts):
 # Stable ids
 
 
-def test_entry_id_stays_the_same_when_the_title_and_slug_change(app, client, forms, alice):
+def test_entry_id_stays_the_same_when_the_title_and_slug_change(
+    app, client, forms, logged_in_alice
+):
     post_id = write(forms, "First title", "Body.")
     [before] = read_feed(client, "/feed.xml").entries
 
@@ -199,7 +193,7 @@ def test_entry_id_is_the_same_whichever_feed_carries_it(app, client, make_user, 
 # Drafts
 
 
-def test_drafts_are_in_no_feed_until_published(client, forms, alice):
+def test_drafts_are_in_no_feed_until_published(client, forms, logged_in_alice):
     write(forms, "Public", "Everyone may read this.", tags="news")
     draft_id = write(forms, "Secret plan", "Not yet.", tags="news, plans", draft=True)
 
@@ -215,7 +209,7 @@ def test_drafts_are_in_no_feed_until_published(client, forms, alice):
     assert titles_in(client, "/tag/plans/feed.xml") == ["Secret plan"]
 
 
-def test_a_post_taken_back_to_drafts_leaves_the_feeds(client, forms, alice):
+def test_a_post_taken_back_to_drafts_leaves_the_feeds(client, forms, logged_in_alice):
     post_id = write(forms, "Oops", "Published too early.", tags="news")
 
     edit(forms, post_id, "Oops", "Published too early.", tags="news", draft=True)
@@ -342,7 +336,7 @@ def test_feed_is_sent_again_once_it_changes(client, make_user, make_posts):
     assert b"Newer" in response.get_data()
 
 
-def test_feed_is_sent_again_after_a_post_is_deleted(client, forms, alice):
+def test_feed_is_sent_again_after_a_post_is_deleted(client, forms, logged_in_alice):
     write(forms, "Stays", "Body.")
     gone = write(forms, "Goes", "Body.")
     etag = client.get("/feed.xml").headers["ETag"]
@@ -417,7 +411,9 @@ Hello <script>alert("body")</script> and <img src=x onerror="alert(2)">.
 XSS_TAG = '"><script>alert(6)</script>'
 
 
-def test_hostile_title_body_and_tag_reach_the_feed_as_inert_text(app, client, forms, alice):
+def test_hostile_title_body_and_tag_reach_the_feed_as_inert_text(
+    app, client, forms, logged_in_alice
+):
     post_id = write(forms, XSS_TITLE, XSS_BODY)
     # The editor refuses such a tag name, so put it there directly: the feed must not rely on that.
     with app.app_context():
@@ -449,7 +445,7 @@ def test_hostile_title_body_and_tag_reach_the_feed_as_inert_text(app, client, fo
 # Characters XML cannot carry
 
 
-def test_control_characters_in_a_post_do_not_break_the_feed(client, forms, alice):
+def test_control_characters_in_a_post_do_not_break_the_feed(client, forms, logged_in_alice):
     write(forms, "Bell\x07 and tab\x0b", "Escape \x1b[31mred\x1b[0m, form feed \x0c, \ufffe end.")
 
     [entry] = read_feed(client, "/feed.xml").entries
@@ -508,7 +504,7 @@ def sitemap(client) -> dict[str, str | None]:
 
 
 def test_sitemap_lists_home_published_posts_and_their_authors(
-    app, client, forms, alice, make_user, make_posts
+    app, client, forms, logged_in_alice, make_user, make_posts
 ):
     public = write(forms, "Public post", "Body.")
     draft = write(forms, "Secret draft", "Body.", draft=True)
@@ -536,7 +532,7 @@ def test_sitemap_lists_home_published_posts_and_their_authors(
     assert all(rfc3339.fullmatch(lastmod) for lastmod in urls.values())
 
 
-def test_sitemap_follows_a_renamed_post_and_a_published_draft(app, client, forms, alice):
+def test_sitemap_follows_a_renamed_post_and_a_published_draft(app, client, forms, logged_in_alice):
     post_id = write(forms, "Old name", "Body.")
     draft_id = write(forms, "Draft", "Body.", draft=True)
 

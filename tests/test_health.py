@@ -6,12 +6,12 @@ import logging
 
 import pytest
 from alembic.script import ScriptDirectory
-from conftest import free_port
 from flask_migrate import downgrade, upgrade
 
 from config import TestingConfig as Settings  # not collected as a test class
 from flaskblog import create_app
 from flaskblog.extensions import limiter
+from tests.helpers.services import free_port
 
 
 def test_liveness_is_ok_without_a_single_query_even_for_a_logged_in_user(

@@ -15,11 +15,11 @@ query, which is exactly what these tests look for.
 from datetime import UTC, datetime
 
 import pytest
-from conftest import statements_run
-from listings import add_comments, make_drafts, tag_posts
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
+from tests.helpers.factories import add_comments, make_drafts, tag_posts
+from tests.helpers.queries import statements_run
 
 FIRST = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,11 +7,13 @@ import logging
 import re
 
 import pytest
-from conftest import PASSWORD, Forms
 
 from config import CannotStart, DevelopmentConfig, ProductionConfig
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -202,11 +204,9 @@ def test_an_exception_is_logged_once_with_its_traceback_and_request_id(build_app
 def test_no_password_cookie_or_token_reaches_the_log(build_app, capsys, caplog):
     caplog.set_level(logging.DEBUG, logger="flaskblog")
     app = build_app(LOG_FORMAT="json")
+    alice_id = factories.make_user(app, confirmed=False)
     with app.app_context():
-        alice = User(username="alice", email="alice@example.com")
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
+        alice = db.session.get(User, alice_id)
         reset_token = alice.get_reset_token()
         confirm_token = alice.get_email_token()
     client = app.test_client()

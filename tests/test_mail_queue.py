@@ -9,23 +9,16 @@ import uuid
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from conftest import (
-    PASSWORD,
-    REDIS_URL,
-    Forms,
-    Mailbox,
-    csrf_token_from,
-    flashes,
-    free_port,
-    require_redis,
-)
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from config import CannotStart, Config
-from flaskblog.extensions import db
 from flaskblog.mailqueue import drain, make_worker, rq_queue
-from flaskblog.models import User, utcnow
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.mail import Mailbox
+from tests.helpers.pages import Forms, csrf_token_from, flashes
+from tests.helpers.services import REDIS_URL, free_port, require_redis
 
 RESET_SENT = "If an account uses that email, we have sent it a link to reset the password."
 COULD_NOT_SEND = "Could not send the password reset email to user"
@@ -73,20 +66,6 @@ def rq_settings(queue_name: str, port: int, **more) -> dict:
     }
 
 
-def make_user_in(app, username: str = "alice", *, confirmed: bool = True) -> int:
-    """A user in `app`'s database (each test here builds its own app)."""
-    with app.app_context():
-        user = User(
-            username=username,
-            email=f"{username}@example.com",
-            confirmed_at=utcnow() if confirmed else None,
-        )
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        return user.id
-
-
 def ask_for_reset(app, email="alice@example.com") -> tuple:
     """Ask for a reset link as a visitor; (response, seconds the POST took)."""
     forms = Forms(app.test_client())
@@ -110,7 +89,7 @@ def failed_job_ids(app) -> list[str]:
 
 def test_rq_worker_delivers_the_queued_reset_email(build_app, mailbox, queue_name):
     app = build_app(**rq_settings(queue_name, mailbox.port))
-    make_user_in(app, "alice")
+    factories.make_user(app, "alice")
 
     response, seconds = ask_for_reset(app)
 
@@ -135,7 +114,7 @@ def test_rq_worker_delivers_the_queued_reset_email(build_app, mailbox, queue_nam
 def test_a_failed_delivery_is_retried_until_the_server_is_back(build_app, queue_name, caplog):
     port = free_port()  # nothing listens there yet
     app = build_app(**rq_settings(queue_name, port, MAIL_RETRY_INTERVALS=[0, 0]))
-    alice = make_user_in(app)
+    alice = factories.make_user(app)
     ask_for_reset(app)
 
     run_worker(app, max_jobs=1)  # the first attempt: connection refused
@@ -161,7 +140,7 @@ def test_a_failed_delivery_is_retried_until_the_server_is_back(build_app, queue_
 
 def test_after_the_last_retry_the_job_is_kept_as_failed(build_app, queue_name, caplog):
     app = build_app(**rq_settings(queue_name, free_port(), MAIL_RETRY_INTERVALS=[0, 0]))
-    make_user_in(app)
+    factories.make_user(app)
     ask_for_reset(app)
 
     run_worker(app)
@@ -175,7 +154,7 @@ def test_after_the_last_retry_the_job_is_kept_as_failed(build_app, queue_name, c
 
 def test_retries_wait_longer_each_time_by_default(build_app, queue_name):
     app = build_app(**rq_settings(queue_name, free_port(), MAIL_RETRY_INTERVALS=[30, 120, 600]))
-    make_user_in(app)
+    factories.make_user(app)
     ask_for_reset(app)
 
     [job] = rq_queue(app).jobs
@@ -187,7 +166,7 @@ def test_a_stalled_mail_server_does_not_slow_the_page_with_rq(
     build_app, queue_name, stalled_smtp_port, caplog
 ):
     app = build_app(**rq_settings(queue_name, stalled_smtp_port, MAIL_RETRY_INTERVALS=[]))
-    make_user_in(app)
+    factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
 
@@ -204,7 +183,7 @@ def test_when_redis_is_down_the_page_says_the_email_was_not_sent(build_app, capl
     app = build_app(
         MAIL_QUEUE="rq", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", MAIL_QUEUE_NAME="mail"
     )
-    make_user_in(app, confirmed=False)
+    factories.make_user(app, confirmed=False)
     client = app.test_client()
     Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
     token = csrf_token_from(client.get("/"))
@@ -226,7 +205,7 @@ def test_when_redis_is_down_the_page_says_the_email_was_not_sent(build_app, capl
 
 def test_thread_mode_delivers_after_the_page_has_answered(build_app, mailbox):
     app = build_app(MAIL_QUEUE="thread", **mailbox.settings())
-    make_user_in(app)
+    factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
     drain(app)
@@ -246,7 +225,7 @@ def test_a_stalled_mail_server_does_not_slow_the_page_with_a_thread(
         MAIL_SUPPRESS_SEND=False,
         MAIL_TIMEOUT=1.5,
     )
-    make_user_in(app)
+    factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
     assert seconds < FAST
@@ -264,7 +243,7 @@ def test_a_dead_mail_server_does_not_break_the_page_with_a_thread(build_app, cap
         MAIL_PORT=free_port(),
         MAIL_SUPPRESS_SEND=False,
     )
-    make_user_in(app)
+    factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
     drain(app)
@@ -287,7 +266,7 @@ def test_immediate_sending_gives_up_after_the_mail_timeout(build_app, stalled_sm
         MAIL_SUPPRESS_SEND=False,
         MAIL_TIMEOUT=1,
     )
-    make_user_in(app)
+    factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
 
@@ -301,7 +280,7 @@ def test_immediate_sending_gives_up_after_the_mail_timeout(build_app, stalled_sm
 
 def test_flask_mail_worker_delivers_the_queue(build_app, mailbox, queue_name):
     app = build_app(**rq_settings(queue_name, mailbox.port))
-    make_user_in(app)
+    factories.make_user(app)
     ask_for_reset(app)
 
     result = app.test_cli_runner().invoke(args=["mail-worker", "--burst"])
@@ -344,7 +323,7 @@ def test_a_refused_recipient_is_logged_and_kept_without_the_address(
 ):
     refusing = start_mailbox(refuse=True)
     app = build_app(**rq_settings(queue_name, refusing.port, MAIL_RETRY_INTERVALS=[]))
-    make_user_in(app)
+    factories.make_user(app)
     ask_for_reset(app)
 
     run_worker(app)

@@ -2,17 +2,16 @@
 paging and NUL characters do. Also: what a listing shows of each post, and that home and
 user pages cost a fixed number of queries."""
 
-import io
 import re
 
 import pytest
-from conftest import csrf_token_from, page_text
-from listings import add_comments, queries_for, tag_posts, titles_on
-from PIL import Image
 
 from flaskblog.extensions import db
-from flaskblog.images import make_avatar
 from flaskblog.models import Post, User
+from tests.helpers.factories import add_comments, tag_posts
+from tests.helpers.images import give_avatar
+from tests.helpers.pages import csrf_token_from, page_text, titles_on
+from tests.helpers.queries import queries_with_and_without_login
 
 READER = "reader@example.com"
 
@@ -35,18 +34,6 @@ def pager_on(response) -> list[str]:
             items.append(f"[{number}]" if current else number)
             assert ("--current" in link) == bool(current)
     return items
-
-
-def give_avatar(app, user_id: int, colour: str) -> str:
-    """Give a user a real processed profile picture; returns its URL."""
-    upload = io.BytesIO()
-    Image.new("RGB", (40, 30), colour).save(upload, "PNG")
-    upload.seek(0)
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        user.set_avatar(make_avatar(upload, app.config["MAX_PICTURE_PIXELS"]))
-        db.session.commit()
-        return f"/avatar/{user.id}/{user.avatar.digest}.webp"
 
 
 # Home
@@ -296,10 +283,7 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
     alice = make_user("alice")
     give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
-    small = {"anonymous": queries_for(client, count_queries, "/")}
-    auth.login(READER)
-    small["reader"] = queries_for(client, count_queries, "/")
-    auth.logout()
+    small = queries_with_and_without_login(client, auth, count_queries, "/", READER)
 
     colours = ["red", "green", "blue", "yellow", "purple"]
     authors = [make_user(f"author{n}") for n in range(5)]
@@ -315,9 +299,7 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
     assert len(set(re.findall(r'href="/tag/(topic-\d+)"', page))) == 5
     assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
-    large = {"anonymous": queries_for(client, count_queries, "/")}
-    auth.login(READER)
-    large["reader"] = queries_for(client, count_queries, "/")
+    large = queries_with_and_without_login(client, auth, count_queries, "/", READER)
 
     assert small == large == {"anonymous": HOME_QUERIES - 1, "reader": HOME_QUERIES}
 
@@ -329,10 +311,7 @@ def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     alice = make_user("alice")
     give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
 
-    small = {"anonymous": queries_for(client, count_queries, "/user/alice")}
-    auth.login(READER)
-    small["reader"] = queries_for(client, count_queries, "/user/alice")
-    auth.logout()
+    small = queries_with_and_without_login(client, auth, count_queries, "/user/alice", READER)
 
     picture = give_avatar(app, alice, "orange")
     give_posts_tags_and_comments(app, make_posts(alice, 11), reader)
@@ -341,9 +320,7 @@ def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
     assert page.count('href="/tag/shared"') == 5
     assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
-    large = {"anonymous": queries_for(client, count_queries, "/user/alice")}
-    auth.login(READER)
-    large["reader"] = queries_for(client, count_queries, "/user/alice")
+    large = queries_with_and_without_login(client, auth, count_queries, "/user/alice", READER)
 
     assert small == large == {"anonymous": USER_PAGE_QUERIES - 1, "reader": USER_PAGE_QUERIES}
 

@@ -5,7 +5,6 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import PASSWORD
 from flask_login import AnonymousUserMixin
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import text
@@ -13,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from flaskblog.extensions import db
 from flaskblog.models import RESET_SALT, Avatar, Post, User, UTCDateTime
+from tests.helpers.factories import PASSWORD
 
 INDIA = timezone(timedelta(hours=5, minutes=30))
 

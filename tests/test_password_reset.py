@@ -1,26 +1,28 @@
 """Forgotten passwords: asking for a reset link by email, and using it exactly once."""
 
+import functools
 import logging
-import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import (
-    PASSWORD,
-    RESET_LINK,
-    AuthActions,
-    Forms,
-    csrf_token_from,
-    field_errors,
-    flashes,
-    free_port,
-    page_text,
-)
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import RESET_SALT, User
+from tests.helpers import factories, tokens
+from tests.helpers.factories import PASSWORD
+from tests.helpers.mail import RESET_LINK
+from tests.helpers.pages import (
+    AuthActions,
+    Forms,
+    csrf_token_from,
+    csrf_token_in,
+    field_errors,
+    flashes,
+    page_text,
+    without_csrf_tokens,
+)
+from tests.helpers.services import free_port
 
 NEW_PASSWORD = "a brand new passphrase"
 SENT = "If an account uses that email, we have sent it a link to reset the password."
@@ -30,7 +32,7 @@ HOME = ("/", "/home")
 
 
 def without_csrf_token(response) -> str:
-    return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", page_text(response))
+    return without_csrf_tokens(page_text(response))
 
 
 def reset_link(message) -> str:
@@ -47,11 +49,6 @@ def password_works(app, email: str, password: str) -> bool:
 
 def new_password(password=NEW_PASSWORD, confirm=None) -> dict:
     return {"password": password, "confirm_password": password if confirm is None else confirm}
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice", "alice@example.com")
 
 
 @pytest.fixture
@@ -83,11 +80,7 @@ def app_with(build_app):
 
     def build(**settings):
         app = build_app(**settings)
-        with app.app_context():
-            user = User(username="alice", email="alice@example.com")
-            user.set_password(PASSWORD)
-            db.session.add(user)
-            db.session.commit()
+        factories.make_user(app, confirmed=False)
         return app
 
     return build
@@ -267,14 +260,8 @@ def test_reset_token_is_single_use(app, alice, reset_url, forms, client):
     url = reset_url()
     forms.submit(url, new_password())
 
-    again = client.get(url)
-
-    assert again.status_code == 302
-    assert again.headers["Location"] == "/reset_password"
-    page = client.get("/reset_password")
-    assert ("warning", BAD_LINK) in flashes(page)
-    assert 'name="password"' not in page_text(page)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text(page))[1]
+    page = assert_refused_with_a_flash(client, url)
+    token = csrf_token_in(page_text(page))
     replay = client.post(url, data={**new_password("a third password!"), "csrf_token": token})
     assert replay.status_code == 302
     assert replay.headers["Location"] == "/reset_password"
@@ -341,18 +328,8 @@ def test_reset_without_csrf_token_is_refused(app, alice, reset_url, client):
     assert password_works(app, "alice@example.com", PASSWORD)
 
 
-def signed(app, payload, *, secret=None, salt=RESET_SALT, age=0) -> str:
-    """A token for `payload` signed like the app's, optionally with another key or salt,
-    or issued `age` seconds ago."""
-
-    class SignedEarlier(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - age
-
-    serializer = URLSafeTimedSerializer(
-        secret or app.config["SECRET_KEY"], salt=salt, signer=SignedEarlier
-    )
-    return serializer.dumps(payload)
+# A reset token for `payload`, unless another salt is given: see tokens.signed.
+signed = functools.partial(tokens.signed, salt=RESET_SALT)
 
 
 def payload_of(app, url: str) -> dict:
@@ -360,14 +337,16 @@ def payload_of(app, url: str) -> dict:
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=RESET_SALT).loads(token)
 
 
-def assert_refused_with_a_flash(client, url: str) -> None:
-    """The link is refused with a message and a way to ask again: never a form, never a 500."""
+def assert_refused_with_a_flash(client, url: str):
+    """The link is refused with a message and a way to ask again: never a form, never a 500;
+    returns the page it sends the reader to, to ask again."""
     response = client.get(url)
     assert response.status_code == 302
     assert response.headers["Location"] == "/reset_password"
     page = client.get("/reset_password")
     assert ("warning", BAD_LINK) in flashes(page)
     assert 'name="password"' not in page_text(page)
+    return page
 
 
 def test_expired_link_is_refused(app, alice, reset_url, client):

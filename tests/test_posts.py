@@ -6,10 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import csrf_token_from
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
+from tests.helpers.pages import csrf_token_from
 
 BOB = "bob@example.com"
 
@@ -28,14 +28,6 @@ def delete_form(html: str, post_id: int) -> re.Match | None:
         html,
         re.DOTALL,
     )
-
-
-@pytest.fixture
-def alices_post(make_user, make_posts):
-    """Alice (logged out) with one post; returns the post's id."""
-    alice = make_user("alice")
-    (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
-    return post_id
 
 
 # Creating

@@ -5,11 +5,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import csrf_token_from
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from flaskblog.rendering import render_markdown
+from tests.helpers.pages import csrf_token_from
 
 MARKDOWN = """# Plan
 

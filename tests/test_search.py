@@ -6,11 +6,12 @@ import re
 from html import unescape
 
 import pytest
-from conftest import page_text
-from listings import add_comments, queries_for, tag_posts, titles_on
 from sqlalchemy import text
 
 from flaskblog.extensions import db
+from tests.helpers.factories import add_comments, tag_posts
+from tests.helpers.pages import page_text, titles_on
+from tests.helpers.queries import queries_for
 
 SNIPPET = re.compile(r'<p class="post__excerpt search-result__snippet">(.*?)</p>', re.DOTALL)
 SEARCH_BOX = re.compile(r'<form class="search-form"[^>]*>.*?<input id="search-q"[^>]*>', re.DOTALL)

@@ -4,7 +4,6 @@ rendered as the site renders, topped up rather than doubled by a second run."""
 import re
 
 import pytest
-from conftest import AuthActions, Forms, page_text
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
@@ -12,6 +11,7 @@ from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
 from flaskblog.search.queries import matching_posts, search_words
 from flaskblog.seed import DEMO_DOMAIN, DEMO_PASSWORD
+from tests.helpers.pages import AuthActions, Forms, page_text
 
 
 @pytest.fixture

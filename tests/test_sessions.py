@@ -5,11 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, flashes, page_text
 
 from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.extensions import db
 from flaskblog.models import User, UserSession, save_last_seen, utcnow
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, flashes, page_text
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IPHONE = (
@@ -60,11 +62,6 @@ class Device:
 def device(app):
     """`device(user_agent=..., ip=...)`: another browser."""
     return lambda **kwargs: Device(app, **kwargs)
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
 
 
 def shows_logged_in(response) -> bool:
@@ -217,12 +214,7 @@ def test_a_login_without_remember_me_ends_when_left_idle(
 
 def test_the_idle_limit_comes_from_the_settings(build_app):
     app = build_app(SESSION_IDLE_MINUTES=30)
-    with app.app_context():
-        user = User(username="alice", email="alice@example.com", confirmed_at=utcnow())
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        alice = user.id
+    alice = factories.make_user(app)
     laptop = Device(app)
     laptop.login()
 

@@ -4,11 +4,12 @@ per tag, five posts a page; and /tags with how many published posts each has."""
 import re
 
 import pytest
-from conftest import field_errors, page_text
-from listings import add_comments, make_drafts, queries_for, tag_posts, titles_on
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.factories import add_comments, make_drafts, tag_posts
+from tests.helpers.pages import field_errors, page_text, titles_on
+from tests.helpers.queries import queries_for, queries_with_and_without_login
 
 READER = "reader@example.com"
 TAG_PAGE_QUERIES = 4  # the reader, the tag, the page of posts (with how many follow), their tags
@@ -239,10 +240,7 @@ def test_tag_page_runs_the_same_queries_for_one_post_or_a_full_page(
     tag_posts(app, [first], "python", "first")
     add_comments(app, first, reader, 1)
 
-    small = {"anonymous": queries_for(client, count_queries, "/tag/python")}
-    auth.login(READER)
-    small["reader"] = queries_for(client, count_queries, "/tag/python")
-    auth.logout()
+    small = queries_with_and_without_login(client, auth, count_queries, "/tag/python", READER)
 
     for n, author in enumerate([make_user(f"author{n}") for n in range(5)]):
         for post_id in make_posts(author, 2):
@@ -253,9 +251,7 @@ def test_tag_page_runs_the_same_queries_for_one_post_or_a_full_page(
     assert len(set(re.findall(r'href="/tag/(topic-\d+)"', page))) == 5
     assert len(re.findall(r">[123] comments?</a>", page)) == 5
 
-    large = {"anonymous": queries_for(client, count_queries, "/tag/python")}
-    auth.login(READER)
-    large["reader"] = queries_for(client, count_queries, "/tag/python")
+    large = queries_with_and_without_login(client, auth, count_queries, "/tag/python", READER)
 
     assert small == large == {"anonymous": TAG_PAGE_QUERIES - 1, "reader": TAG_PAGE_QUERIES}
 

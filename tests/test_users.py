@@ -3,12 +3,21 @@
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, field_errors, flashes, page_text
 from sqlalchemy import create_engine, insert
 
 from flaskblog.auth.forms import RegistrationForm
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import (
+    AuthActions,
+    Forms,
+    csrf_token_in,
+    field_errors,
+    flashes,
+    page_text,
+    without_csrf_tokens,
+)
 
 LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
 USERNAME_TAKEN = "That username is taken. Please choose another one."
@@ -256,7 +265,7 @@ def test_logged_in_users_opening_register_or_login_are_sent_home(auth, client, p
 def test_logged_in_user_posting_to_register_creates_nobody(app, auth, client, forms):
     auth.register()
     auth.login()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page_text(client.get("/"))).group(1)
+    token = csrf_token_in(page_text(client.get("/")))
 
     response = client.post(
         "/register", data={**register_form("bob", "bob@example.com"), "csrf_token": token}
@@ -379,7 +388,7 @@ def test_login_gives_one_message_for_unknown_email_and_wrong_password(make_user,
 
     def without_details(response, email):
         text = page_text(response).replace(email, "EMAIL")
-        return re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", text)
+        return without_csrf_tokens(text)
 
     assert without_details(unknown, "nobody@example.com") == without_details(
         wrong, "alice@example.com"

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from conftest import PASSWORD
 from playwright.sync_api import expect
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

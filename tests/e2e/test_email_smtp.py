@@ -1,7 +1,7 @@
 """Password reset by email, end to end: the live server sends real SMTP to a local
 aiosmtpd server, and the link in the received message is followed over HTTP."""
 
-from conftest import PASSWORD
+from tests.helpers.factories import PASSWORD
 
 RESET_SENT = "If an account uses that email, we have sent it a link to reset the password."
 NEW_PASSWORD = "a brand new passphrase"

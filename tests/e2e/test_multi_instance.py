@@ -2,7 +2,6 @@
 database and one Redis server. A login made through one is recognised by the other, a
 picture uploaded through one is served by the other, and rate limits count across both."""
 
-import io
 import json
 import os
 import re
@@ -16,18 +15,21 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from conftest import PASSWORD, REDIS_URL, close_app, free_port
 from flask_migrate import upgrade
-from PIL import Image
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from config import BASE_DIR, database_url
 from config import TestingConfig as Settings  # not collected as a test class
-from e2e.conftest import Visitor
 from flaskblog import create_app
 from flaskblog.extensions import db
-from flaskblog.models import User, utcnow
+from flaskblog.models import User
+from tests.helpers import factories
+from tests.helpers.apps import close_app
+from tests.helpers.factories import PASSWORD
+from tests.helpers.images import png
+from tests.helpers.live import Visitor
+from tests.helpers.services import REDIS_URL, free_port
 
 # The PostgreSQL run's own database or, on the SQLite run, the one named for this test (CI
 # names its own). Never a guessed default: the test empties the database's tables.
@@ -157,7 +159,7 @@ def wait_until_ready(instance: Instance, seconds: float = 30) -> None:
             with urllib.request.urlopen(f"{instance.url}/health/ready", timeout=2) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
     pytest.fail(f"{instance.url} was not ready in {seconds} s:\n{instance.log_path.read_text()}")
@@ -169,21 +171,6 @@ def same_browser(first: Instance, second: Instance) -> tuple[Visitor, Visitor]:
     through_first, through_second = Visitor(first.url), Visitor(second.url)
     through_second.opener = through_first.opener
     return through_first, through_second
-
-
-def add_user(app, username: str) -> int:
-    with app.app_context():
-        user = User(username=username, email=f"{username}@example.com", confirmed_at=utcnow())
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        return user.id
-
-
-def png_picture() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 200), (200, 40, 90)).save(out, "PNG")
-    return out.getvalue()
 
 
 def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
@@ -228,8 +215,8 @@ def fetch(visitor: Visitor, path: str) -> tuple[int, str, bytes]:
 def test_two_instances_share_logins_pictures_and_rate_limits(
     shared_database, start_instance, redis_prefix
 ):
-    alice = add_user(shared_database, "alice")
-    add_user(shared_database, "bob")
+    alice = factories.make_user(shared_database, "alice")
+    factories.make_user(shared_database, "bob")
     first, second = start_instance(), start_instance()
     via_first, via_second = same_browser(first, second)
 
@@ -242,7 +229,7 @@ def test_two_instances_share_logins_pictures_and_rate_limits(
     assert 'value="alice@example.com"' in account.text
 
     # A picture uploaded through the second instance is served by the first.
-    assert upload_picture(via_second, png_picture()) == 200
+    assert upload_picture(via_second, png((320, 200), (200, 40, 90))) == 200
     with shared_database.app_context():
         assert db.session.get(User, alice).avatar is not None
     picture_url = AVATAR.search(via_first.get("/account").text).group(0)

@@ -7,8 +7,11 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from api_client import get_token
-from attack_surface import (
+
+from flaskblog.extensions import db, mail
+from flaskblog.models import Comment, Post, User
+from tests.helpers.api import get_token
+from tests.helpers.attack_surface import (
     ACCESS,
     ADMIN,
     API_OWNER,
@@ -27,10 +30,8 @@ from attack_surface import (
     rule_id,
     sample_url,
 )
-from conftest import PASSWORD, flashes, page_text
-
-from flaskblog.extensions import db, mail
-from flaskblog.models import Comment, Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import flashes, page_text
 
 ROUTES = [(rule, method) for rule in all_rules() for method in methods_of(rule)]
 

@@ -6,7 +6,9 @@ wrong, and the database must be exactly as it was; and no GET may change anythin
 import hashlib
 
 import pytest
-from attack_surface import (
+from itsdangerous import URLSafeTimedSerializer
+
+from tests.helpers.attack_surface import (
     ACCESS,
     API_LEVELS,
     UNSAFE_METHODS,
@@ -21,8 +23,8 @@ from attack_surface import (
     rule_id,
     sample_url,
 )
-from conftest import PASSWORD, page_text
-from itsdangerous import URLSafeTimedSerializer
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import page_text
 
 CSRF_PAGE = "The form had expired or was sent from elsewhere."
 

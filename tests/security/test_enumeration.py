@@ -8,10 +8,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, AuthActions, Forms, page_text
 
 from flaskblog.extensions import db, limiter, mail
 from flaskblog.models import User, utcnow
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import AuthActions, Forms, csrf_token_in, page_text, without_csrf_tokens
 
 # Same length, so even Content-Length cannot tell them apart.
 MEMBER, STRANGER = "alice@example.com", "zelda@example.com"
@@ -42,7 +44,7 @@ def submit(app, url: str, data: dict, ip: str = "127.0.0.1", page: str | None = 
     browser = app.test_client()
     environ = {"REMOTE_ADDR": ip}
     html = browser.get(page or url, environ_base=environ).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
+    token = csrf_token_in(html)
     response = browser.post(url, data={**data, "csrf_token": token}, environ_base=environ)
     follow = None
     if response.status_code == 302:
@@ -55,7 +57,7 @@ def answer(response, email: str) -> tuple:
     if response is None:
         return (None,)
     text = re.sub(re.escape(email), "<email>", page_text(response), flags=re.IGNORECASE)
-    text = re.sub(r'name="csrf_token"[^>]*value="[^"]+"', 'name="csrf_token"', text)
+    text = without_csrf_tokens(text)
     # How long a lockout lasts depends on the second it is read, like Retry-After.
     text = re.sub(r"try again in [^.<]+", "try again in <time>", text)
     headers = sorted(
@@ -172,10 +174,7 @@ def test_lockouts_come_at_the_same_count_with_or_without_an_account(
     app = build_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     with app.app_context():
         limiter.reset()
-        alice = User(username="alice", email=MEMBER, confirmed_at=utcnow())
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
+    factories.make_user(app, "alice", MEMBER)
 
     def attempts_until_refused(email: str, first_ip: int) -> tuple[int, tuple]:
         # Each attempt from another address: only the limit per account can stop them.

@@ -7,13 +7,16 @@ import importlib.metadata
 import re
 
 import pytest
-from conftest import PASSWORD, close_app, make_app, page_text
 from sqlalchemy import text
 
 import config
 from config import BASE_DIR, ProductionConfig
 from flaskblog.extensions import db
-from flaskblog.models import User, utcnow
+from flaskblog.models import User
+from tests.helpers import factories
+from tests.helpers.apps import close_app, make_app
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import csrf_token_in, page_text
 
 SITE = "https://blog.example.com"
 LEAKS = [
@@ -84,11 +87,7 @@ def production_app(migrated_schema, monkeypatch):
     def bad_template():
         return app.jinja_env.from_string("{{ nothing.at.all }}").render()
 
-    with app.app_context():
-        alice = User(username="alice", email="alice@example.com", confirmed_at=utcnow())
-        alice.set_password(PASSWORD)
-        db.session.add(alice)
-        db.session.commit()
+    factories.make_user(app)
     yield app
     close_app(app)
 
@@ -113,7 +112,7 @@ def assert_plain_error_page(response, code: int) -> None:
 
 def log_in(client) -> None:
     html = client.get("/login", base_url=SITE).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
+    token = csrf_token_in(html)
     response = client.post(
         "/login",
         data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token},

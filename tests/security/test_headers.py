@@ -5,12 +5,12 @@ device features; production adds HSTS. Pages carry nothing that the policy would
 from html.parser import HTMLParser
 
 import pytest
-from conftest import Forms
 
 import config
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import Post
+from tests.helpers.pages import Forms
 
 EXPECTED = {
     "X-Content-Type-Options": "nosniff",

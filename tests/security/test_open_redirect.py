@@ -6,7 +6,8 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import PASSWORD
+
+from tests.helpers.factories import PASSWORD
 
 SITE = "flaskblog.test"
 EVIL = "evil.example"
@@ -80,11 +81,6 @@ def log_in(client, forms, next_page: str):
     return forms.submit(
         "/login", data, page="/login", query_string={"next": next_page}, follow_redirects=False
     )
-
-
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice")
 
 
 def test_the_browser_model_sees_other_sites():

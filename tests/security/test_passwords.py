@@ -2,11 +2,12 @@
 any case, wherever a password is chosen (registration, change, reset)."""
 
 import pytest
-from conftest import PASSWORD, field_errors
 
 from flaskblog.extensions import db
 from flaskblog.models import User
 from flaskblog.passwords import COMMON_PASSWORDS_FILE, common_passwords, is_common_password
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import field_errors
 
 COMMON = (
     "That password is one of the 10,000 most common passwords, which attackers try first. "

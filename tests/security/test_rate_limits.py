@@ -5,11 +5,13 @@ import re
 
 import pytest
 import redis
-from conftest import PASSWORD, REDIS_URL, Forms, page_text
 
 import config
 from flaskblog.extensions import db, mail
 from flaskblog.models import Comment, Post, User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms, page_text
+from tests.helpers.services import REDIS_URL
 
 WRONG = "wrong password"
 

@@ -8,10 +8,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, Forms, csrf_token_from
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms, csrf_token_from
 
 WRONG = "wrong password"
 

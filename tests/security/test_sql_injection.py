@@ -8,12 +8,12 @@ import time
 from urllib.parse import quote
 
 import pytest
-from attack_surface import database_snapshot
-from conftest import PASSWORD, flashes, page_text
-from listings import titles_on
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import Comment, Post, User
+from tests.helpers.attack_surface import database_snapshot
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import flashes, page_text, titles_on
 
 PAYLOADS = [
     "'",
@@ -74,12 +74,11 @@ SLOW = 2.0  # seconds: every delay above asks for at least 3
 
 
 @pytest.fixture
-def alice(app, make_user, make_posts):
+def alice_with_alpha_and_beta(alice, make_posts):
     """alice, with a published post about alpha and another about beta."""
-    user = make_user("alice")
-    make_posts(user, 1, title="Alpha story", content="All about alpha here.")
-    make_posts(user, 1, title="Beta story", content="Only beta in this one.")
-    return user
+    make_posts(alice, 1, title="Alpha story", content="All about alpha here.")
+    make_posts(alice, 1, title="Beta story", content="Only beta in this one.")
+    return alice
 
 
 @pytest.fixture
@@ -101,7 +100,7 @@ def logged_in(client) -> bool:
     return client.get("/account").status_code == 200
 
 
-def test_login_fields_take_injection_as_data(app, client, forms, alice, timed):
+def test_login_fields_take_injection_as_data(app, client, forms, alice_with_alpha_and_beta, timed):
     before = database_snapshot(app)
 
     for payload in PAYLOADS:
@@ -123,7 +122,9 @@ def test_login_fields_take_injection_as_data(app, client, forms, alice, timed):
     assert database_snapshot(app) == before
 
 
-def test_registration_stores_injection_as_data_or_refuses_it(app, forms, alice, timed):
+def test_registration_stores_injection_as_data_or_refuses_it(
+    app, forms, alice_with_alpha_and_beta, timed
+):
     fields = {
         "username": "mallory",
         "email": "mallory@example.com",
@@ -146,7 +147,9 @@ def test_registration_stores_injection_as_data_or_refuses_it(app, forms, alice, 
             db.session.commit()
 
 
-def test_posts_and_comments_store_injection_exactly_as_typed(app, forms, auth, alice, timed):
+def test_posts_and_comments_store_injection_exactly_as_typed(
+    app, forms, auth, alice_with_alpha_and_beta, timed
+):
     auth.login()
 
     for payload in PAYLOADS:
@@ -179,7 +182,9 @@ def test_posts_and_comments_store_injection_exactly_as_typed(app, forms, auth, a
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
 
 
-def test_account_and_reset_fields_take_injection_as_data(app, client, forms, auth, alice, timed):
+def test_account_and_reset_fields_take_injection_as_data(
+    app, client, forms, auth, alice_with_alpha_and_beta, timed
+):
     for payload in PAYLOADS:
         with mail.record_messages() as outbox:
             reset = timed(forms.submit, "/reset_password", {"email": payload})
@@ -210,7 +215,9 @@ def test_account_and_reset_fields_take_injection_as_data(app, client, forms, aut
     assert logged_in(client)
 
 
-def test_urls_and_query_parameters_take_injection_as_data(app, client, alice, timed):
+def test_urls_and_query_parameters_take_injection_as_data(
+    app, client, alice_with_alpha_and_beta, timed
+):
     before = database_snapshot(app)
 
     for payload in PAYLOADS:
@@ -242,7 +249,7 @@ def test_urls_and_query_parameters_take_injection_as_data(app, client, alice, ti
     assert database_snapshot(app) == before
 
 
-def test_search_operators_are_read_as_plain_words(client, alice, timed):
+def test_search_operators_are_read_as_plain_words(client, alice_with_alpha_and_beta, timed):
     for query in SEARCH_OPERATORS:
         response = timed(client.get, "/search", query_string={"q": query})
 
@@ -251,7 +258,7 @@ def test_search_operators_are_read_as_plain_words(client, alice, timed):
         assert "Nothing found for" in page_text(response), query
 
 
-def test_the_search_finds_the_post_about_alpha(client, alice):
+def test_the_search_finds_the_post_about_alpha(client, alice_with_alpha_and_beta):
     # The control for the test above: without the unknown word, alpha is found.
     for query in ("alpha", "ALPHA!", "-alpha", "alpha*", '"alpha"'):
         assert titles_on(client.get("/search", query_string={"q": query})) == ["Alpha story"]

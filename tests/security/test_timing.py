@@ -8,10 +8,11 @@ records each call to the real bcrypt and passes it on unchanged.
 
 import bcrypt
 import pytest
-from conftest import PASSWORD, flashes
 
 from flaskblog.extensions import db
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import flashes
 
 
 @pytest.fixture

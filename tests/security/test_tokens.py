@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 
 import itsdangerous.timed
 import pytest
-from conftest import PASSWORD, Forms, flashes
 from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, int_to_bytes
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import User
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import Forms, csrf_token_in, flashes
+from tests.helpers.tokens import token_of
 
 LINK = re.compile(r"https?://[^\s/]+(/(?:confirm|reset_password)/[^\s]+)")
 BAD_RESET = "That reset link is invalid, expired or already used. Please ask for a new one."
@@ -29,10 +31,6 @@ def link_sent_to(outbox, address: str) -> str:
     (message,) = [message for message in outbox if message.recipients == [address]]
     (path,) = LINK.findall(message.body)
     return path
-
-
-def token_of(path: str) -> str:
-    return path.rsplit("/", 1)[1]
 
 
 @pytest.fixture
@@ -319,7 +317,7 @@ def test_the_sites_other_signed_values_are_no_tokens(app, client, forms, make_us
     make_user("alice")
     forms.submit("/login", {"email": "alice@example.com", "password": PASSWORD})
     page = client.get("/account").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    csrf = csrf_token_in(page)
     session = client.get_cookie("session", domain="flaskblog.test").value
     with app.app_context():
         alice = db.session.scalar(db.select(User))

@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import field_errors, page_text
 from PIL import ExifTags, Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, User
+from tests.helpers.pages import csrf_token_in, field_errors, page_text
 
 NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
 DAMAGED = "That image is damaged or incomplete."
@@ -135,13 +135,6 @@ REVEALING = [b"SpyCam", b"Model-7731", b"my-home-address", b"GPSLatitude", b"sec
 
 
 @pytest.fixture
-def alice(make_user, auth):
-    user_id = make_user("alice")
-    auth.login()
-    return user_id
-
-
-@pytest.fixture
 def upload(forms):
     """`upload(data, name, content_type)`: the account form with a picture; timed."""
 
@@ -250,11 +243,11 @@ def assert_clean_webp(data: bytes) -> None:
     ],
 )
 def test_files_that_are_not_pictures_we_accept_are_refused(
-    app, alice, upload, data, name, content_type
+    app, logged_in_alice, upload, data, name, content_type
 ):
     response = upload(data, name, content_type)
 
-    assert_refused(app, response, alice, NOT_AN_IMAGE, DAMAGED)
+    assert_refused(app, response, logged_in_alice, NOT_AN_IMAGE, DAMAGED)
 
 
 # --- Polyglots: real pictures that carry something else ------------------------------------
@@ -281,7 +274,7 @@ def png_then(payload: bytes) -> bytes:
 @pytest.mark.parametrize("payload", [SCRIPT, PHP, HTML_PAGE], ids=["script", "php", "html"])
 @pytest.mark.parametrize("carrier", [gif_then, png_with_text, jpeg_with_comment, png_then])
 def test_a_picture_carrying_a_payload_is_stored_re_encoded_without_it(
-    app, client, alice, upload, carrier, payload
+    app, client, logged_in_alice, upload, carrier, payload
 ):
     polyglot = carrier(payload)
     assert payload in polyglot and Image.open(io.BytesIO(polyglot)).size == (48, 48)
@@ -289,15 +282,15 @@ def test_a_picture_carrying_a_payload_is_stored_re_encoded_without_it(
     response = upload(polyglot, "innocent.gif")
 
     assert response.status_code == 302
-    assert_clean_webp(stored_picture(app, alice))
-    served = served_picture(app, client, alice)
+    assert_clean_webp(stored_picture(app, logged_in_alice))
+    served = served_picture(app, client, logged_in_alice)
     assert served.status_code == 200
     assert served.content_type == "image/webp"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert_clean_webp(served.get_data())
 
 
-def test_the_uploaded_file_name_is_never_used(app, client, alice, upload):
+def test_the_uploaded_file_name_is_never_used(app, client, logged_in_alice, upload):
     roots = [Path(app.root_path), Path(app.instance_path)]
     before = {path for root in roots if root.exists() for path in root.rglob("*")}
 
@@ -308,28 +301,29 @@ def test_the_uploaded_file_name_is_never_used(app, client, alice, upload):
     assert {path for path in after - before if "__pycache__" not in path.parts} == set()
     with app.app_context():
         assert re.fullmatch(
-            r"/avatar/\d+/[0-9a-f]{16}\.webp", urlsplit(db.session.get(User, alice).avatar_url).path
+            r"/avatar/\d+/[0-9a-f]{16}\.webp",
+            urlsplit(db.session.get(User, logged_in_alice).avatar_url).path,
         )
 
 
 # --- Too big to take -----------------------------------------------------------------------
 
 
-def test_an_upload_over_the_request_limit_is_a_413(app, alice, upload):
+def test_an_upload_over_the_request_limit_is_a_413(app, logged_in_alice, upload):
     response = upload(small("PNG").ljust(app.config["MAX_CONTENT_LENGTH"] + 1, b"\0"))
 
     assert response.status_code == 413
     assert "Pictures may be at most 5 MB." in page_text(response)
-    assert stored_picture(app, alice) is None
+    assert stored_picture(app, logged_in_alice) is None
 
 
-def test_an_oversized_upload_without_a_length_is_a_413_too(app, client, alice):
+def test_an_oversized_upload_without_a_length_is_a_413_too(app, client, logged_in_alice):
     # Chunked: no Content-Length for the server to check before reading.
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_text(client.get("/account")))
+    token = csrf_token_in(page_text(client.get("/account")))
     boundary = "x-boundary"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-        f'{token[1]}\r\n--{boundary}\r\nContent-Disposition: form-data; name="picture"; '
+        f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="picture"; '
         'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
     ).encode() + small("PNG").ljust(app.config["MAX_CONTENT_LENGTH"] + 1, b"\0")
     body += f"\r\n--{boundary}--\r\n".encode()
@@ -343,7 +337,7 @@ def test_an_oversized_upload_without_a_length_is_a_413_too(app, client, alice):
     )
 
     assert response.status_code == 413
-    assert stored_picture(app, alice) is None
+    assert stored_picture(app, logged_in_alice) is None
 
 
 # --- Image bombs ---------------------------------------------------------------------------
@@ -375,41 +369,43 @@ def test_an_oversized_upload_without_a_length_is_a_413_too(app, client, alice):
     ],
 )
 def test_a_picture_declaring_a_huge_canvas_is_refused_before_it_is_decoded(
-    app, alice, upload, bomb
+    app, logged_in_alice, upload, bomb
 ):
     assert len(bomb) < 10_000  # tiny on the wire
 
     response = upload(bomb, "bomb.png")
 
-    assert_refused(app, response, alice, TOO_LARGE, NOT_AN_IMAGE, DAMAGED)
+    assert_refused(app, response, logged_in_alice, TOO_LARGE, NOT_AN_IMAGE, DAMAGED)
 
 
-def test_a_compressed_text_bomb_is_not_inflated(app, alice, upload):
+def test_a_compressed_text_bomb_is_not_inflated(app, logged_in_alice, upload):
     response = upload(png_with_text_bomb(), "bomb.png")
 
     # Refused as damaged, or accepted without the text: either way quickly (see `upload`).
     if response.status_code == 200:
-        assert_refused(app, response, alice, DAMAGED, NOT_AN_IMAGE)
+        assert_refused(app, response, logged_in_alice, DAMAGED, NOT_AN_IMAGE)
     else:
         assert response.status_code == 302
-        assert_clean_webp(stored_picture(app, alice))
+        assert_clean_webp(stored_picture(app, logged_in_alice))
 
 
-def test_only_the_first_frame_of_a_gif_with_thousands_is_decoded(app, alice, upload):
+def test_only_the_first_frame_of_a_gif_with_thousands_is_decoded(app, logged_in_alice, upload):
     bomb = gif_with_frames(3000)
     assert len(bomb) < app.config["MAX_PICTURE_BYTES"]
 
     response = upload(bomb, "frames.gif")
 
     assert response.status_code == 302
-    assert_clean_webp(stored_picture(app, alice))
+    assert_clean_webp(stored_picture(app, logged_in_alice))
 
 
 # --- Where the picture was taken -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
-def test_location_camera_and_other_metadata_are_gone_after_upload(app, client, alice, upload, fmt):
+def test_location_camera_and_other_metadata_are_gone_after_upload(
+    app, client, logged_in_alice, upload, fmt
+):
     picture = small(fmt, **revealing_metadata())
     original = Image.open(io.BytesIO(picture))
     assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)
@@ -418,7 +414,7 @@ def test_location_camera_and_other_metadata_are_gone_after_upload(app, client, a
     response = upload(picture, f"holiday.{fmt.lower()}")
 
     assert response.status_code == 302
-    served = served_picture(app, client, alice).get_data()
+    served = served_picture(app, client, logged_in_alice).get_data()
     assert_clean_webp(served)
     assert len(Image.open(io.BytesIO(served)).getexif()) == 0
     assert set(re.findall(rb"(?:VP8[ LX]|ALPH|EXIF|XMP |ICCP|ANIM|ANMF)", served)) <= {

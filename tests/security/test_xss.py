@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
-from conftest import page_text
+
+from tests.helpers.pages import page_text
 
 PAYLOADS = [
     "<script>alert(1)</script>",

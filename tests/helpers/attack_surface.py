@@ -9,13 +9,14 @@ decides who may use it.
 from dataclasses import dataclass
 
 import pytest
-from conftest import CSRF_TOKEN, PASSWORD
 from werkzeug.routing import Rule
 
 from config import TestingConfig
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, Tag, User, UserSession, utcnow
+from tests.helpers.factories import PASSWORD
+from tests.helpers.pages import CSRF_TOKEN
 
 # Who may use each endpoint.
 PUBLIC = "anyone"

@@ -2,7 +2,7 @@
 
 import base64
 
-from conftest import PASSWORD
+from tests.helpers.factories import PASSWORD
 
 
 def basic(email: str, password: str = PASSWORD) -> dict:

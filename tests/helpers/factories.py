@@ -1,0 +1,88 @@
+"""Rows made straight in the database of the app given: users, posts, drafts, tags, comments."""
+
+from datetime import UTC, datetime, timedelta
+
+from flaskblog.extensions import db
+from flaskblog.models import Comment, Post, Tag, User
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(
+    app,
+    username: str = "alice",
+    email: str | None = None,
+    password: str = PASSWORD,
+    *,
+    confirmed: bool = True,
+    admin: bool = False,
+) -> int:
+    """A user with a confirmed email address unless `confirmed=False`, an admin with
+    `admin=True`; the address is `<username>@example.com` unless given. Returns the id."""
+    with app.app_context():
+        user = User(
+            username=username,
+            email=email or f"{username.lower()}@example.com",
+            confirmed_at=datetime.now(UTC) if confirmed else None,
+            is_admin=admin,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def add_posts(
+    app,
+    user_id: int,
+    count: int = 1,
+    title: str = "Post {n}",
+    content: str = "Body of post {n}.",
+    *,
+    published: bool = True,
+    start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+) -> list[int]:
+    """`count` posts by a user, one minute apart from `start`, the last one newest; their ids.
+
+    Published ones are published when written; the others are never-published drafts.
+    """
+    with app.app_context():
+        posts = [
+            Post(
+                title=title.format(n=n),
+                content=content.format(n=n),
+                user_id=user_id,
+                is_published=published,
+                date_posted=start + timedelta(minutes=n),
+                published_at=start + timedelta(minutes=n) if published else None,
+            )
+            for n in range(1, count + 1)
+        ]
+        db.session.add_all(posts)
+        db.session.commit()
+        return [post.id for post in posts]
+
+
+def make_drafts(app, user_id: int, count: int = 1, title="Draft {n}", content="Draft {n} text."):
+    """`count` never-published drafts by a user, one minute apart, the last one newest."""
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    return add_posts(app, user_id, count, title, content, published=False, start=start)
+
+
+def tag_posts(app, post_ids: list[int], *names: str) -> None:
+    """Give each of these posts these tags (created where missing)."""
+    with app.app_context():
+        tags = Tag.named(list(names))
+        for post_id in post_ids:
+            db.session.get(Post, post_id).tags = tags
+        db.session.commit()
+
+
+def add_comments(app, post_id: int, user_id: int, count: int) -> None:
+    """`count` comments by one user under one post."""
+    with app.app_context():
+        db.session.add_all(
+            Comment(body=f"Comment {n}", post_id=post_id, user_id=user_id)
+            for n in range(1, count + 1)
+        )
+        db.session.commit()

@@ -1,0 +1,1 @@
+"""The attack suite: one module per threat (docs/SECURITY.md)."""
