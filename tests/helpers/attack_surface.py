@@ -209,7 +209,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
     if unknown:
         pytest.fail(
             f"{rule.rule} takes {sorted(unknown)}: teach sample_url() in "
-            "tests/security/attack_surface.py what to put there"
+            "tests/helpers/attack_surface.py what to put there"
         )
     return rule.build({name: known[name] for name in rule.arguments}, append_unknown=False)[1]
 

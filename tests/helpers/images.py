@@ -2,10 +2,10 @@
 
 import io
 
-from flaskblog.images import make_avatar
 from PIL import Image
 
 from flaskblog.extensions import db
+from flaskblog.images import make_avatar
 from flaskblog.models import User
 
 

@@ -84,7 +84,7 @@ def test_every_route_is_classified():
     unclassified = endpoints - ACCESS.keys()
     assert not unclassified, (
         f"decide who may use {sorted(unclassified)}: add them to ACCESS in "
-        "tests/security/attack_surface.py"
+        "tests/helpers/attack_surface.py"
     )
     assert ACCESS.keys() <= endpoints, "ACCESS names routes that no longer exist"
 

@@ -162,7 +162,9 @@ def test_email_of_another_user_is_not_taken_and_not_revealed(
             "/account", {"username": "alice", "email": taken_as, "current_password": PASSWORD}
         )
 
-    assert response.status_code == 302  # as for a free address: see test_account_security.py
+    assert (
+        response.status_code == 302
+    )  # as for a free address: see account/test_account_security.py
     assert stored_user(app, logged_in_alice) == ("alice", "alice@example.com")
     assert sorted(message.recipients[0] for message in outbox) == [
         "alice@example.com",
