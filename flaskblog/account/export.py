@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, utcnow
+from flaskblog.urls import avatar_url, post_url
 
 
 def _iso(moment) -> str | None:
@@ -37,7 +38,7 @@ def account_export(user) -> dict:
             "confirmed": user.is_confirmed,
             "confirmed_at": _iso(user.confirmed_at),
             "created_at": _iso(user.created_at),
-            "picture_url": None if user.avatar is None else _external(user.avatar_url),
+            "picture_url": None if user.avatar is None else _external(avatar_url(user)),
         },
         "posts": [
             {
@@ -49,7 +50,7 @@ def account_export(user) -> dict:
                 "published_at": _iso(post.published_at),
                 "updated_at": _iso(post.updated_at),
                 "tags": [tag.name for tag in post.tags],
-                "url": _external(post.url),
+                "url": _external(post_url(post)),
             }
             for post in posts
         ],
@@ -60,7 +61,7 @@ def account_export(user) -> dict:
                 "created_at": _iso(comment.created_at),
                 "post_id": comment.post_id,
                 "post_title": comment.post.title,
-                "url": _external(f"{comment.post.url}#comment-{comment.id}"),
+                "url": _external(f"{post_url(comment.post)}#comment-{comment.id}"),
             }
             for comment in comments
         ],

@@ -6,6 +6,7 @@ from urllib.parse import urljoin
 from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
+from flaskblog import urls
 from flaskblog.models import MAX_ID, Post, Tag
 
 MAX_PER_PAGE = 100
@@ -111,7 +112,7 @@ class UserSchema(Schema):
 
     username = fields.String(required=True)
     avatar_url = ComputedUrl(
-        required=True, build=lambda user: urljoin(request.host_url, user.avatar_url)
+        required=True, build=lambda user: urljoin(request.host_url, urls.avatar_url(user))
     )
     post_count = fields.Integer(required=True, metadata={"description": "Published posts."})
     joined = fields.AwareDateTime(required=True, attribute="created_at")

@@ -14,6 +14,7 @@ from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm, PostForm
 from flaskblog.rendering import render_markdown
 from flaskblog.security import user_or_address_key
+from flaskblog.urls import post_url
 
 
 def get_post_or_404(post_id: int) -> Post:
@@ -77,7 +78,7 @@ def new_post():
         db.session.add(post)
         db.session.commit()
         flash(saved_message(form), "success")
-        return redirect(post.url)
+        return redirect(post_url(post))
     return render_editor(form, "New post")
 
 
@@ -100,7 +101,7 @@ def preview():
 def post(post_id: int, slug: str | None = None):
     post = get_post_or_404(post_id)
     if slug is not None and slug != post.slug:
-        return redirect(post.url, code=301)
+        return redirect(post_url(post), code=301)
     return render_post_page(post)
 
 
@@ -121,7 +122,7 @@ def update_post(post_id: int):
             post.publish()
         db.session.commit()
         flash(saved_message(form), "success")
-        return redirect(post.url)
+        return redirect(post_url(post))
     return render_editor(form, "Edit post")
 
 
@@ -168,7 +169,7 @@ def login_to_return_to(post: Post, anchor: str, message: str):
     Not @login_required: it would bring them back to this POST-only URL, a 405.
     """
     flash(message, "info")
-    return redirect(url_for("auth.login", next=f"{post.url}#{anchor}"))
+    return redirect(url_for("auth.login", next=f"{post_url(post)}#{anchor}"))
 
 
 @bp.route("/post/<int:post_id>/comment", methods=["POST"])
@@ -188,7 +189,7 @@ def create_comment(post_id: int):
     db.session.add(comment)
     db.session.commit()
     flash("Your comment has been posted.", "success")
-    return redirect(f"{post.url}#comment-{comment.id}")
+    return redirect(f"{post_url(post)}#comment-{comment.id}")
 
 
 @bp.route("/comment/<int:comment_id>/delete", methods=["POST"])
@@ -204,4 +205,4 @@ def delete_comment(comment_id: int):
     db.session.delete(comment)
     db.session.commit()
     flash("The comment has been deleted.", "success")
-    return redirect(f"{post.url}#comments")
+    return redirect(f"{post_url(post)}#comments")

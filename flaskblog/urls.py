@@ -1,0 +1,22 @@
+"""The addresses of things the models hold: a post's page, a user's picture.
+
+Reverse routing lives here rather than on the models, which know nothing of HTTP. Templates
+call these as globals (registered by create_app); views, feeds and the API import them.
+"""
+
+from flask import url_for
+
+from flaskblog.models import Post, User
+
+
+def post_url(post: Post) -> str:
+    """The post's canonical address."""
+    return url_for("posts.post", post_id=post.id, slug=post.slug)
+
+
+def avatar_url(user: User) -> str:
+    """Where the user's picture is served (the default one until they upload their own)."""
+    # The digest is in the path, so the URL changes with the picture and can be cached for a year.
+    if user.avatar is None:
+        return url_for("static", filename="img/default-avatar.svg")
+    return url_for("users.avatar", user_id=user.id, digest=user.avatar.digest)
