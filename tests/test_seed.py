@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from flaskblog import urls
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
 from flaskblog.passwords import is_common_password
@@ -161,7 +162,7 @@ def test_pages_render_with_seeded_data(app, seed, client):
         author = post.author.username
         tag = db.session.scalars(db.select(Tag).order_by(Tag.id)).first().name
         avatar = db.session.scalars(db.select(Avatar)).first()
-        post_url, commented_url = post.url, commented.post.url
+        post_url, commented_url = urls.post_url(post), urls.post_url(commented.post)
         avatar_user, avatar_digest = avatar.user_id, avatar.digest
 
     home = client.get("/")

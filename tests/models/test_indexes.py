@@ -18,6 +18,7 @@ import pytest
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
+from flaskblog.urls import post_url
 from tests.helpers.factories import add_comments, make_drafts, tag_posts
 from tests.helpers.queries import statements_run
 
@@ -119,7 +120,7 @@ def test_drafts_are_read_through_an_index(app, client, blog, auth):
 
 def test_a_posts_comments_are_read_in_order_through_an_index(app, client, blog):
     with app.app_context():
-        url = db.session.get(Post, blog[0]).url
+        url = post_url(db.session.get(Post, blog[0]))
     sql, params = listing_query(app, client, url, "FROM comments")
     assert_uses_indexes(app, sql, params, table="comments")
 

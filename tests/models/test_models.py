@@ -323,22 +323,20 @@ def test_a_token_signed_like_ours_is_accepted(app, make_user):
 # Pictures
 
 
-def test_avatar_url_is_the_default_until_a_picture_is_set(app, make_user):
+def test_a_new_picture_replaces_the_old_one_under_a_new_digest(app, make_user):
     alice = make_user("alice")
-    with app.test_request_context():
+    with app.app_context():
         user = db.session.get(User, alice)
-        assert user.avatar_url.startswith("/static/img/default-avatar.svg?v=")
+        assert user.avatar is None
 
         user.set_avatar(b"first picture")
         db.session.commit()
-        first = user.avatar_url
-        first_updated = user.avatar.updated_at
-        assert first == f"/avatar/{alice}/{user.avatar.digest}.webp"
-        assert len(user.avatar.digest) == Avatar.DIGEST_LENGTH
+        first_digest, first_updated = user.avatar.digest, user.avatar.updated_at
+        assert len(first_digest) == Avatar.DIGEST_LENGTH
 
         user.set_avatar(b"second picture")
         db.session.commit()
-        assert user.avatar_url != first
+        assert user.avatar.digest != first_digest
         assert user.avatar.updated_at >= first_updated
         assert count(Avatar) == 1
         assert db.session.get(Avatar, alice).image == b"second picture"

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import delete
 
+from flaskblog import urls
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
 from tests.helpers.factories import PASSWORD
@@ -41,7 +42,7 @@ def add_comment(app, post_id: int, user_id: int, body: str, created_at=None) -> 
 def post_url(app, post_id: int) -> str:
     """A post's canonical address, as the app builds it."""
     with app.test_request_context(), app.app_context():
-        return db.session.get(Post, post_id).url
+        return urls.post_url(db.session.get(Post, post_id))
 
 
 def comment_on(forms, app, post_id: int, body: str):

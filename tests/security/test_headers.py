@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 import config
-from flaskblog import create_app
+from flaskblog import create_app, urls
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from tests.helpers.pages import Forms
@@ -166,7 +166,7 @@ def test_no_page_holds_code_the_policy_would_block(app, client, auth, forms, mak
     alice = make_user("alice")
     [post_id] = make_posts(alice, content=TABLE_AND_CODE)
     with app.app_context():
-        post_url = db.session.get(Post, post_id).url
+        post_url = urls.post_url(db.session.get(Post, post_id))
     anonymous = ["/", "/about", "/login", "/register", "/reset_password", "/tags", post_url]
     logged_in = ["/account", "/post/new", f"/post/{post_id}/update", "/drafts", post_url]
     pages = [client.get(path) for path in anonymous]

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
+from flaskblog import urls
 from flaskblog.extensions import db, mail
 from flaskblog.models import Comment, Post, User
 from tests.helpers.attack_surface import database_snapshot
@@ -163,7 +164,7 @@ def test_posts_and_comments_store_injection_exactly_as_typed(
         with app.app_context():
             post = db.session.scalar(db.select(Post).where(Post.title == payload))
             assert post.content == payload
-            post_id, post_url = post.id, post.url
+            post_id, post_url = post.id, urls.post_url(post)
 
         timed(forms.submit, f"/post/{post_id}/comment", {"body": payload}, page=post_url)
         edit = {"title": f"{payload} (edited)", "content": payload}

@@ -18,6 +18,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from flaskblog.extensions import db
 from flaskblog.models import Avatar, User
+from flaskblog.urls import avatar_url
 from tests.helpers.pages import csrf_token_in, field_errors, page_text
 
 NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
@@ -160,7 +161,7 @@ def stored_picture(app, user_id: int) -> bytes | None:
 
 def served_picture(app, client, user_id: int):
     with app.app_context():
-        url = db.session.get(User, user_id).avatar_url
+        url = avatar_url(db.session.get(User, user_id))
     return client.get(url)
 
 
@@ -302,7 +303,7 @@ def test_the_uploaded_file_name_is_never_used(app, client, logged_in_alice, uplo
     with app.app_context():
         assert re.fullmatch(
             r"/avatar/\d+/[0-9a-f]{16}\.webp",
-            urlsplit(db.session.get(User, logged_in_alice).avatar_url).path,
+            urlsplit(avatar_url(db.session.get(User, logged_in_alice))).path,
         )
 
 
