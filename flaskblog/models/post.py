@@ -5,7 +5,6 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import url_for
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
@@ -207,13 +206,6 @@ class Post(db.Model):
     @property
     def reading_minutes(self) -> int:
         return reading_minutes(self.content_text)
-
-    @property
-    def url(self) -> str:
-        """The post's canonical address."""
-        # Kept on the model, though models stay out of HTTP: reverse routing reads no request
-        # and answers nothing, and pages, feeds and mails all need this one address.
-        return url_for("posts.post", post_id=self.id, slug=self.slug)
 
     @classmethod
     def newest_first(cls, author: "User | None" = None, tag: Tag | None = None):

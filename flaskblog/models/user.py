@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, false, func
@@ -64,8 +64,8 @@ class User(UserMixin, db.Model):
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
     )
-    # Joined so that every page showing a user can build the picture URL without
-    # another query; the image bytes themselves are deferred.
+    # Joined so that every page showing a user can build the picture URL (urls.avatar_url)
+    # without another query; the image bytes themselves are deferred.
     avatar: Mapped["Avatar | None"] = relationship(
         lazy="joined", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -264,14 +264,6 @@ class User(UserMixin, db.Model):
         """Make `email` this user's confirmed address."""
         self.email = email
         self.confirmed_at = utcnow()
-
-    @property
-    def avatar_url(self) -> str:
-        """Where the profile picture is served; the URL changes with the picture."""
-        # On the model for the reason Post.url is: one rule for every page that shows a user.
-        if self.avatar is None:
-            return url_for("static", filename="img/default-avatar.svg")
-        return url_for("users.avatar", user_id=self.id, digest=self.avatar.digest)
 
     def set_avatar(self, image: bytes) -> None:
         """Replace the profile picture with `image` (already processed WebP bytes)."""
