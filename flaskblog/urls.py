@@ -9,9 +9,10 @@ from flask import url_for
 from flaskblog.models import Post, User
 
 
-def post_url(post: Post) -> str:
-    """The post's canonical address."""
-    return url_for("posts.post", post_id=post.id, slug=post.slug)
+def post_url(post: Post, external: bool | None = None) -> str:
+    """The post's canonical address; with `external=True` the whole URL, as feeds, the API
+    and the canonical link give it (url_for's own default otherwise)."""
+    return url_for("posts.post", post_id=post.id, slug=post.slug, _external=external)
 
 
 def avatar_url(user: User) -> str:

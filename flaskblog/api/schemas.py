@@ -204,7 +204,7 @@ class PostSchema(Schema):
 def post_links(post: Post) -> dict:
     return {
         "self": url_for("api.get_post", post_id=post.id, _external=True),
-        "html": url_for("posts.post", post_id=post.id, slug=post.slug, _external=True),
+        "html": urls.post_url(post, external=True),
         "author": url_for("api.get_user", username=post.author.username, _external=True),
     }
 
