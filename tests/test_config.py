@@ -18,7 +18,7 @@ from flaskblog.mailqueue import drain
 from flaskblog.models import Post, User
 from tests.helpers import factories
 from tests.helpers.factories import PASSWORD
-from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import Forms, csrf_token_from
 from tests.helpers.services import free_port
 
 HOST = "blog.example.com"
@@ -253,17 +253,11 @@ def cookie_attributes(response) -> dict[str, set[str]]:
 
 def test_production_cookies_are_secure_httponly_and_lax(production):
     app = app_with_user("production")
-    client = app.test_client()
-    token = csrf_token_from(client.get("/login"))
+    forms = Forms(app.test_client())
 
-    response = client.post(
+    response = forms.submit(
         "/login",
-        data={
-            "email": "alice@example.com",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": token,
-        },
+        {"email": "alice@example.com", "password": PASSWORD, "remember": "y"},
         headers={"Referer": f"https://{HOST}/login"},
     )
 
@@ -276,12 +270,9 @@ def test_production_cookies_are_secure_httponly_and_lax(production):
 
 def test_development_cookies_work_over_plain_http(environment):
     app = app_with_user("development")
-    client = app.test_client()
-    token = csrf_token_from(client.get("/login"))
+    forms = Forms(app.test_client())
 
-    response = client.post(
-        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token}
-    )
+    response = forms.submit("/login", {"email": "alice@example.com", "password": PASSWORD})
 
     session = cookie_attributes(response)["session"]
     assert "Secure" not in session
@@ -423,11 +414,8 @@ def test_development_without_mail_server_logs_the_reset_email(environment, caplo
     app = app_with_user("development")
     assert app.config["MAIL_SERVER"] is None
     client = app.test_client()
-    token = csrf_token_from(client.get("/reset_password"))
 
-    response = client.post(
-        "/reset_password", data={"email": "alice@example.com", "csrf_token": token}
-    )
+    response = Forms(client).submit("/reset_password", {"email": "alice@example.com"})
 
     assert response.status_code == 302
     assert app.config["MAIL_QUEUE"] == "thread"  # development: off the request, in a thread

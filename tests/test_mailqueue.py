@@ -53,15 +53,17 @@ def stalled_smtp_port():
         yield listener.getsockname()[1]
 
 
+def mail_server_at(port: int, **more) -> dict:
+    """Settings that really send mail, to a server on this local port."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SUPPRESS_SEND": False, **more}
+
+
 def rq_settings(queue_name: str, port: int, **more) -> dict:
     return {
         "MAIL_QUEUE": "rq",
         "REDIS_URL": REDIS_URL,
         "MAIL_QUEUE_NAME": queue_name,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": port,
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_TIMEOUT": 1.5,
+        **mail_server_at(port, MAIL_TIMEOUT=1.5),
         **more,
     }
 
@@ -218,13 +220,7 @@ def test_thread_mode_delivers_after_the_page_has_answered(build_app, mailbox):
 def test_a_stalled_mail_server_does_not_slow_the_page_with_a_thread(
     build_app, stalled_smtp_port, caplog
 ):
-    app = build_app(
-        MAIL_QUEUE="thread",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=stalled_smtp_port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_TIMEOUT=1.5,
-    )
+    app = build_app(MAIL_QUEUE="thread", **mail_server_at(stalled_smtp_port, MAIL_TIMEOUT=1.5))
     factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
@@ -237,12 +233,7 @@ def test_a_stalled_mail_server_does_not_slow_the_page_with_a_thread(
 
 
 def test_a_dead_mail_server_does_not_break_the_page_with_a_thread(build_app, caplog):
-    app = build_app(
-        MAIL_QUEUE="thread",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=free_port(),
-        MAIL_SUPPRESS_SEND=False,
-    )
+    app = build_app(MAIL_QUEUE="thread", **mail_server_at(free_port()))
     factories.make_user(app)
 
     response, seconds = ask_for_reset(app)
@@ -259,13 +250,7 @@ def test_a_dead_mail_server_does_not_break_the_page_with_a_thread(build_app, cap
 
 
 def test_immediate_sending_gives_up_after_the_mail_timeout(build_app, stalled_smtp_port, caplog):
-    app = build_app(
-        MAIL_QUEUE="immediate",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=stalled_smtp_port,
-        MAIL_SUPPRESS_SEND=False,
-        MAIL_TIMEOUT=1,
-    )
+    app = build_app(MAIL_QUEUE="immediate", **mail_server_at(stalled_smtp_port, MAIL_TIMEOUT=1))
     factories.make_user(app)
 
     response, seconds = ask_for_reset(app)

@@ -99,6 +99,16 @@ def handle_of(app, login: UserSession) -> str:
         return login.handle
 
 
+def logged_in_on_phone_and_laptop(device) -> tuple[Device, str, Device]:
+    """Alice logged in on her phone with remember me and on her laptop without;
+    (phone, the phone's remember-me cookie as a thief would copy it, laptop)."""
+    phone, laptop = device(user_agent=SAFARI_IPHONE), device()
+    phone.login(remember=True)
+    remembered = phone.remember_cookie()
+    laptop.login()
+    return phone, remembered, laptop
+
+
 # --- Logging out ends the login, not just the cookie ---------------------------------------
 
 
@@ -143,10 +153,7 @@ def test_the_remember_me_cookie_alone_logs_in_until_logout(app, alice, device):
 
 
 def test_sign_out_everywhere_else_ends_the_remember_me_cookie_of_another_device(app, alice, device):
-    phone, laptop = device(user_agent=SAFARI_IPHONE), device()
-    phone.login(remember=True)
-    remembered = phone.remember_cookie()
-    laptop.login()
+    phone, remembered, laptop = logged_in_on_phone_and_laptop(device)
 
     response = laptop.forms.submit("/account/sessions/others", page="/account/sessions")
 
@@ -162,10 +169,7 @@ def test_sign_out_everywhere_else_ends_the_remember_me_cookie_of_another_device(
 
 
 def test_a_password_reset_ends_every_login_and_remember_me_cookie(app, alice, device):
-    phone, laptop = device(user_agent=SAFARI_IPHONE), device()
-    phone.login(remember=True)
-    remembered = phone.remember_cookie()
-    laptop.login()
+    phone, remembered, laptop = logged_in_on_phone_and_laptop(device)
     with app.app_context():
         token = db.session.get(User, alice).get_reset_token()
 
@@ -284,10 +288,7 @@ def test_a_login_costs_one_lookup_by_primary_key_a_request(app, alice, device, c
 
 
 def test_disabling_an_account_ends_its_logins_at_once(app, alice, device):
-    phone, laptop = device(user_agent=SAFARI_IPHONE), device()
-    phone.login(remember=True)
-    remembered = phone.remember_cookie()
-    laptop.login()
+    phone, remembered, laptop = logged_in_on_phone_and_laptop(device)
 
     # Only the flag, as an admin might set it in the database: the rows still exist.
     with app.app_context():

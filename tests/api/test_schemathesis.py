@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 import config
 from flaskblog import create_app
 from tests.helpers.api import basic, get_token
-from tests.helpers.factories import add_posts
+from tests.helpers.factories import add_posts_and_a_draft
 
 # Operations that must succeed at least once among the generated requests.
 SUCCEEDS = {
@@ -26,9 +26,7 @@ SUCCEEDS = {
 
 @pytest.fixture
 def api_app(app, make_user):
-    alice = make_user("alice")
-    add_posts(app, alice, 3)
-    add_posts(app, alice, 1, title="Draft", published=False)
+    add_posts_and_a_draft(app, make_user("alice"))
     return app
 
 

@@ -7,15 +7,14 @@ import pytest
 from flaskblog.extensions import db
 from flaskblog.models import User
 from tests.helpers.api import bearer, error_of, get_token
-from tests.helpers.factories import add_posts
+from tests.helpers.factories import add_posts, add_posts_and_a_draft
 
 
 @pytest.fixture
 def capitalised_alice(app, make_user):
     """Alice, who spells her username "Alice", with three posts and a draft; her id."""
     user_id = make_user("Alice")
-    add_posts(app, user_id, 3)
-    add_posts(app, user_id, 1, title="Draft", published=False)
+    add_posts_and_a_draft(app, user_id)
     return user_id
 
 

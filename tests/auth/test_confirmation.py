@@ -12,7 +12,14 @@ from flaskblog.extensions import db
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, Comment, Post, User
 from tests.helpers import factories, tokens
 from tests.helpers.factories import PASSWORD
-from tests.helpers.pages import csrf_token_from, field_errors, flashes, page_text
+from tests.helpers.pages import (
+    AuthActions,
+    Forms,
+    csrf_token_from,
+    field_errors,
+    flashes,
+    page_text,
+)
 from tests.helpers.tokens import token_of
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
@@ -133,18 +140,8 @@ def test_registration_still_succeeds_when_the_mail_server_refuses(build_app, sta
     refusing = start_mailbox(refuse=True)
     app = build_app(**refusing.settings())
     client = app.test_client()
-    token = csrf_token_from(client.get("/register"))
 
-    response = client.post(
-        "/register",
-        data={
-            "username": "alice",
-            "email": "alice@example.com",
-            "password": PASSWORD,
-            "confirm_password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    response = AuthActions(client, Forms(client)).register()
 
     assert response.headers["Location"] == "/login"
     assert (

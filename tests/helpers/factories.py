@@ -63,6 +63,12 @@ def add_posts(
         return [post.id for post in posts]
 
 
+def add_posts_and_a_draft(app, user_id: int) -> None:
+    """Three published posts by a user, "Post 1" to "Post 3", and one draft, "Draft"."""
+    add_posts(app, user_id, 3)
+    add_posts(app, user_id, 1, title="Draft", published=False)
+
+
 def make_drafts(app, user_id: int, count: int = 1, title="Draft {n}", content="Draft {n} text."):
     """`count` never-published drafts by a user, one minute apart, the last one newest."""
     start = datetime(2026, 2, 1, tzinfo=UTC)

@@ -276,12 +276,22 @@ def give_posts_tags_and_comments(app, post_ids: list[int], commenter: int) -> No
         add_comments(app, post_id, commenter, n % 3 + 1)
 
 
-def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
-    app, client, auth, make_user, make_posts, count_queries
-):
-    reader = make_user("reader", READER)
-    alice = make_user("alice")
+@pytest.fixture
+def reader(make_user) -> int:
+    """The reader (READER) who comments, and who logs in to count a member's queries; their id."""
+    return make_user("reader", READER)
+
+
+@pytest.fixture
+def alice_with_a_busy_post(app, reader, alice, make_posts) -> int:
+    """Alice with one post that has tags and the reader's comments; her id."""
     give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
+    return alice
+
+
+def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
+    app, client, auth, make_user, make_posts, count_queries, reader, alice_with_a_busy_post
+):
 
     small = queries_with_and_without_login(client, auth, count_queries, "/", READER)
 
@@ -305,11 +315,9 @@ def test_home_page_runs_the_same_queries_for_one_post_or_five_authors(
 
 
 def test_user_page_runs_the_same_queries_for_one_post_or_a_full_page(
-    app, client, auth, make_user, make_posts, count_queries
+    app, client, auth, make_posts, count_queries, reader, alice_with_a_busy_post
 ):
-    reader = make_user("reader", READER)
-    alice = make_user("alice")
-    give_posts_tags_and_comments(app, make_posts(alice, 1), reader)
+    alice = alice_with_a_busy_post
 
     small = queries_with_and_without_login(client, auth, count_queries, "/user/alice", READER)
 

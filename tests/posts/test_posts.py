@@ -479,8 +479,7 @@ def test_another_user_cannot_update_a_post(app, client, auth, forms, make_user, 
     url = f"/post/{alices_post}/update"
 
     assert client.get(url).status_code == 403
-    token = csrf_token_from(client.get(f"/post/{alices_post}"))
-    response = client.post(url, data={"title": "Hijacked", "content": "x", "csrf_token": token})
+    response = forms.submit(url, {"title": "Hijacked", "content": "x"}, page=f"/post/{alices_post}")
 
     assert response.status_code == 403
     assert "You do not have permission to do that." in response.get_data(as_text=True)
