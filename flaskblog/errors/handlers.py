@@ -64,12 +64,16 @@ def forbidden(error: Forbidden):
 
 @bp.app_errorhandler(RateLimitExceeded)
 def rate_limited(error: RateLimitExceeded):
-    # The limiter adds Retry-After for machines after this; the page says it to people.
+    # The page says the wait to people; Retry-After says the same wait to machines. The
+    # limiter, writing its header after this, keeps ours rather than timing the wait again
+    # later (on a busy server the two could otherwise disagree by seconds).
     limit = limiter.current_limit
     seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
-    return render_error(
+    response = render_error(
         error, f"Too many attempts in a short time. Please try again in {in_words(seconds)}."
     )
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def in_words(seconds: int) -> str:
