@@ -23,7 +23,7 @@ seed: $(VENV)/.runtime
 
 ## test: install the test tools and run the whole suite with a coverage figure
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadscope --cov --cov-report=term $(PYTEST_ARGS)
 
 ## lint: ruff's checks and formatting
 lint: $(VENV)/.dev

@@ -4,6 +4,7 @@ stories start from, so that a test reads like what a user does:
 
 import functools
 import gc
+import os
 import uuid
 from pathlib import Path
 
@@ -22,7 +23,16 @@ from tests.helpers.apps import SharedApp, SharedBytecodeCache, close_app, make_a
 from tests.helpers.mail import Mailbox
 from tests.helpers.pages import AuthActions, Forms
 from tests.helpers.queries import statements_run
-from tests.helpers.services import REDIS_URL, free_port, require_redis
+from tests.helpers.services import REDIS_URL, database_for_worker, free_port, require_redis
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (`make test` runs one worker per core), give each worker a
+    PostgreSQL database of its own; SQLite in memory is per worker already."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    for variable in ("TEST_DATABASE_URL", "TEST_POSTGRES_URL"):
+        if os.environ.get(variable):
+            os.environ[variable] = database_for_worker(os.environ[variable], worker)
 
 
 def pytest_collection_finish(session) -> None:

@@ -1,10 +1,14 @@
-"""The services some tests need besides the app: Redis, and free TCP ports."""
+"""The services some tests need besides the app: Redis, PostgreSQL databases of their own
+for parallel workers, and free TCP ports."""
 
 import os
 import socket
 
+import psycopg
 import pytest
 import redis
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 # Redis, for the tests of what lives there: rate limits, the page cache, the mail queue.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -24,3 +28,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_for_worker(url: str, worker: str) -> str:
+    """The PostgreSQL database a parallel test worker (pytest-xdist's gw0, gw1...) uses: the
+    first keeps the one it was given, each other gets `<name>_<worker>`, created if missing,
+    so that no two workers empty each other's tables. Other URLs are returned unchanged."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or worker in ("", "gw0"):
+        return url
+    name = f"{parsed.database}_{worker}"
+    server = {"host": parsed.host, "port": parsed.port or 5432, "user": parsed.username}
+    if parsed.password:
+        server["password"] = parsed.password
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return parsed.set(database=name).render_as_string(hide_password=False)
