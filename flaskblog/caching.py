@@ -113,9 +113,9 @@ def forget_pages() -> None:
 def shown_on_public_pages(model: type) -> bool | frozenset[str]:
     """What public pages show of a model, as the model itself says next to its columns:
     True (any change to a row shows), False (none does), or the names of the only columns
-    they show (then a new or deleted row shows too). A model that has not said is taken
-    as shown, which costs cached pages but never serves a stale one; a test makes every
-    model say."""
+    they show (a new row sets them, so it shows too, and so does a deleted one). A model
+    that has not said is taken as shown, which costs cached pages but never serves a stale
+    one; a test makes every model say."""
     return getattr(model, "shown_on_public_pages", True)
 
 
@@ -125,8 +125,7 @@ def _changes_pages(session: Session) -> bool:
         if shown is True:
             return True
         if shown and (
-            obj in session.new
-            or obj in session.deleted
+            obj in session.deleted
             or any(inspect(obj).attrs[column].history.has_changes() for column in shown)
         ):
             return True
