@@ -1,10 +1,27 @@
-"""Ending the login a request came with: the Log out button and "Log out here" on the
-sessions page both come here."""
+"""Starting and ending the login a request comes with: the login form starts one; the Log
+out button and "Log out here" on the sessions page both end it."""
 
-from flask import flash
-from flask_login import current_user, logout_user
+from flask import current_app, flash, g, request, session
+from flask_login import current_user, login_user, logout_user
 
 from flaskblog.extensions import db
+from flaskblog.models import User
+
+
+def log_in(user: User, *, remember: bool) -> None:
+    """Start a login for `user` (its row, then the cookies) in this browser.
+
+    The CSRF token is dropped, so that a token someone planted or read before the login
+    is refused after it; Flask-WTF makes a new one for the next form.
+    """
+    user.start_session(
+        remember=remember, user_agent=request.user_agent.string, ip=request.remote_addr
+    )
+    db.session.commit()
+    csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(csrf_key, None)
+    g.pop(csrf_key, None)  # the signed token, if this request made one already
+    login_user(user, remember=remember)
 
 
 def log_out() -> None:

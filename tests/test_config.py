@@ -263,9 +263,35 @@ def test_production_cookies_are_secure_httponly_and_lax(production):
 
     assert response.status_code == 302
     cookies = cookie_attributes(response)
-    assert {"session", "remember_token"} <= cookies.keys()
-    for name in ("session", "remember_token"):
+    assert {"__Host-session", "__Host-remember_token"} <= cookies.keys()
+    for name in ("__Host-session", "__Host-remember_token"):
         assert {"Secure", "HttpOnly", "SameSite=Lax"} <= cookies[name], name
+
+
+def test_production_cookies_carry_the_host_prefix_and_keep_the_login(production):
+    # Browsers take a "__Host-" cookie only if it is Secure, has Path=/ and no Domain: then
+    # no subdomain, and no one on plain http, can set or shadow the login cookies.
+    app = app_with_user("production")
+    client = app.test_client()
+    forms = Forms(client)
+
+    response = forms.submit(
+        "/login",
+        {"email": "alice@example.com", "password": PASSWORD, "remember": "y"},
+        headers={"Referer": f"https://{HOST}/login"},
+        base_url=f"https://{HOST}",
+    )
+
+    cookies = cookie_attributes(response)
+    assert not {"session", "remember_token"} & cookies.keys()
+    for name in ("__Host-session", "__Host-remember_token"):
+        attributes = cookies[name]
+        assert {"Secure", "Path=/"} <= attributes, name
+        assert not any(attribute.lower().startswith("domain=") for attribute in attributes)
+    account = client.get("/account", base_url=f"https://{HOST}")
+    assert account.status_code == 200
+    client.delete_cookie("__Host-session", domain=HOST)  # the browser was closed
+    assert client.get("/account", base_url=f"https://{HOST}").status_code == 200
 
 
 def test_development_cookies_work_over_plain_http(environment):

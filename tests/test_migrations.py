@@ -317,7 +317,8 @@ def test_flask_db_upgrade_command_creates_the_tables(tmp_path):
             for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    assert tables == TABLES | SQLITE_SEARCH_TABLES | {"alembic_version"}
+    # sqlite_sequence is SQLite's own: it keeps the AUTOINCREMENT counter of users.
+    assert tables == TABLES | SQLITE_SEARCH_TABLES | {"alembic_version", "sqlite_sequence"}
     assert revision == [(HEAD,)]
 
 
@@ -436,3 +437,77 @@ def test_downgrade_to_the_core_schema_keeps_the_posts(empty_app):
                 text("SELECT id, title, content FROM posts ORDER BY id")
             ).all()
         assert [tuple(row) for row in rows] == [post[:3] for post in CORE_POSTS]
+
+
+# Security stamps and lasting user ids
+
+BEFORE_STAMPS = "b7e3c1a94d20"  # the revision before users got security_stamp
+
+
+def users_as_before_stamps(count: int) -> None:
+    """Migrate to the revision before security stamps and write `count` users in SQL."""
+    upgrade(revision=BEFORE_STAMPS)
+    with db.engine.begin() as connection:
+        for number in range(1, count + 1):
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, created_at, is_admin) "
+                    "VALUES (:name, :email, 'x', :created_at, false)"
+                ).bindparams(bindparam("created_at", type_=DateTime(timezone=True))),
+                {
+                    "name": f"user{number}",
+                    "email": f"user{number}@example.com",
+                    "created_at": datetime(2025, 1, number, tzinfo=UTC),
+                },
+            )
+    db.engine.dispose()
+
+
+def test_upgrade_gives_every_existing_user_a_stamp_of_its_own(empty_app):
+    with empty_app.app_context():
+        users_as_before_stamps(3)
+
+        upgrade()
+
+        rows = db.session.execute(
+            db.select(User.id, User.username, User.security_stamp).order_by(User.id)
+        ).all()
+        assert [(row.id, row.username) for row in rows] == [
+            (1, "user1"),
+            (2, "user2"),
+            (3, "user3"),
+        ]
+        stamps = [row.security_stamp for row in rows]
+        assert len(set(stamps)) == 3
+        assert all(len(stamp) == User.SECURITY_STAMP_LENGTH for stamp in stamps)
+        assert all(int(stamp, 16) >= 0 for stamp in stamps)  # hexadecimal
+        add_user("newcomer")
+        assert len(db.session.scalar(db.select(User.security_stamp).where(User.id == 4))) == 32
+        db.session.remove()
+
+        downgrade(revision=BEFORE_STAMPS)
+        with db.engine.connect() as connection:
+            names = connection.execute(text("SELECT username FROM users ORDER BY id")).scalars()
+            assert list(names) == ["user1", "user2", "user3", "newcomer"]
+            columns = {column["name"] for column in inspect(connection).get_columns("users")}
+        assert "security_stamp" not in columns
+
+
+def test_sqlite_upgrade_stops_reusing_the_ids_of_deleted_users(sqlite_app):
+    with sqlite_app.app_context():
+        users_as_before_stamps(3)
+        upgrade()
+
+        db.session.delete(db.session.get(User, 3))
+        db.session.commit()
+        add_user("newcomer")
+
+        assert db.session.scalar(db.select(User.id).where(User.username == "newcomer")) == 4
+        with db.engine.connect() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'users'"
+            ).scalar_one()
+        assert "AUTOINCREMENT" in sql.upper()
+        # The rebuild keeps the index on lower(username).
+        with pytest.raises(IntegrityError):
+            add_user("NEWCOMER", "other@example.com")

@@ -1,7 +1,7 @@
 """Views for the account pages: name, address and picture; password; where the user is logged
 in; export and deletion."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
@@ -11,7 +11,7 @@ from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.email import send_email_change_emails
 from flaskblog.extensions import db, limiter
 from flaskblog.logins import log_out
-from flaskblog.models import UserSession
+from flaskblog.models import ApiToken, UserSession
 from flaskblog.security import user_or_address_key
 from flaskblog.transactions import commit_unique
 
@@ -53,9 +53,13 @@ def change_password():
     form = ChangePasswordForm(current_user)
     if form.validate_on_submit():
         current_user.set_password(form.password.data)
-        current_user.end_other_sessions()  # this login stays; every other one ends
+        current_user.sign_out_everywhere_else()  # this login stays; every other one ends
         db.session.commit()
-        flash("Your password has been changed, and every other login signed out.", "success")
+        flash(
+            "Your password has been changed: every other login and API token has ended, and "
+            "links we emailed before (a pending change of address too) are cancelled.",
+            "success",
+        )
         return redirect(url_for("account.account"))
     return render_template("account/change_password.html", title="Change password", form=form)
 
@@ -93,6 +97,7 @@ def sessions():
         "account/sessions.html",
         title="Where you are logged in",
         logins=UserSession.for_user(current_user),
+        api_tokens=ApiToken.for_user(current_user),
         describe_user_agent=describe_user_agent,
     )
 
@@ -100,9 +105,13 @@ def sessions():
 @bp.route("/account/sessions/others", methods=["POST"])
 @login_required
 def end_other_sessions():
-    current_user.end_other_sessions()
+    current_user.sign_out_everywhere_else()
     db.session.commit()
-    flash("You have been signed out everywhere else.", "success")
+    flash(
+        "You have been signed out everywhere else: your API tokens have ended, and links "
+        "we emailed before (a pending change of address too) are cancelled.",
+        "success",
+    )
     return redirect(url_for("account.sessions"))
 
 
@@ -119,4 +128,16 @@ def end_session(handle: str):
         db.session.delete(chosen)
         db.session.commit()
         flash(f"Signed out {describe_user_agent(chosen.user_agent)}.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.route("/account/tokens/<handle>/end", methods=["POST"])
+@login_required
+def end_api_token(handle: str):
+    chosen = ApiToken.by_handle(current_user, handle)
+    if chosen is None:  # another user's token, or none at all: nothing to say about it
+        abort(404)
+    db.session.delete(chosen)
+    db.session.commit()
+    flash(f"The API token made {chosen.created_at:%Y-%m-%d %H:%M} UTC has ended.", "success")
     return redirect(url_for("account.sessions"))

@@ -3,14 +3,14 @@
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from flaskblog.auth import bp
 from flaskblog.auth.forms import LoginForm, RegistrationForm, RequestResetForm, ResetPasswordForm
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
-from flaskblog.logins import log_out
+from flaskblog.logins import log_in, log_out
 from flaskblog.models import User
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
@@ -86,13 +86,7 @@ def login():
             log_event("login_disabled_account", user_id=user.id)
             flash("This account has been disabled.", "danger")
         elif user is not None:
-            user.start_session(
-                remember=form.remember.data,
-                user_agent=request.user_agent.string,
-                ip=request.remote_addr,
-            )
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
@@ -118,9 +112,16 @@ def confirm_email(token: str):
         return redirect(url_for("main.home"))
     user, email = found
     if User.by_email(email) in (None, user):
+        moved = email != user.email
         user.confirm_email(email)
         if commit_or_rollback():  # another account may have taken the address just now
             flash(f"Thank you: {email} is confirmed as your email address.", "success")
+            if moved:
+                flash(
+                    "Any other link we emailed you before (a password reset, another change "
+                    "of address) is cancelled.",
+                    "info",
+                )
             next_page = "main.home" if current_user.is_authenticated else "auth.login"
             return redirect(url_for(next_page))
     flash("That email address now belongs to another account; yours has not changed.", "danger")
@@ -178,8 +179,13 @@ def reset_token(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.end_other_sessions()  # a reset means someone else may hold a login
+        user.sign_out_everywhere_else()  # a reset means someone else may hold a login
         db.session.commit()
-        flash("Your password has been updated. You can now log in.", "success")
+        flash(
+            "Your password has been updated: every login and API token has ended, and links "
+            "we emailed before (a pending change of address too) are cancelled. "
+            "You can now log in.",
+            "success",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_token.html", title="Reset password", form=form)

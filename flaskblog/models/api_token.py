@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import ForeignKey, String
@@ -11,14 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flaskblog.extensions import db
 from flaskblog.models.types import UTCDateTime, utcnow
-from flaskblog.models.user import User
+
+if TYPE_CHECKING:
+    from flaskblog.models.user import User
 
 
 class ApiToken(db.Model):
     """A bearer token for the API. Its row keeps a hash, so the table alone lets nobody in;
-    it ends when it expires (API_TOKEN_TTL after it was issued), is revoked, its user's
-    password changes (as every other login does), or its user is deleted (the foreign key
-    cascades) or disabled (both checked on every use)."""
+    it ends when it expires (API_TOKEN_TTL after it was issued), is revoked (through the API
+    or on the owner's sessions page), its user's password changes or the user signs out
+    everywhere else (as every other login does), or its user is deleted (the foreign key
+    cascades) or disabled (the row is deleted, so enabling the account again does not bring
+    it back)."""
 
     __tablename__ = "api_tokens"
 
@@ -32,7 +37,7 @@ class ApiToken(db.Model):
     # The password it was issued under (as reset links keep it): a new password ends it.
     password_fingerprint: Mapped[str] = mapped_column(String(16))
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped["User"] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<ApiToken of user {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}>"
@@ -42,7 +47,7 @@ class ApiToken(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> tuple[str, "ApiToken"]:
+    def issue(cls, user: "User") -> tuple[str, "ApiToken"]:
         """A new token for `user` (the secret, returned once, and its row, added to the
         session); the user's expired tokens are cleared out on the way."""
         now = utcnow()
@@ -69,3 +74,29 @@ class ApiToken(db.Model):
         if not hmac.compare_digest(row.password_fingerprint, row.user._password_fingerprint()):
             return None
         return row
+
+    @property
+    def handle(self) -> str:
+        """What pages call this token by: a keyed hash of its id, so the id stays out of them."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, b"api-token:" + self.id.encode(), hashlib.sha256).hexdigest()[:16]
+
+    @classmethod
+    def for_user(cls, user: "User") -> list["ApiToken"]:
+        """A user's tokens that have not expired, newest first."""
+        return list(
+            db.session.scalars(
+                db.select(cls)
+                .where(cls.user_id == user.id, cls.expires_at > utcnow())
+                .order_by(cls.created_at.desc())
+            )
+        )
+
+    @classmethod
+    def by_handle(cls, user: "User", handle: str) -> "ApiToken | None":
+        """The live token of `user` that `handle` names (see `handle`), or None."""
+        wanted = handle.encode()  # compare_digest refuses non-ASCII text, not bytes
+        for token in cls.for_user(user):
+            if hmac.compare_digest(token.handle.encode(), wanted):
+                return token
+        return None

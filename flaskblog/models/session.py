@@ -49,10 +49,19 @@ class UserSession(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     def expires_at(self) -> datetime:
-        """Remember-me logins last a fixed time from login; others end when left idle."""
+        """Remember-me logins last a fixed time from login; others end when left idle, and
+        SESSION_MAX_HOURS after login however busy they are."""
+        config = current_app.config
         if self.remember:
-            return self.created_at + current_app.config["REMEMBER_COOKIE_DURATION"]
-        return self.last_seen_at + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+            return self.created_at + config["REMEMBER_COOKIE_DURATION"]
+        idle_end = self.last_seen_at + timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+        return min(idle_end, self.created_at + timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+    def ends_when_idle(self) -> bool:
+        """Whether being used can still push this login's end later (see expires_at)."""
+        return not self.remember and self.expires_at() < self.created_at + timedelta(
+            hours=current_app.config["SESSION_MAX_HOURS"]
+        )
 
     def is_current(self, now: datetime) -> bool:
         return now < self.expires_at() and self.user.is_active

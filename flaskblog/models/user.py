@@ -1,4 +1,5 @@
-"""Accounts: who can log in, their passwords, their email tokens and their pictures."""
+"""Accounts: who can log in, their passwords, the tokens in the links they are emailed, and
+their pictures."""
 
 import hashlib
 import hmac
@@ -20,12 +21,20 @@ from sqlalchemy.orm import (
 )
 
 from flaskblog.extensions import bcrypt, db
+from flaskblog.models.api_token import ApiToken
 from flaskblog.models.post import Post
 from flaskblog.models.session import UserSession
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 
+# The purposes of the account tokens (each signs with its own salt, so that a token made
+# for one purpose is refused for every other).
 RESET_SALT = "password-reset"
 EMAIL_CONFIRM_SALT = "email-confirm"
+
+
+def new_security_stamp() -> str:
+    """A fresh random security stamp (see User.security_stamp)."""
+    return secrets.token_hex(16)
 
 
 @lru_cache(maxsize=4)
@@ -51,6 +60,7 @@ class User(UserMixin, db.Model):
     EMAIL_LENGTH = 254
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128
+    SECURITY_STAMP_LENGTH = 32
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
@@ -60,6 +70,12 @@ class User(UserMixin, db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every account token (reset, confirmation, email change, and any later kind) carries a
+    # digest of this; a new stamp kills them all at once. It changes with the password and
+    # the address, on "sign out everywhere else", and when the account is disabled.
+    security_stamp: Mapped[str] = mapped_column(
+        String(SECURITY_STAMP_LENGTH), default=new_security_stamp
+    )
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -73,6 +89,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         # Usernames keep their case for display but are unique regardless of it.
         Index("uq_users_username_lower", func.lower(username), unique=True),
+        # SQLite would otherwise hand a deleted user's id to the next sign-up, and with it
+        # the old account's links and pages (PostgreSQL's sequences never reuse one).
+        {"sqlite_autoincrement": True},
     )
 
     # Loaded only by User.profile: how many posts the user has published.
@@ -119,25 +138,36 @@ class User(UserMixin, db.Model):
             )
             self.login_token = None
 
-    def end_other_sessions(self) -> None:
-        """End every login but this request's (all of them outside a login, as on a reset)."""
+    def sign_out_everywhere_else(self) -> None:
+        """End every login but this request's (all of them outside a login, as on a reset),
+        every API token, and every link emailed so far (a pending change of address too)."""
         query = db.delete(UserSession).where(UserSession.user_id == self.id)
         if self.login_token:
             query = query.where(UserSession.id != UserSession.hash(self.login_token))
         db.session.execute(query)
+        db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == self.id))
+        self.rotate_security_stamp()
 
     def disable(self) -> None:
-        """Lock the account (an admin's decision): it cannot log in, and every login ends now."""
+        """Lock the account (an admin's decision): it cannot log in, every login and API token
+        ends now, and no link emailed before works, even once it is enabled again."""
         self.disabled_at = self.disabled_at or utcnow()
-        db.session.execute(db.delete(UserSession).where(UserSession.user_id == self.id))
+        self.login_token = None
+        self.sign_out_everywhere_else()
 
     def enable(self) -> None:
-        """Let a disabled account log in again."""
+        """Let a disabled account log in again (with new logins and tokens only)."""
         self.disabled_at = None
 
+    def rotate_security_stamp(self) -> None:
+        """Give the account a new security stamp: every account token issued before dies."""
+        self.security_stamp = new_security_stamp()
+
     def set_password(self, password: str) -> None:
-        """Store a bcrypt hash of `password` (any length: see BCRYPT_HANDLE_LONG_PASSWORDS)."""
+        """Store a bcrypt hash of `password` (any length: see BCRYPT_HANDLE_LONG_PASSWORDS);
+        every link emailed under the old password stops working."""
         self.password_hash = bcrypt.generate_password_hash(password).decode("ascii")
+        self.rotate_security_stamp()
 
     def check_password(self, password: str) -> bool:
         """Whether `password` is this user's password."""
@@ -192,76 +222,93 @@ class User(UserMixin, db.Model):
         return user if user.check_password(password) else None
 
     def _password_fingerprint(self) -> str:
-        # Changes whenever the password does, which makes reset tokens single-use.
+        # Changes whenever the password does; API tokens keep it (see ApiToken).
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
+    def _stamp_for(self, purpose: str) -> str:
+        # A digest rather than the stamp itself: a token shows nothing another purpose
+        # could use, and the stamp never leaves the database.
+        return hashlib.sha256(f"{purpose}:{self.security_stamp}".encode()).hexdigest()[:16]
+
     @staticmethod
-    def _reset_serializer() -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+    def _serializer(purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+
+    def get_token(self, purpose: str, **claims: str | None) -> str:
+        """A signed token for this user with this `purpose` (its salt), carrying `claims`.
+
+        It dies with the security stamp: on a new password or address, on "sign out
+        everywhere else", and when the account is disabled or deleted.
+        """
+        payload = {**claims, "user": self.id, "stamp": self._stamp_for(purpose)}
+        return self._serializer(purpose).dumps(payload)
+
+    @classmethod
+    def verify_token(cls, purpose: str, token: str, max_age: int) -> "tuple[User, dict] | None":
+        """(user, the token's claims) if `token` was made by get_token for `purpose`, is
+        younger than `max_age` seconds and the user's stamp has not changed since; else None."""
+        try:
+            data = cls._serializer(purpose).loads(token, max_age=max_age)
+            user_id, stamp = int(data["user"]), str(data["stamp"])
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        if not 0 < user_id <= MAX_ID:
+            return None
+        user = db.session.get(cls, user_id)
+        # compare_digest takes only ASCII text; bytes it compares whatever they hold.
+        if user is None or not hmac.compare_digest(
+            stamp.encode(), user._stamp_for(purpose).encode()
+        ):
+            return None
+        return user, data
 
     def get_reset_token(self) -> str:
-        """A signed token for the reset link; it expires and dies with the current password."""
-        return self._reset_serializer().dumps({"user": self.id, "pw": self._password_fingerprint()})
+        """A signed token for the reset link; it expires, and dies with the security stamp
+        (so it works once: the new password changes the stamp)."""
+        return self.get_token(RESET_SALT)
 
     @classmethod
     def verify_reset_token(cls, token: str) -> "User | None":
         """The user a reset token belongs to, or None if it is forged, expired or used."""
-        try:
-            data = cls._reset_serializer().loads(
-                token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"]
-            )
-            user_id, fingerprint = int(data["user"]), str(data["pw"])
-        except (BadSignature, KeyError, TypeError, ValueError):
-            return None
-        user = db.session.get(cls, user_id)
-        if user is None or not hmac.compare_digest(fingerprint, user._password_fingerprint()):
-            return None
-        return user
+        found = cls.verify_token(RESET_SALT, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+        return found[0] if found else None
 
     def _email_state(self) -> str | None:
-        # Changes when the address is confirmed or replaced, which makes confirmation links
-        # single-use and lets a newer change outdate an older link.
+        # Changes when the address is confirmed, which makes confirmation links single-use.
         return self.confirmed_at.isoformat() if self.confirmed_at else None
-
-    @staticmethod
-    def _email_serializer() -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CONFIRM_SALT)
 
     def get_email_token(self, email: str | None = None) -> str:
         """A signed token confirming `email` (by default the current address) for this user.
 
-        It names the address the user has now and stops working once that changes.
+        It names the address the user has now and stops working once that changes, or the
+        security stamp does.
         """
-        return self._email_serializer().dumps(
-            {
-                "user": self.id,
-                "email": email or self.email,
-                "was": self.email,
-                "state": self._email_state(),
-            }
+        return self.get_token(
+            EMAIL_CONFIRM_SALT, email=email or self.email, was=self.email, state=self._email_state()
         )
 
     @classmethod
     def verify_email_token(cls, token: str) -> "tuple[User, str] | None":
         """(user, address to confirm) for a confirmation token, or None if it is forged,
-        expired, used or outdated by a change of address."""
-        try:
-            data = cls._email_serializer().loads(
-                token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"]
-            )
-            user_id = int(data["user"])
-            email, was, state = data["email"], data["was"], data["state"]
-        except (BadSignature, KeyError, TypeError, ValueError):
+        expired, used or outdated by a change of address or of the security stamp."""
+        found = cls.verify_token(
+            EMAIL_CONFIRM_SALT, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"]
+        )
+        if found is None:
             return None
-        if not (isinstance(email, str) and isinstance(was, str) and 0 < user_id <= MAX_ID):
+        user, data = found
+        email, was, state = data.get("email"), data.get("was"), data.get("state", False)
+        if not (isinstance(email, str) and isinstance(was, str)):
             return None
-        user = db.session.get(cls, user_id)
-        if user is None or user.email != was or user._email_state() != state:
+        if user.email != was or user._email_state() != state:
             return None
         return user, email
 
     def confirm_email(self, email: str) -> None:
-        """Make `email` this user's confirmed address."""
+        """Make `email` this user's confirmed address. A new address changes the security
+        stamp: links sent to the old one (a reset, another pending change) die."""
+        if email != self.email:
+            self.rotate_security_stamp()
         self.email = email
         self.confirmed_at = utcnow()
 

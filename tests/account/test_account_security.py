@@ -29,7 +29,10 @@ BAD_LINK = (
     "That confirmation link is invalid, expired or already used. Log in to ask for a new one."
 )
 TAKEN_SINCE = "That email address now belongs to another account; yours has not changed."
-PASSWORD_CHANGED = "Your password has been changed, and every other login signed out."
+PASSWORD_CHANGED = (
+    "Your password has been changed: every other login and API token has ended, and links "
+    "we emailed before (a pending change of address too) are cancelled."
+)
 DELETED = "Your account, with its posts, comments and picture, has been deleted."
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.extensions import db
-from flaskblog.models import User, UserSession, save_last_seen, utcnow
+from flaskblog.models import ApiToken, User, UserSession, save_last_seen, utcnow
 from tests.helpers import factories
+from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms, flashes, page_text
 
@@ -17,6 +18,10 @@ FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 SAFARI_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+SIGNED_OUT_ELSEWHERE = (
+    "You have been signed out everywhere else: your API tokens have ended, and links we "
+    "emailed before (a pending change of address too) are cancelled."
 )
 
 
@@ -159,9 +164,7 @@ def test_sign_out_everywhere_else_ends_the_remember_me_cookie_of_another_device(
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/sessions"
-    assert ("success", "You have been signed out everywhere else.") in flashes(
-        laptop.client.get("/account/sessions")
-    )
+    assert ("success", SIGNED_OUT_ELSEWHERE) in flashes(laptop.client.get("/account/sessions"))
     assert not replay(app, remembered)
     assert not phone.is_logged_in()
     assert laptop.is_logged_in()
@@ -226,6 +229,59 @@ def test_the_idle_limit_comes_from_the_settings(build_app):
     assert laptop.is_logged_in()
     move_logins_back(app, alice, last_seen=timedelta(minutes=31))
     assert not laptop.is_logged_in()
+
+
+# --- An absolute lifetime ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("hours_ago", "still_in"), [(11.9, True), (12.1, False)])
+def test_a_busy_login_without_remember_me_ends_twelve_hours_after_logging_in(
+    app, alice, device, hours_ago, still_in
+):
+    # Used a minute ago, as someone with a stolen cookie would keep it busy: the login
+    # still ends a fixed time after the password was typed (ASVS 4.0 3.3.2).
+    laptop = device()
+    laptop.login()
+    copied = laptop.cookie_header()
+    assert app.config["SESSION_MAX_HOURS"] == 12
+    move_logins_back(app, alice, created=timedelta(hours=hours_ago), last_seen=timedelta(minutes=1))
+
+    assert replay(app, copied) is still_in
+    assert laptop.is_logged_in() is still_in
+
+
+def test_the_absolute_lifetime_comes_from_the_settings(build_app):
+    app = build_app(SESSION_MAX_HOURS=2)
+    alice = factories.make_user(app)
+    laptop = Device(app)
+    laptop.login()
+
+    move_logins_back(app, alice, created=timedelta(minutes=119), last_seen=timedelta(0))
+    assert laptop.is_logged_in()
+    move_logins_back(app, alice, created=timedelta(minutes=121), last_seen=timedelta(0))
+    assert not laptop.is_logged_in()
+
+
+def test_a_remember_me_login_outlasts_the_absolute_lifetime_of_others(app, alice, device):
+    phone = device()
+    phone.login(remember=True)
+    move_logins_back(app, alice, created=timedelta(days=2), last_seen=timedelta(minutes=1))
+
+    assert phone.is_logged_in()
+
+
+def test_the_sessions_page_shows_when_a_busy_login_ends_for_good(app, alice, device):
+    laptop = device()
+    laptop.login()
+    move_logins_back(app, alice, created=timedelta(hours=11), last_seen=timedelta(0))
+
+    text = page_text(laptop.get("/account/sessions"))
+
+    (login,) = logins_of(app, alice)
+    with app.app_context():
+        ends = (login.created_at + timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
+    assert re.search(rf"ends <time [^>]*>{ends} UTC</time>", text)
+    assert "if not used before then" not in text
 
 
 def is_session_update(statement: str) -> bool:
@@ -478,3 +534,128 @@ def test_a_hostile_user_agent_is_shown_as_text(app, alice, device):
 )
 def test_user_agents_get_short_names(user_agent, name):
     assert describe_user_agent(user_agent) == name
+
+
+# --- API tokens on the sessions page ---------------------------------------------------------
+
+
+def token_works(app, token: str) -> bool:
+    return app.test_client().get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+
+def api_tokens_of(app, user_id: int) -> list[ApiToken]:
+    with app.app_context():
+        return db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user_id)).all()
+
+
+def token_handles(app, user_id: int) -> list[str]:
+    with app.app_context():
+        return [token.handle for token in ApiToken.for_user(db.session.get(User, user_id))]
+
+
+def test_the_sessions_page_lists_api_tokens_with_when_they_were_made_and_end(app, alice, device):
+    token = get_token(app.test_client())
+    laptop = device()
+    laptop.login()
+
+    page = laptop.get("/account/sessions").get_data(as_text=True)
+
+    (row,) = api_tokens_of(app, alice)
+    assert f"API token made {row.created_at:%Y-%m-%d %H:%M} UTC" in page
+    assert f'datetime="{row.expires_at.isoformat()}"' in page
+    assert token not in page and row.id not in page
+    assert "Sign out everywhere else" in page  # the tokens are somewhere else too
+
+
+def test_the_owner_ends_one_api_token_and_keeps_the_others(app, alice, device):
+    first, second = get_token(app.test_client()), get_token(app.test_client())
+    laptop = device()
+    laptop.login()
+    with app.app_context():
+        first_row = db.session.get(ApiToken, ApiToken.hash(first))
+        handle = first_row.handle
+
+    response = laptop.forms.submit(f"/account/tokens/{handle}/end", page="/account/sessions")
+
+    assert response.headers["Location"] == "/account/sessions"
+    assert not token_works(app, first)
+    assert token_works(app, second)
+    assert laptop.is_logged_in()
+
+
+def test_nobody_can_end_another_users_api_token(app, alice, make_user, device):
+    alices_token = get_token(app.test_client())
+    make_user("bob")
+    bobs_browser = device()
+    bobs_browser.login("bob@example.com")
+    (handle,) = token_handles(app, alice)
+
+    response = bobs_browser.forms.submit(f"/account/tokens/{handle}/end", page="/account/sessions")
+
+    assert response.status_code == 404
+    assert token_works(app, alices_token)
+
+
+def test_ending_an_api_token_needs_the_csrf_token(app, alice, device):
+    token = get_token(app.test_client())
+    laptop = device()
+    laptop.login()
+    (handle,) = token_handles(app, alice)
+
+    response = laptop.client.post(f"/account/tokens/{handle}/end")
+
+    assert response.status_code == 400
+    assert token_works(app, token)
+
+
+def test_sign_out_everywhere_else_ends_every_api_token(app, alice, device):
+    tokens = [get_token(app.test_client()) for _ in range(2)]
+    laptop = device()
+    laptop.login()
+
+    laptop.forms.submit("/account/sessions/others", page="/account/sessions")
+
+    assert not any(token_works(app, token) for token in tokens)
+    assert api_tokens_of(app, alice) == []
+    assert laptop.is_logged_in()
+
+
+def test_a_password_change_or_reset_deletes_every_api_token(app, alice, device):
+    get_token(app.test_client())
+    laptop = device()
+    laptop.login()
+    new = "new pass phrase"
+    laptop.forms.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": new, "confirm_password": new},
+    )
+    assert api_tokens_of(app, alice) == []
+
+    get_token(app.test_client(), password=new)
+    with app.app_context():
+        link = f"/reset_password/{db.session.get(User, alice).get_reset_token()}"
+    device().forms.submit(link, {"password": PASSWORD, "confirm_password": PASSWORD})
+    assert api_tokens_of(app, alice) == []
+
+
+def test_disabling_deletes_api_tokens_so_enabling_does_not_bring_them_back(app, alice, make_user):
+    token = get_token(app.test_client())
+    make_user("ada", admin=True)
+    admin = Device(app)
+    admin.login("ada@example.com")
+
+    admin.forms.submit("/user/alice/disable", page="/user/alice")
+    assert api_tokens_of(app, alice) == []
+    admin.forms.submit("/user/alice/enable", page="/user/alice")
+
+    assert not token_works(app, token)
+
+
+def test_logging_out_leaves_api_tokens_alone(app, alice, device):
+    token = get_token(app.test_client())
+    laptop = device()
+    laptop.login()
+
+    laptop.auth.logout()
+
+    assert token_works(app, token)

@@ -27,7 +27,10 @@ from tests.helpers.services import free_port
 NEW_PASSWORD = "a brand new passphrase"
 SENT = "If an account uses that email, we have sent it a link to reset the password."
 BAD_LINK = "That reset link is invalid, expired or already used. Please ask for a new one."
-UPDATED = "Your password has been updated. You can now log in."
+UPDATED = (
+    "Your password has been updated: every login and API token has ended, and links we "
+    "emailed before (a pending change of address too) are cancelled. You can now log in."
+)
 HOME = ("/", "/home")
 
 

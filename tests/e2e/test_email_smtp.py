@@ -44,7 +44,10 @@ def test_reset_link_arrives_over_smtp_and_sets_a_new_password(
         link, {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}, page=form
     )
     assert done.path == "/login"
-    assert done.flashes == ["Your password has been updated. You can now log in."]
+    assert done.flashes == [
+        "Your password has been updated: every login and API token has ended, and links we "
+        "emailed before (a pending change of address too) are cancelled. You can now log in."
+    ]
 
     old = log_in(new_visitor(), "alice@example.com", PASSWORD)
     assert old.path == "/login"

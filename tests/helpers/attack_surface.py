@@ -61,6 +61,7 @@ ACCESS = {
     "account.sessions": USER,
     "account.end_session": USER,
     "account.end_other_sessions": USER,
+    "account.end_api_token": USER,
     "auth.resend_confirmation": USER,
     "posts.new_post": USER,
     "posts.preview": USER,

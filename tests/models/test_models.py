@@ -277,25 +277,30 @@ def forged(app, payload, secret=None, salt=RESET_SALT) -> str:
     return URLSafeTimedSerializer(secret or app.config["SECRET_KEY"], salt=salt).dumps(payload)
 
 
+def payload(token: str) -> dict:
+    """What a token says (unchecked): its user and the digest of their security stamp."""
+    return URLSafeTimedSerializer("unused").loads_unsafe(token)[1]
+
+
 @pytest.mark.parametrize(
     "make_token",
     [
         lambda app, good, user_id: good[:-2] + ("BB" if good.endswith("AA") else "AA"),
         lambda app, good, user_id: "not-a-token",
         lambda app, good, user_id: "",
-        lambda app, good, user_id: forged(app, {"user": user_id, "pw": "x"}, secret="another"),
-        lambda app, good, user_id: forged(app, {"user": user_id, "pw": "0" * 16}),
+        lambda app, good, user_id: forged(app, payload(good), secret="another"),
+        lambda app, good, user_id: forged(app, {"user": user_id, "stamp": "0" * 16}),
         lambda app, good, user_id: forged(app, {"user": user_id}),
         lambda app, good, user_id: forged(app, ["user", user_id]),
-        lambda app, good, user_id: forged(app, {"user": "one", "pw": "x"}),
-        lambda app, good, user_id: forged(app, {"user": user_id, "pw": "x"}, salt="other-salt"),
+        lambda app, good, user_id: forged(app, {**payload(good), "user": "one"}),
+        lambda app, good, user_id: forged(app, payload(good), salt="other-salt"),
     ],
     ids=[
         "tampered",
         "garbage",
         "empty",
         "other-secret",
-        "wrong-fingerprint",
+        "wrong-stamp",
         "missing-field",
         "not-a-dict",
         "bad-user-id",
@@ -315,9 +320,9 @@ def test_a_token_signed_like_ours_is_accepted(app, make_user):
     """The forging helper above makes real tokens: only what each case changes is refused."""
     alice = make_user("alice")
     with app.app_context():
-        fingerprint = db.session.get(User, alice)._password_fingerprint()
+        stamp = db.session.get(User, alice)._stamp_for(RESET_SALT)
 
-        assert User.verify_reset_token(forged(app, {"user": alice, "pw": fingerprint})).id == alice
+        assert User.verify_reset_token(forged(app, {"user": alice, "stamp": stamp})).id == alice
 
 
 # Pictures

@@ -256,3 +256,22 @@ def test_get_requests_change_nothing(app, client, world, rule):
 
         assert response.status_code < 500, visitor
         assert database_snapshot(app) == before, visitor
+
+
+def test_a_csrf_token_from_before_logging_in_is_refused_after_it(app, client, make_user):
+    # A token read or planted before the login (a shared computer, a page open since) must
+    # not let a forged request through once the victim has logged in: login makes a new one.
+    make_user("alice")
+    before = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": before}
+    )
+    assert response.status_code == 302
+
+    forged = client.post("/account/sessions/others", data={"csrf_token": before})
+
+    assert forged.status_code == 400
+    assert CSRF_PAGE in page_text(forged)
+    after = csrf_token(client, "/account/sessions")
+    assert after != before
+    assert client.post("/account/sessions/others", data={"csrf_token": after}).status_code == 302
