@@ -6,7 +6,8 @@ import re
 import pytest
 
 from flaskblog.extensions import db
-from flaskblog.models import User, UserSession
+from flaskblog.models import ApiToken, User, UserSession
+from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms, page_text
 
@@ -239,6 +240,22 @@ def test_enable_lets_the_user_log_in_again(app, users, make_user):
     bob = browser(app)
     bob.login("bob@example.com")
     assert is_logged_in(bob)
+
+
+def test_disable_deletes_api_tokens_and_kills_emailed_links_for_good(app, users, make_user):
+    bob = make_user("bob")
+    token = get_token(app.test_client(), "bob@example.com")
+    with app.app_context():
+        link = db.session.get(User, bob).get_reset_token()
+        assert User.verify_reset_token(link) is not None
+
+    users("disable", "bob")
+    users("enable", "bob")
+
+    with app.app_context():
+        assert db.session.scalars(db.select(ApiToken)).all() == []
+        assert User.verify_reset_token(link) is None
+    assert app.test_client().get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
 def test_disable_and_enable_say_when_there_is_nothing_to_do(users, make_user):
