@@ -190,7 +190,7 @@ def send(app, member, form: Form, fields: dict, file_field: str | None):
 
 @pytest.mark.parametrize("form", FORMS, ids=[form.name for form in FORMS])
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -222,7 +222,7 @@ json_values = st.recursive(
 
 @pytest.mark.parametrize("form", FORMS, ids=[form.name for form in FORMS])
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
