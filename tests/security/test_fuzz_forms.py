@@ -78,6 +78,19 @@ PLAUSIBLE = [
     b"y",
     b"1",
 ]
+# Every field filled in as a user would (PostgreSQL refuses NUL in text: it must not get there).
+PLAUSIBLE_FORM = {
+    "username": [b"carol"],
+    "email": [b"carol@example.com"],
+    "password": [PASSWORD.encode()],
+    "confirm": [PASSWORD.encode()],
+    "current_password": [PASSWORD.encode()],
+    "title": [b"A title"],
+    "content": [b"Some text."],
+    "tags": [b"flask"],
+    "submit": [b"Publish"],
+    "body": [b"A comment."],
+}
 # What other types look like once they are text.
 OTHER_TYPES = [
     b"[]",
@@ -196,6 +209,13 @@ def send(app, member, form: Form, fields: dict, file_field: str | None):
 )
 @given(fields=submissions, file_field=as_file)
 @example(fields={name: [b"\x00"] for name in FIELD_NAMES}, file_field=None)
+@example(
+    fields={name: [b"A\x00title, with \x01 and \x7f"] for name in FIELD_NAMES}, file_field=None
+)
+@example(
+    fields=PLAUSIBLE_FORM | {"title": [b"A \x00 title"], "body": [b"A \x00 comment"]},
+    file_field=None,
+)
 @example(fields={name: [b"\xed\xa0\x80"] for name in FIELD_NAMES}, file_field=None)
 @example(fields={name: [b"a", b"b"] for name in FIELD_NAMES}, file_field="title")
 def test_a_fuzzed_form_is_never_a_500_and_a_refused_one_saves_nothing(
