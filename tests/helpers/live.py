@@ -51,10 +51,9 @@ def gunicorn(environment: dict[str, str], log_path: Path, workers: int = 2) -> I
     live = LiveServer("127.0.0.1", port)
     try:
         deadline = time.monotonic() + 60
-        # Every worker booted (gunicorn logs each), and one of them answering.
-        while log_path.read_text().count("Booting worker") < workers or not _answers(
-            f"{live.url}/health"
-        ):
+        # One worker answering, and every worker done building the app (idle): a test that
+        # occupies one worker must not find the other still starting.
+        while not (_answers(f"{live.url}/health") and _idle_workers(process.pid) == workers):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
@@ -66,6 +65,26 @@ def gunicorn(environment: dict[str, str], log_path: Path, workers: int = 2) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _idle_workers(master: int) -> int:
+    """How many of the gunicorn master's workers used no CPU over the last 0.3 s (Linux)."""
+
+    def cpu_ticks() -> dict[int, int]:
+        ticks = {}
+        for entry in Path("/proc").iterdir():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # not a process, or gone
+                continue
+            if entry.name.isdigit() and int(fields[1]) == master:
+                ticks[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
+
+    before = cpu_ticks()
+    time.sleep(0.3)
+    after = cpu_ticks()
+    return sum(1 for pid, used in after.items() if before.get(pid) == used)
 
 
 def _answers(url: str) -> bool:
