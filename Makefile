@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run seed test lint format browser security bench clean
+.PHONY: run seed test lint format browser security bench stress clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -50,6 +50,12 @@ bench: $(VENV)/.runtime
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## stress: the worst requests known, against the site as in production, into docs/SECURITY.md
+##         e.g. make stress STRESS_ARGS="--posts 2000"  or  STRESS_ARGS="--databases sqlite,postgresql"
+STRESS_ARGS ?=
+stress: $(VENV)/.runtime
+	$(BIN)/python bench/stress.py $(STRESS_ARGS)
 
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed

@@ -362,19 +362,23 @@ def request(
     port: int,
     method: str,
     path: str,
-    body: str | None = None,
+    body: str | bytes | None = None,
     cookie: str = "",
     timeout: float = 120,
+    headers: dict[str, str] | None = None,
 ):
     """One plain HTTP request, no redirects followed: (status, headers, text).
 
-    The default timeout is long: after wrk stops, the workers still owe it the requests it
-    had queued, which on slow pages of big data takes a while.
+    A body is a form unless `headers` name another Content-Type. The default timeout is
+    long: after wrk stops, the workers still owe it the requests it had queued, which on
+    slow pages of big data takes a while.
     """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = dict(headers or {})
+    if cookie:
+        headers["Cookie"] = cookie
     if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     text = response.read().decode("utf-8", "replace")
@@ -387,21 +391,29 @@ def session_cookie(headers) -> str:
     return "; ".join(value.split(";", 1)[0] for value in headers.get_all("Set-Cookie") or [])
 
 
-def login_form(port: int, email: str) -> tuple[str, str]:
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    return html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
+
+
+def login_form(
+    port: int, email: str, password: str = DEMO_PASSWORD, headers: dict | None = None
+) -> tuple[str, str]:
     """(cookie, form body) for a login POST: the login page's session and CSRF token."""
-    _, headers, page = request(port, "GET", "/login")
-    token = html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
-    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": DEMO_PASSWORD})
-    return session_cookie(headers), body
+    _, sent, page = request(port, "GET", "/login", headers=headers)
+    body = urllib.parse.urlencode(
+        {"csrf_token": csrf_token(page), "email": email, "password": password}
+    )
+    return session_cookie(sent), body
 
 
-def log_in(port: int, email: str) -> str:
+def log_in(port: int, email: str, headers: dict | None = None) -> str:
     """The session cookie of a fresh login through the real login form."""
-    cookie, body = login_form(port, email)
-    status, headers, _ = request(port, "POST", "/login", body, cookie)
-    if status != 302 or not headers.get_all("Set-Cookie"):
+    cookie, body = login_form(port, email, headers=headers)
+    status, answer, _ = request(port, "POST", "/login", body, cookie, headers=headers)
+    if status != 302 or not answer.get_all("Set-Cookie"):
         raise SystemExit(f"bench: logging in as {email} failed (HTTP {status})")
-    return session_cookie(headers)
+    return session_cookie(answer)
 
 
 # --- wrk ----------------------------------------------------------------------------------
@@ -518,8 +530,7 @@ def count_queries(url: str, pages: list, logged_in: list, email: str) -> dict:
     counts = {"anonymous": {}, "logged in": {}, "bytes": {}}
     for name, path in pages:
         counts["anonymous"][name], counts["bytes"][name] = measure(anonymous, path)
-    page = member.get("/login").get_data(as_text=True)
-    token = html.unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
+    token = csrf_token(member.get("/login").get_data(as_text=True))
     response = member.post(
         "/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD}
     )

@@ -4,10 +4,10 @@ Signing up, resetting a password and the account pages (auth and account bluepri
 the `flask users` commands, all build their fields from here.
 """
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
+from flaskblog.forms import HtmlForm
 from flaskblog.models import User
 from flaskblog.passwords import not_a_common_password
 
@@ -110,7 +110,7 @@ class UniqueUsername:
             raise ValidationError("That username is taken. Please choose another one.")
 
 
-class NewAccountFields(UniqueUsername, FlaskForm):
+class NewAccountFields(UniqueUsername, HtmlForm):
     """What a new account is made of, with the rules it must follow: the sign-up page and
     `flask users create-admin` both check with these."""
 

@@ -1,12 +1,15 @@
 """The benchmark harness's own logic (bench/): reading wrk, the ceiling page, the targets
-table's verdicts. The figures themselves depend on the machine and are not tested here."""
+table's verdicts, the stress run's hostile files and table. The figures themselves depend
+on the machine and are not tested here."""
 
 import copy
 import importlib.util
+import io
 import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -19,7 +22,7 @@ def load(name: str):
     return module
 
 
-ceiling, report = load("ceiling"), load("report")
+ceiling, report, stress = load("ceiling"), load("report"), load("stress")
 parse_wrk = load("run").parse_wrk
 
 WRK_OUTPUT = """\
@@ -256,3 +259,73 @@ def test_a_run_without_the_page_cache_is_kept_apart_from_the_deployed_one(tmp_pa
 
     assert [r["posts"] for r in report.load(tmp_path).values()] == [1]
     assert [r["posts"] for r in report.load(tmp_path, uncached=True).values()] == [2]
+
+
+# --- The stress run (bench/stress.py) ------------------------------------------------------
+
+
+def test_the_hostile_jpeg_repeats_one_small_refinement_scan():
+    plain_scans = 6  # what Pillow writes for a progressive greyscale JPEG
+    picture = stress.progressive_jpeg_bomb(repeats=50, side=64)
+
+    scans = [s for s in stress.jpeg_segments(picture) if s[0] == 0xDA]
+    assert len(scans) == plain_scans + 50
+    repeated = {picture[start:end] for _, start, end in scans[-50:]}
+    assert len(repeated) == 1 and len(next(iter(repeated))) < 100
+    with Image.open(io.BytesIO(picture)) as image:
+        assert (image.format, image.size, image.info.get("progressive")) == ("JPEG", (64, 64), 1)
+
+
+def test_the_zero_pngs_declare_a_huge_canvas_in_a_small_file():
+    flat = stress.zero_png(4999, 4999)
+    deep = stress.zero_png(300, 200, bit_depth=16, colour_type=6)
+
+    with Image.open(io.BytesIO(flat)) as image:
+        assert (image.size, image.mode) == ((4999, 4999), "RGB")
+    assert len(flat) < 100_000  # 75 MB of pixels
+    with Image.open(io.BytesIO(deep)) as image:
+        assert (image.size, image.mode) == ((300, 200), "RGBA")
+        image.load()
+        assert image.getextrema() == ((0, 0),) * 4
+
+
+def test_the_hostile_json_bodies_are_what_they_say():
+    assert stress.nested_json(3) == b"[[[]]]"
+    with pytest.raises(ValueError, match="digits"):  # Python's own limit on int parsing
+        json.loads(stress.long_integer_json(5000))
+
+
+def stress_result(date: str, seconds: float, late: int) -> dict:
+    case = {"case": "search | 20 words", "status": "200", "seconds": seconds}
+    case |= {"rss_before_mib": 90.0, "peak_mib": 120.4, "health_probes": 10}
+    case |= {"health_late": late, "health_worst_s": 0.04}
+    return {"database": "sqlite", "posts": 20_000, "date": date, "cases": [case]}
+
+
+def test_the_stress_table_says_when_health_went_unanswered():
+    lines = stress.stress_table(stress_result("now", 31.5, late=3))
+
+    assert lines[0].startswith("| Case | Status | Seconds |")
+    assert lines[2] == (
+        "| search \\| 20 words | 200 | 31.50 | 90 → 120 | **no**: 3 of 10 probes late |"
+    )
+    quiet = stress.stress_table(stress_result("now", 0.2, late=0))[2]
+    assert quiet.endswith("| yes (worst 0.04 s) |")
+
+
+def test_only_the_stress_section_is_rewritten_with_the_baseline_beside(tmp_path):
+    results = tmp_path / "stress"
+    (results / "baseline").mkdir(parents=True)
+    before, after = stress_result("before", 31.5, 3), stress_result("after", 0.2, 0)
+    (results / "baseline" / "sqlite-20000.json").write_text(json.dumps(before))
+    (results / "sqlite-20000.json").write_text(json.dumps(after))
+    doc = tmp_path / "SECURITY.md"
+    doc.write_text("# Kept\n\n<!-- s -->\nold\n<!-- e -->\n\n## Also kept\n")
+
+    stress.write_document(results, doc, "<!-- s -->", "<!-- e -->")
+
+    text = doc.read_text()
+    assert text.startswith("# Kept\n\n<!-- s -->\n#### SQLite, 20,000 posts (after)")
+    assert text.endswith("<!-- e -->\n\n## Also kept\n") and "old" not in text
+    assert "| Case | Status | Seconds (before) | Seconds |" in text
+    assert "| search \\| 20 words | 200 | 31.50 | 0.20 | 90 → 120 | yes (worst 0.04 s) |" in text

@@ -3,11 +3,11 @@
 import io
 
 from flask import abort, current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SubmitField
 from wtforms.validators import ValidationError
 
+from flaskblog.forms import HtmlForm
 from flaskblog.images import InvalidPicture, make_avatar
 from flaskblog.models import User
 from flaskblog.user_fields import (
@@ -20,7 +20,7 @@ from flaskblog.user_fields import (
 )
 
 
-class UpdateAccountForm(UniqueUsername, FlaskForm):
+class UpdateAccountForm(UniqueUsername, HtmlForm):
     username = username_field()
     email = email_field()
     current_password = current_password_field("Current password (to change your email)")
@@ -60,7 +60,7 @@ class UpdateAccountForm(UniqueUsername, FlaskForm):
             raise ValidationError(str(error)) from error
 
 
-class OwnAccountForm(FlaskForm):
+class OwnAccountForm(HtmlForm):
     """A form about the user's own account, whose checks need to know whose it is."""
 
     def __init__(self, user: User, *args, **kwargs) -> None:

@@ -1,9 +1,9 @@
 """Forms for signing up, logging in and resetting a forgotten password."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from flaskblog.forms import HtmlForm
 from flaskblog.models import User
 from flaskblog.user_fields import (
     NewAccountFields,
@@ -17,7 +17,7 @@ class RegistrationForm(NewAccountFields):
     submit = SubmitField("Sign up")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(HtmlForm):
     # "username" is what password managers look for beside a current password.
     email = EmailField(
         "Email",
@@ -34,11 +34,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class RequestResetForm(FlaskForm):
+class RequestResetForm(HtmlForm):
     email = email_field()
     submit = SubmitField("Request password reset")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(HtmlForm):
     password, confirm_password = new_password_fields()
     submit = SubmitField("Reset password")

@@ -2,10 +2,10 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from flaskblog.forms import HtmlForm
 from flaskblog.models import MAX_ID, Comment, Post, Tag
 
 TAG_NAME = re.compile(Tag.NAME_PATTERN)
@@ -24,7 +24,7 @@ def _post_id_or_none(value) -> str | None:
     return value if POST_ID.fullmatch(value) else None
 
 
-class PostForm(FlaskForm):
+class PostForm(HtmlForm):
     title = StringField(
         "Title",
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
@@ -71,7 +71,7 @@ def _tidy(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-class CommentForm(FlaskForm):
+class CommentForm(HtmlForm):
     body = TextAreaField(
         "Your comment",
         filters=[_tidy],

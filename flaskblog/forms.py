@@ -1,0 +1,34 @@
+"""What every HTML form of the site shares: it reads only what a browser's form sends.
+
+Flask-WTF also fills a form from a JSON body, and lets an uploaded file stand in for any
+field of the same name. A browser does neither, and the forms' text validators expect text:
+a file sent as a post's title, or a number or a list in JSON, would reach them as an object
+they cannot measure and end in a 500. Here a JSON body is no form at all (the fields are
+missing, and the form says so), and files go to file fields only.
+"""
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+
+
+class HtmlForm(FlaskForm):
+    """A FlaskForm that takes text fields from the form body and files for file fields only."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            if data is formdata or data is None or data is request.form:
+                return data  # data given by the code, nothing submitted, or a plain form
+            if not isinstance(data, CombinedMultiDict):
+                return None  # a JSON body: no browser sends a form that way
+            file_fields = {
+                name for name, field in form._fields.items() if isinstance(field, FileField)
+            }
+            files = MultiDict(
+                (name, upload)
+                for name, upload in request.files.items(multi=True)
+                if name in file_fields
+            )
+            return CombinedMultiDict((files, request.form))
