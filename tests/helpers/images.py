@@ -1,4 +1,5 @@
-"""Pictures to upload, made in memory, and profile pictures given straight in the database."""
+"""Pictures to upload, made in memory (hostile ones too: image bombs, repeated JPEG scans,
+damaged EXIF), what decoding one costs, and profile pictures given straight in the database."""
 
 import io
 import itertools
