@@ -98,7 +98,9 @@ class Config:
         self.MAX_PICTURE_BYTES = 5 * 1024 * 1024
         # The whole request may carry a 5 MB picture plus the form's other fields.
         self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 64 * 1024
-        self.MAX_PICTURE_PIXELS = 25_000_000
+        # A 12-megapixel phone photo fits; decoding the largest picture allowed costs at most
+        # about 130 MB (docs/SECURITY.md, "Hostile uploads").
+        self.MAX_PICTURE_PIXELS = 16_000_000
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,14 +4,47 @@ flask-smorest builds it: marshmallow schemas (schemas.py) validate what comes in
 what goes out, and are the source of the OpenAPI document at /api/v1/openapi.json.
 """
 
+import json
+from typing import NoReturn
+
 from flask import Flask, request, send_from_directory
 from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser, abort
 
 from flaskblog.api.errors import API_PREFIX, ApiError
 from flaskblog.api.schemas import ErrorSchema
 from flaskblog.extensions import csrf
 
-bp = Blueprint(
+
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, answering every JSON body it cannot read with a 400, not a crash.
+
+    webargs turns malformed JSON (json.JSONDecodeError) into "Invalid JSON body.", but
+    json.loads raises other errors too: RecursionError for arrays or objects nested about a
+    thousand deep, and ValueError for an integer of more than 4,300 digits (Python's limit
+    on converting digits to int, against quadratic-time conversion).
+    """
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            self._unreadable("The JSON body is nested too deeply.")
+        except ValueError as error:
+            if isinstance(error, json.JSONDecodeError):
+                raise  # webargs' own answer
+            self._unreadable("A number in the JSON body has too many digits.")
+
+    @staticmethod
+    def _unreadable(message: str) -> NoReturn:
+        abort(400, messages={"json": [message]})
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+
+bp = ApiBlueprint(
     "api",
     __name__,
     description="Posts and users as JSON. Reading is open; writing needs a bearer token.",

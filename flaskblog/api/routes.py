@@ -184,7 +184,8 @@ def create_post(data: dict):
 
 
 @bp.route("/posts/<int(max=None):post_id>", methods=["PATCH"])
-@limiter.limit("30/minute;500/day", key_func=token_user_key, methods=["PATCH"])
+# Each change renders the post again: as much as editing on the site allows.
+@limiter.limit("10/minute;100/hour", key_func=token_user_key, methods=["PATCH"])
 @token_required
 @bp.doc(**NEEDS_TOKEN)
 @bp.arguments(PostUpdateSchema)

@@ -69,9 +69,13 @@ def rate_limited(error: RateLimitExceeded):
     # later (on a busy server the two could otherwise disagree by seconds).
     limit = limiter.current_limit
     seconds = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
-    response = render_error(
-        error, f"Too many attempts in a short time. Please try again in {in_words(seconds)}."
-    )
+    if error.response is not None:
+        # A limit's on_breach answered in its own words (the editor's preview, shown in place).
+        response = error.response
+    else:
+        response = render_error(
+            error, f"Too many attempts in a short time. Please try again in {in_words(seconds)}."
+        )
     response.headers["Retry-After"] = str(seconds)
     return response
 

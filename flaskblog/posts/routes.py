@@ -1,7 +1,8 @@
 """Views for writing, previewing, reading, editing and deleting posts, drafts and tags, and
 for the comments under a post."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +16,12 @@ from flaskblog.posts.forms import CommentForm, PostForm
 from flaskblog.rendering import render_markdown
 from flaskblog.security import user_or_address_key
 from flaskblog.urls import post_url
+
+# Every save and preview renders the whole post (at worst about a second for 50,000
+# characters). A writer saves now and then but previews as they type, and will autosave:
+# generous per minute, bounded per hour, per user.
+EDIT_LIMIT = "10/minute;100/hour"
+PREVIEW_LIMIT = "20/minute;300/hour"
 
 
 def get_post_or_404(post_id: int) -> Post:
@@ -82,16 +89,50 @@ def new_post():
     return render_editor(form, "New post")
 
 
+def too_long_message(length: int) -> str:
+    return (
+        f"A post can be at most {Post.CONTENT_LENGTH:,} characters long; this one has {length:,}."
+    )
+
+
+def preview_fragment(preview_html: str = "", message: str | None = None, status: int = 200):
+    """Just the rendered post, or why there is none, for the editor's script to show."""
+    return make_response(
+        render_template("posts/_preview.html", preview_html=preview_html, preview_message=message),
+        status,
+    )
+
+
+def preview_limited(limit: RequestLimit):
+    """on_breach for the preview: the editor's script shows the 429 in place of the preview,
+    rather than swapping the editor for the error page."""
+    if request.args.get("fragment"):
+        return preview_fragment(
+            message="Too many previews in a short time. Please wait a moment and try again.",
+            status=429,
+        )
+    return None
+
+
 @bp.route("/post/preview", methods=["POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=user_or_address_key, on_breach=preview_limited)
 @login_required
 @confirmed_required
 def preview():
     form = PostForm()
-    preview_html = render_markdown(form.content.data or "").html
-    if request.args.get("fragment"):
-        # The editor's script asks for just the rendered post, to show beside the form.
-        return render_template("posts/_preview.html", preview_html=preview_html)
+    content = form.content.data or ""
+    # The editor's script asks for just the rendered post (?fragment=1), to show beside the form.
+    fragment = bool(request.args.get("fragment"))
     legend = "Edit post" if form.post_id.data else "New post"
+    if len(content) > Post.CONTENT_LENGTH:
+        # Checked before rendering: the cost of a render grows with the length.
+        if fragment:
+            return preview_fragment(message=too_long_message(len(content)), status=400)
+        form.content.errors = [too_long_message(len(content))]
+        return render_editor(form, legend)
+    preview_html = render_markdown(content).html
+    if fragment:
+        return preview_fragment(preview_html)
     return render_editor(form, legend, preview_html)
 
 
@@ -106,6 +147,7 @@ def post(post_id: int, slug: str | None = None):
 
 
 @bp.route("/post/<int:post_id>/update", methods=["GET", "POST"])
+@limiter.limit(EDIT_LIMIT, key_func=user_or_address_key, methods=["POST"])
 @login_required
 @confirmed_required
 def update_post(post_id: int):

@@ -380,8 +380,8 @@ def truncated_png() -> bytes:
 
 
 def too_many_pixels_png() -> bytes:
-    # 25,005,000 pixels that compress to a few kilobytes: a decompression bomb in miniature.
-    return image_bytes(Image.new("1", (5001, 5000)), "PNG")
+    # 16,004,000 pixels that compress to a few kilobytes: a decompression bomb in miniature.
+    return image_bytes(Image.new("1", (4001, 4000)), "PNG")
 
 
 @pytest.mark.parametrize(
@@ -401,10 +401,10 @@ def too_many_pixels_png() -> bytes:
         (
             too_many_pixels_png(),
             "bomb.png",
-            "That picture is too large (5001x5000 pixels); the limit is 25 megapixels.",
+            "That picture is too large (4001x4000 pixels); the limit is 16 megapixels.",
         ),
     ],
-    ids=["text-as-png", "empty", "truncated-png", "svg", "bmp", "tiff", "over-25-megapixels"],
+    ids=["text-as-png", "empty", "truncated-png", "svg", "bmp", "tiff", "over-16-megapixels"],
 )
 def test_files_that_are_not_acceptable_pictures_are_refused(
     app, logged_in_alice, account, client, picture, name, message

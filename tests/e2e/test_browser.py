@@ -279,6 +279,33 @@ def test_preview_shows_the_rendered_post_below_the_editor_without_leaving_it(
     assert browser_watch.problems == []
 
 
+def test_a_preview_refused_as_too_long_says_so_in_place_of_the_preview(
+    app, page, browser_watch, make_user, server
+):
+    make_user("alice")
+    log_in(page, "alice@example.com", PASSWORD)
+    write_in_the_editor(page, "Long", "")
+    # Past the textarea's maxlength, which typing and pasting respect: as a script could.
+    page.get_by_label("Content").evaluate(
+        "(field, length) => { field.value = '['.repeat(length) }", Post.CONTENT_LENGTH + 1
+    )
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_role("button", name="Preview").click()
+
+    message = page.locator("#preview").get_by_role("alert")
+    expect(message).to_have_text(
+        "A post can be at most 50,000 characters long; this one has 50,001."
+    )
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert page.url == f"{server.url}/post/new"
+    # The 400 itself is what the browser reports, and nothing else: it is expected here.
+    assert browser_watch.failed == [f"{server.url}/post/preview?fragment=1: HTTP 400"]
+    assert [line for line in browser_watch.console if "400" not in line] == []
+    browser_watch.failed.clear()
+    browser_watch.console.clear()
+
+
 def test_preview_without_javascript_opens_a_preview_page_with_the_form_still_filled(
     app, open_browser, make_user, server
 ):

@@ -13,11 +13,16 @@ document.addEventListener("DOMContentLoaded", () => {
     const body = new FormData(button.form);
     try {
       const response = await fetch(button.dataset.preview, { method: "POST", body, credentials: "same-origin" });
-      if (!response.ok) {
+      // A post too long to preview (400) or too many previews (429) come as a preview
+      // saying so, shown in its place; any other failure is a whole page.
+      const shown = response.ok || response.status === 400 || response.status === 429;
+      const html = shown ? await response.text() : "";
+      const preview = new DOMParser().parseFromString(html, "text/html").querySelector(".preview__body");
+      if (!preview) {
         throw new Error(`preview failed: ${response.status}`);
       }
       // The server renders and cleans the Markdown exactly as it does for the post page.
-      pane.querySelector(".preview__body").outerHTML = await response.text();
+      pane.querySelector(".preview__body").replaceWith(preview);
       pane.hidden = false;
       pane.scrollIntoView({ behavior: "smooth", block: "start" });
     } catch (error) {
