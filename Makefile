@@ -51,11 +51,13 @@ bench: $(VENV)/.runtime
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## stress: the worst requests known, against the site as in production, into docs/SECURITY.md
+## stress: the worst requests known, against the site as in production, into docs/SECURITY.md;
+##         then the worst Markdown and pictures at their limits, measured in one process
 ##         e.g. make stress STRESS_ARGS="--posts 2000"  or  STRESS_ARGS="--databases sqlite,postgresql"
 STRESS_ARGS ?=
-stress: $(VENV)/.runtime
+stress: $(VENV)/.dev
 	$(BIN)/python bench/stress.py $(STRESS_ARGS)
+	$(BIN)/python bench/expensive_input.py
 
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed

@@ -21,18 +21,15 @@ import argparse
 import base64
 import html
 import importlib.util
-import io
 import json
 import re
 import secrets
 import shutil
-import struct
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import zlib
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
@@ -53,6 +50,10 @@ def _bench_module(name: str):
 
 bench = _bench_module("run")
 
+# The hostile pictures are the ones the suite uploads (tests/helpers/images.py).
+sys.path.insert(0, str(bench.ROOT))
+from tests.helpers.images import blank_png, progressive_jpeg_with_repeated_scan  # noqa: E402
+
 ROOT = bench.ROOT
 RESULTS = bench.RESULTS / "stress"
 DOC = ROOT / "docs" / "SECURITY.md"
@@ -70,79 +71,17 @@ def log(message: str) -> None:
     print(f"stress: {message}", file=sys.stderr, flush=True)
 
 
-# --- Hostile files, built in code -----------------------------------------------------------
+# --- Hostile requests, built in code ----------------------------------------------------------
 
 
-def jpeg_segments(data: bytes) -> list[tuple[int, int, int]]:
-    """(marker, start, end) of each segment of a JPEG; a scan runs to its entropy data's end."""
-    segments, at = [], 2
-    while at < len(data):
-        marker = data[at + 1]
-        if marker == 0xD9:  # end of image
-            segments.append((marker, at, at + 2))
-            break
-        end = at + 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
-        if marker == 0xDA:  # start of scan: entropy-coded data follows, up to the next marker
-            end = data.index(b"\xff", end)
-            while data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
-                end = data.index(b"\xff", end + 2)
-        segments.append((marker, at, end))
-        at = end
-    return segments
+def progressive_jpeg_bomb() -> bytes:
+    """A 16-megapixel progressive JPEG whose smallest scan comes 5,000 times (about 200 KB)."""
+    return progressive_jpeg_with_repeated_scan(size=(4000, 4000), repeats=5000)
 
 
-def refinement_scan(data: bytes) -> bytes:
-    """The first AC refinement scan (successive approximation high bit set) of a JPEG."""
-    for marker, start, end in jpeg_segments(data):
-        if marker == 0xDA:
-            components = data[start + 4]
-            spectral_end, approximation = data[
-                start + 6 + 2 * components : start + 8 + 2 * components
-            ]
-            if spectral_end > 0 and approximation >> 4:
-                return data[start:end]
-    raise ValueError("no AC refinement scan in this JPEG")
-
-
-def progressive_jpeg_bomb(repeats: int = 5000, side: int = 4000) -> bytes:
-    """A progressive JPEG whose one small refinement scan comes `repeats` times.
-
-    Each copy is some 30 bytes and makes a decoder walk every block of the picture again, so
-    a file of a few hundred kilobytes costs minutes of decoding.
-    """
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("L", (side, side), 128).save(out, "JPEG", progressive=True, quality=90)
-    plain = out.getvalue()
-    end_of_image = jpeg_segments(plain)[-1][1]
-    return plain[:end_of_image] + refinement_scan(plain) * repeats + b"\xff\xd9"
-
-
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload))
-    )
-
-
-PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # colour type: samples a pixel
-
-
-def zero_png(width: int, height: int, bit_depth: int = 8, colour_type: int = 2) -> bytes:
-    """A PNG of `width` x `height` zero pixels: tiny on disk, huge once decoded."""
-    row = bytes(1 + width * PNG_CHANNELS[colour_type] * bit_depth // 8)  # filter 0, zeros
-    compressor = zlib.compressobj(9)
-    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", pixels)
-        + _png_chunk(b"IEND", b"")
-    )
+def zero_png() -> bytes:
+    """A 4999x4999 PNG of zero RGB pixels: 75 MB once decoded, under 100 KB as a file."""
+    return blank_png(4999, 4999, bit_depth=8, colour_type=2)
 
 
 def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
@@ -368,10 +307,10 @@ def cases() -> list[Case]:
         Case(
             "picture: progressive JPEG, 5,000 scans", upload("scans.jpg", progressive_jpeg_bomb, 6)
         ),
-        Case("picture: 4999x4999 zero PNG", upload("zero.png", lambda: zero_png(4999, 4999), 7)),
+        Case("picture: 4999x4999 zero PNG", upload("zero.png", zero_png, 7)),
         Case(
             "picture: 4999x4999 16-bit RGBA PNG",
-            upload("deep.png", lambda: zero_png(4999, 4999, 16, 6), 8),
+            upload("deep.png", lambda: blank_png(4999, 4999), 8),
         ),
         Case("/sitemap.xml", anonymous_get("/sitemap.xml")),
         Case(f"{LOGIN_LOCKOUT_TRIES} wrong logins, then the owner's", lockout(9)),
