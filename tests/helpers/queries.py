@@ -60,6 +60,7 @@ def database_work(app):
             yield total
         with app.app_context():
             connection = db.session.connection()
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             for sql, params in statements:
                 if sql.lstrip().upper().startswith("SELECT"):
                     explain = f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"
