@@ -71,7 +71,7 @@ def test_the_response_carrying_a_new_token_is_stored_by_no_cache(client, world):
 
 
 @pytest.mark.parametrize("path", ["/account", "/account/export", "/account/sessions", "/drafts"])
-def test_the_private_pages_named_in_the_report_are_stored_by_no_cache(client, world, path):
+def test_the_account_pages_drafts_and_export_are_stored_by_no_cache(client, world, path):
     log_in(client, "alice@example.com")
 
     response = client.get(path)
