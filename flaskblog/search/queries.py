@@ -64,15 +64,16 @@ class Matches(Page):
 
 def search_posts(words: list[str], page: int) -> Matches | None:
     """Page number `page` of the published posts holding every word (or a form of it),
-    best match first, or None past the last page. Three statements, each bounded by
-    CANDIDATES or by a page, never by the number of posts or of matches:
+    best match first, or None past the last page. Both statements start from the
+    candidates: the newest CANDIDATES posts the index finds, with their score (on SQLite
+    read from the full-text index alone, whose own order is newest first, so it stops
+    there). Each is bounded by CANDIDATES or by a page, never by the number of posts, of
+    matches or of words:
 
-    - the candidates: the newest CANDIDATES posts the index finds, with their score, read
-      from the full-text index alone (newest first is the index's own order, so it stops
-      after CANDIDATES);
-    - the count of the published ones among them, and one page of them in order of score;
-    - that page's posts, each with a snippet: a piece of its text with the matches between
-      MATCH_START and MATCH_END (`highlighted_snippet` turns it into HTML).
+    - the count of the published posts among the candidates (and of the candidates);
+    - one page of those in order of score, each post with a snippet: a piece of its text
+      with the matches between MATCH_START and MATCH_END (`highlighted_snippet` turns it
+      into HTML), cut for the page's posts alone.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     if db.engine.dialect.name == "postgresql":
