@@ -14,13 +14,24 @@ import functools
 import hashlib
 import os
 import secrets
+from urllib.parse import urlencode
 
-from flask import current_app, g, has_app_context, request, request_finished, session
+from flask import (
+    current_app,
+    g,
+    has_app_context,
+    redirect,
+    request,
+    request_finished,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from flaskblog.extensions import cache
+from flaskblog.pagination import canonical_page_args
 
 GENERATION_KEY = "pages-generation"
 ONE_YEAR = 365 * 24 * 60 * 60
@@ -38,12 +49,25 @@ def init_app(app) -> None:
 # --- Pages -------------------------------------------------------------------------------
 
 
-def cached_for_anonymous(view):
-    """Serve the view's page from the cache to visitors who are not logged in."""
+def cached_for_anonymous(view=None, *, key_args: dict | None = None):
+    """Serve the view's page from the cache to visitors who are not logged in.
+
+    Only ?page= makes a page different, and each page number has one spelling: any other
+    ("01", "+1", "１", "page=1" for the first page) is sent on to it before the cache is
+    consulted, so that nobody can fill the cache with copies of one page. `key_args`
+    names the view's other query arguments, each with the function that gives its one
+    spelling; a request that spells one otherwise is rendered for itself, never cached.
+    """
+    if view is None:
+        return functools.partial(cached_for_anonymous, key_args=key_args)
+    spellings = {"page": None, **(key_args or {})}
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not _may_use_cache():
+        canonical = canonical_page_args()
+        if canonical is not None:
+            return redirect(url_for(request.endpoint, **request.view_args, **canonical), 301)
+        if not _may_use_cache(spellings):
             return view(*args, **kwargs)
         try:
             key = _page_key()
@@ -67,20 +91,30 @@ def cached_for_anonymous(view):
     return wrapper
 
 
-def _may_use_cache() -> bool:
-    # A waiting flash would be shown on the page (and must not be served from it). Only
-    # ?page= makes a page different: other parameters would only fill the cache with
-    # copies (anyone can invent them), so such requests are simply rendered.
+def _may_use_cache(spellings: dict) -> bool:
+    # A waiting flash would be shown on the page (and must not be served from it). Other
+    # parameters, or other spellings of these, would only fill the cache with copies
+    # (anyone can invent them), so such requests are simply rendered.
     return (
         request.method in ("GET", "HEAD")
-        and set(request.args) <= {"page"}
+        and set(request.args) <= spellings.keys()
+        and all(_spelt_once(name, canonical) for name, canonical in spellings.items())
         and not current_user.is_authenticated
         and "_flashes" not in session
     )
 
 
+def _spelt_once(name: str, canonical) -> bool:
+    values = request.args.getlist(name)
+    if canonical is None or not values:
+        return len(values) <= 1
+    return len(values) == 1 and canonical(values[0]) == values[0]
+
+
 def _page_key() -> str:
-    url = hashlib.sha256(request.url.encode()).hexdigest()[:32]
+    # The arguments as parsed, in order: "?a=1&b=2", "?b=2&a=1" and "?a=%31..." are one page.
+    arguments = urlencode(sorted(request.args.items(multi=True)))
+    url = hashlib.sha256(f"{request.base_url}?{arguments}".encode()).hexdigest()[:32]
     return f"page:{generation()}:{url}"
 
 

@@ -96,7 +96,29 @@ def page_number() -> int:
     return page
 
 
-def paginate(query, page: int, *, total: int | None = None, from_index: bool = True) -> Page | None:
+def canonical_page_args() -> dict | None:
+    """The request's query arguments with ?page= spelt as the pager spells it, when it is
+    spelt otherwise ("01", "+1", " 1", "1_0", "１", twice; or "1", which the pager leaves
+    out), else None: also when it is no page number at all, which the view answers with a
+    404. Views that are cached send such requests on to that one spelling."""
+    values = request.args.getlist("page")
+    if not values:
+        return None
+    try:
+        page = int(values[0])
+    except ValueError:
+        return None
+    if page < 1 or page > MAX_ID or (values == [str(page)] and page > 1):
+        return None
+    arguments = request.args.to_dict(flat=False)
+    if page == 1:
+        del arguments["page"]
+    else:
+        arguments["page"] = [str(page)]
+    return arguments
+
+
+def paginate(query, page: int, *, total: int | None = None) -> Page | None:
     """Page number `page` of `query` (a select of Post), or None if it lies past the last
     page (page 1 always exists, empty or not). Views answer None with a 404.
 
@@ -104,16 +126,8 @@ def paginate(query, page: int, *, total: int | None = None, from_index: bool = T
     and OFFSET over index entries, never over whole rows), then only those posts are read
     with their authors, pictures and comment counts. So page 2,000 costs about what page 1
     does, and nothing counts the whole listing (see Page).
-
-    `from_index=False` is for a query no index orders (search's ranking) and that gives
-    its `total`: the page is then read with a plain LIMIT and OFFSET.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
-    if not from_index:
-        items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-        if not items and page > 1:
-            return None
-        return Page(items, page, per_page, len(items), total)
     ids = query.with_only_columns(Post.id).offset((page - 1) * per_page)
     on_page = ids.limit(per_page).subquery("page_ids")
     following = (

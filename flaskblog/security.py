@@ -5,7 +5,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -66,7 +66,30 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        if "Cache-Control" not in response.headers and is_for_one_person(response):
+            response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         return response
+
+
+# A response for one person alone is kept by no cache: not a proxy's or CDN's (which would
+# hand it to the next visitor), not the browser's (where it outlives the logout on a shared
+# computer). RFC 6749 asks the same of a response carrying a token.
+PRIVATE_CACHE_CONTROL = "no-store"
+
+
+def is_for_one_person(response) -> bool:
+    """Whether a response is for one person alone: it answers a logged-in user, a request
+    with credentials or a token, or it sets a cookie (a session, a CSRF token, a login).
+    A view that knows better (a picture whose URL names its content) sets its own
+    Cache-Control, which is left alone."""
+    if "Authorization" in request.headers or "Set-Cookie" in response.headers:
+        return True
+    if session.modified:  # the session cookie is written after this hook
+        return True
+    # Only a request that brought the session cookie can be logged in; reading the
+    # session of one that did not would mark every public response `Vary: Cookie`.
+    cookie = current_app.config["SESSION_COOKIE_NAME"]
+    return cookie in request.cookies and "_user_id" in session
 
 
 # --- The security log -------------------------------------------------------------------------

@@ -15,9 +15,11 @@ def post_url(post: Post, external: bool | None = None) -> str:
     return url_for("posts.post", post_id=post.id, slug=post.slug, _external=external)
 
 
-def avatar_url(user: User) -> str:
-    """Where the user's picture is served (the default one until they upload their own)."""
+def avatar_url(user: User, external: bool | None = None) -> str:
+    """Where the user's picture is served (the default one until they upload their own);
+    with `external=True` the whole URL, on the configured server name (never the request's
+    Host header), as post_url gives it."""
     # The digest is in the path, so the URL changes with the picture and can be cached for a year.
     if user.avatar is None:
-        return url_for("static", filename="img/default-avatar.svg")
-    return url_for("users.avatar", user_id=user.id, digest=user.avatar.digest)
+        return url_for("static", filename="img/default-avatar.svg", _external=external)
+    return url_for("users.avatar", user_id=user.id, digest=user.avatar.digest, _external=external)

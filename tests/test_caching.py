@@ -31,7 +31,7 @@ def anonymous_queries(client, count_queries, url: str) -> tuple[int, str]:
     return len(statements), response.get_data(as_text=True)
 
 
-PUBLIC_PAGES = ["/", "/?page=1", "/user/alice", "/tag/news", "/tags"]
+PUBLIC_PAGES = ["/", "/search?q=post", "/user/alice", "/tag/news", "/tags"]
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)

@@ -28,7 +28,7 @@ def test_a_page_holds_its_posts_newest_first_and_knows_its_neighbours(app, twelv
 def test_a_page_past_the_last_is_none_not_an_error(app, twelve_posts):
     with app.app_context():
         assert paginate(Post.newest_first(), 4) is None
-        assert paginate(Post.newest_first(), 4, total=12, from_index=False) is None
+        assert paginate(Post.newest_first(), 4, total=12) is None
 
 
 def test_the_first_page_of_an_empty_listing_exists(app):

@@ -54,15 +54,20 @@ def account_export(user) -> dict:
             }
             for post in posts
         ],
-        "comments": [
-            {
-                "id": comment.id,
-                "body": comment.body,
-                "created_at": _iso(comment.created_at),
-                "post_id": comment.post_id,
-                "post_title": comment.post.title,
-                "url": _external(f"{post_url(comment.post)}#comment-{comment.id}"),
-            }
-            for comment in comments
-        ],
+        "comments": [_exported_comment(comment, user) for comment in comments],
+    }
+
+
+def _exported_comment(comment: Comment, user) -> dict:
+    # A post its author has taken back as a draft is theirs alone again: the comment is
+    # the user's own, but the post's current title and address are not for them to see.
+    post = comment.post
+    visible = post.can_view(user)
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "created_at": _iso(comment.created_at),
+        "post_id": comment.post_id,
+        "post_title": post.title if visible else None,
+        "url": _external(f"{post_url(post)}#comment-{comment.id}") if visible else None,
     }

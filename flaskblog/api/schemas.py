@@ -1,9 +1,7 @@
 """Every body the API reads or writes, declared once: webargs validates requests with these,
 responses are serialised through them, and apispec builds /api/v1/openapi.json from them."""
 
-from urllib.parse import urljoin
-
-from flask import request, url_for
+from flask import url_for
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
 from flaskblog import urls
@@ -111,9 +109,7 @@ class UserSchema(Schema):
     """A public profile."""
 
     username = fields.String(required=True)
-    avatar_url = ComputedUrl(
-        required=True, build=lambda user: urljoin(request.host_url, urls.avatar_url(user))
-    )
+    avatar_url = ComputedUrl(required=True, build=lambda user: urls.avatar_url(user, external=True))
     post_count = fields.Integer(required=True, metadata={"description": "Published posts."})
     joined = fields.AwareDateTime(required=True, attribute="created_at")
     links = ComputedNested(UserLinksSchema, required=True, build=lambda user: user_links(user))

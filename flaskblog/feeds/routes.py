@@ -11,7 +11,9 @@ from flaskblog.feeds.documents import (
     entry_id,
     last_changed,
     rfc3339,
-    sitemap_urls,
+    sitemap_author_urls,
+    sitemap_parts,
+    sitemap_post_urls,
     xml_response,
 )
 from flaskblog.models import Post, Tag, User
@@ -88,7 +90,26 @@ def tag(tag: str):
 @bp.route("/sitemap.xml")
 @cached_for_anonymous
 def sitemap():
-    return xml_response("feeds/sitemap.xml", "application/xml", urls=sitemap_urls())
+    """The sitemap index: what crawlers read first (robots.txt names it)."""
+    return xml_response("feeds/sitemap_index.xml", "application/xml", parts=sitemap_parts())
+
+
+@bp.route("/sitemap/posts-<int:part>.xml")
+@cached_for_anonymous
+def sitemap_posts(part: int):
+    urls = sitemap_post_urls(part) if part >= 1 else None
+    if urls is None:
+        abort(404)
+    return xml_response("feeds/sitemap.xml", "application/xml", urls=urls)
+
+
+@bp.route("/sitemap/authors-<int:part>.xml")
+@cached_for_anonymous
+def sitemap_authors(part: int):
+    urls = sitemap_author_urls(part) if part >= 1 else None
+    if urls is None:
+        abort(404)
+    return xml_response("feeds/sitemap.xml", "application/xml", urls=urls)
 
 
 @bp.route("/robots.txt")

@@ -7,14 +7,21 @@ models do not know it, so the queries here name it directly.
 import re
 
 import sqlalchemy as sa
+from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy.dialects.postgresql import plainto_tsquery, ts_headline
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.orm import defer, joinedload, with_expression
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
+from flaskblog.pagination import Page
 
-MAX_WORDS = 20
+# Every word is one more list of matches for the database to walk; people search with a few.
+MAX_WORDS = 8
+# A search reads at most this many matches (the newest), ranks those and shows the best
+# first: its cost is bounded whatever the words and however many posts hold them. A search
+# with more matches says "more than" this many.
+CANDIDATES = 1000
 _WORD = re.compile(r"\w+")
 
 # The database marks each match with these; they become <mark> only after the snippet is
@@ -40,58 +47,124 @@ def search_words(query: str) -> list[str]:
     return _WORD.findall(query)[:MAX_WORDS]
 
 
-def matching_posts(words: list[str]) -> sa.Select:
-    """Published posts holding every word (or a form of it), best match first.
+def canonical_query(query: str) -> str:
+    """The one spelling of a query that finds what `query` finds: its words, one space apart.
+    (The page shows the query as typed, so only this spelling may be a cached page.)"""
+    return " ".join(search_words(query))
 
-    Each post's `search_snippet` is a piece of its text with the matches between
-    MATCH_START and MATCH_END; `highlighted_snippet` turns it into HTML.
+
+class Matches(Page):
+    """One page of search results. `more` when the search stopped at `candidates` matches
+    (CANDIDATES): then `total` counts only the published posts among those."""
+
+    def __init__(self, items: list, page: int, per_page: int, total: int, *, more: bool):
+        super().__init__(items, page, per_page, len(items), total)
+        self.candidates, self.more = CANDIDATES, more
+
+
+def search_posts(words: list[str], page: int) -> Matches | None:
+    """Page number `page` of the published posts holding every word (or a form of it),
+    best match first, or None past the last page. Both statements start from the
+    candidates: the newest CANDIDATES posts the index finds, with their score (on SQLite
+    read from the full-text index alone, whose own order is newest first, so it stops
+    there). Each is bounded by CANDIDATES or by a page, never by the number of posts, of
+    matches or of words:
+
+    - the count of the published posts among the candidates (and of the candidates);
+    - one page of those in order of score, each post with a snippet: a piece of its text
+      with the matches between MATCH_START and MATCH_END (`highlighted_snippet` turns it
+      into HTML), cut for the page's posts alone.
     """
+    per_page = current_app.config["POSTS_PER_PAGE"]
     if db.engine.dialect.name == "postgresql":
-        query = _postgresql_matches(words)
+        candidates, snippet = _postgresql_candidates(words)
     else:
-        query = _sqlite_matches(words)
-    return query.where(Post.is_published).options(joinedload(Post.author))
+        candidates, snippet = _sqlite_candidates(words)
+    found, published = db.session.execute(
+        db.select(sa.func.count(candidates.c.id), sa.func.count(Post.id)).select_from(
+            candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_published)
+        )
+    ).one()
+    ranked = (
+        db.select(candidates.c.id, candidates.c.score)
+        .join(Post, Post.id == candidates.c.id)
+        .where(Post.is_published)
+        .order_by(candidates.c.score, Post.published_at.desc(), Post.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page_ids")
+    )
+    query = snippet(
+        db.select(Post)
+        .join(ranked, ranked.c.id == Post.id)
+        .options(joinedload(Post.author), defer(Post.content), defer(Post.content_html))
+        .order_by(ranked.c.score, Post.published_at.desc(), Post.id.desc())
+    )
+    items = list(db.session.scalars(query))
+    if not items and page > 1:
+        return None
+    return Matches(items, page, per_page, published, more=found >= CANDIDATES)
 
 
-def count_matches(words: list[str]) -> int:
-    """How many published posts `matching_posts(words)` finds (the search page says so)."""
-    query = matching_posts(words).with_only_columns(sa.func.count(Post.id)).order_by(None)
-    return db.session.scalar(query)
-
-
-def _sqlite_matches(words: list[str]) -> sa.Select:
+def _sqlite_candidates(words: list[str]):
     # Each word becomes an FTS5 string ("\w+" holds no quote), so nothing typed is read
     # as FTS5 syntax; strings side by side must all match.
     match = " ".join(f'"{word}"' for word in words)
-    snippet = sa.func.snippet(_fts_table, 1, MATCH_START, MATCH_END, "", SNIPPET_TOKENS)
-    return (
-        db.select(Post)
-        .join(_fts, _fts.c.rowid == Post.id)
+    candidates = (
+        db.select(
+            _fts.c.rowid.label("id"),
+            # bm25 is lower for a better match
+            sa.func.bm25(_fts_table, TITLE_WEIGHT, TEXT_WEIGHT).label("score"),
+        )
         .where(_fts_table.op("MATCH")(match))
-        .options(with_expression(Post.search_snippet, snippet))
-        .order_by(  # bm25 is lower for a better match
-            sa.func.bm25(_fts_table, TITLE_WEIGHT, TEXT_WEIGHT),
-            Post.published_at.desc(),
-            Post.id.desc(),
-        )
+        .order_by(_fts.c.rowid.desc())
+        .limit(CANDIDATES)
+        .subquery("candidates")
     )
 
+    def with_snippet(query: sa.Select) -> sa.Select:
+        # snippet() exists only in a query that matches the index itself: the page's few
+        # rows are looked up in it by rowid.
+        snippet = sa.func.snippet(_fts_table, 1, MATCH_START, MATCH_END, "", SNIPPET_TOKENS)
+        return (
+            query.join(_fts, _fts.c.rowid == Post.id)
+            .where(_fts_table.op("MATCH")(match))
+            .options(with_expression(Post.search_snippet, snippet))
+        )
 
-def _postgresql_matches(words: list[str]) -> sa.Select:
+    return candidates, with_snippet
+
+
+def _postgresql_candidates(words: list[str]):
     tsquery = plainto_tsquery("english", " ".join(words))
-    text = sa.func.replace(Post.content_text, "<", LESS_THAN_STAND_IN)
-    headline = ts_headline("english", text, tsquery, HEADLINE_OPTIONS)
-    snippet = sa.func.replace(headline, LESS_THAN_STAND_IN, "<")
-    return (
-        db.select(Post)
+    # The newest matches, then their score: each a subquery with a LIMIT, which keeps the
+    # planner from merging it into the next one (where it would rank every post, or every
+    # match, before picking the page), so that only CANDIDATES posts are ranked.
+    newest = (
+        db.select(Post.id)
         .where(_search_vector.op("@@")(tsquery))
-        .options(with_expression(Post.search_snippet, snippet))
-        .order_by(  # the title is weighted A, the text B
-            sa.func.ts_rank(_search_vector, tsquery).desc(),
-            Post.published_at.desc(),
-            Post.id.desc(),
-        )
+        .order_by(Post.id.desc())
+        .limit(CANDIDATES)
+        .subquery("newest")
     )
+    candidates = (
+        db.select(
+            Post.id.label("id"),
+            # The title is weighted A, the text B; higher is better, so it is negated.
+            (-sa.func.ts_rank(_search_vector, tsquery)).label("score"),
+        )
+        .join(newest, newest.c.id == Post.id)
+        .limit(CANDIDATES)
+        .subquery("candidates")
+    )
+
+    def with_snippet(query: sa.Select) -> sa.Select:
+        text = sa.func.replace(Post.content_text, "<", LESS_THAN_STAND_IN)
+        headline = ts_headline("english", text, tsquery, HEADLINE_OPTIONS)
+        snippet = sa.func.replace(headline, LESS_THAN_STAND_IN, "<")
+        return query.options(with_expression(Post.search_snippet, snippet))
+
+    return candidates, with_snippet
 
 
 def highlighted_snippet(post: Post) -> Markup:

@@ -2,26 +2,29 @@
 
 from flask import abort, render_template, request
 
-from flaskblog.pagination import page_number, paginate
+from flaskblog.caching import cached_for_anonymous
+from flaskblog.extensions import limiter
+from flaskblog.pagination import page_number
 from flaskblog.rendering import excerpt
 from flaskblog.search import bp
 from flaskblog.search.queries import (
-    count_matches,
+    canonical_query,
     highlighted_snippet,
-    matching_posts,
+    search_posts,
     search_words,
 )
 
 
 @bp.route("/search")
+# A person searches a few times a minute; a script asking for thousands is stopped.
+@limiter.limit("30/minute;300/hour")
+@cached_for_anonymous(key_args={"q": canonical_query})
 def search():
     query = request.args.get("q", "").strip()
     words = search_words(query)
     results = None
     if words:
-        total = count_matches(words)
-        found = paginate(matching_posts(words), page_number(), total=total, from_index=False)
-        results = found or abort(404)
+        results = search_posts(words, page_number()) or abort(404)
     return render_template(
         "search/search.html",
         title=f"Search: {excerpt(query, 60)}" if query else "Search",

@@ -670,6 +670,25 @@ def test_export_holds_the_profile_posts_and_comments_but_no_secrets(
     assert "Bob on Bob" not in body and "Bob on Alice" not in body
 
 
+def test_export_hides_the_title_and_address_of_a_post_taken_back_as_a_draft(
+    app, logged_in_alice, alices_world, client
+):
+    with app.app_context():
+        bobs_post = db.session.get(Post, alices_world["post"])
+        bobs_post.title = "Bob's secret plans"
+        bobs_post.unpublish()
+        db.session.commit()
+
+    response, data = export(client)
+
+    [on_bobs] = [c for c in data["comments"] if c["post_id"] == alices_world["post"]]
+    assert on_bobs["body"] == "Alice on Bob"  # her own words stay hers
+    assert (on_bobs["post_title"], on_bobs["url"]) == (None, None)
+    body = response.get_data(as_text=True)
+    assert "secret plans" not in body
+    assert f"/post/{alices_world['post']}/" not in body
+
+
 def test_export_of_a_new_unconfirmed_account_is_almost_empty(make_user, auth, client):
     make_user("alice", confirmed=False)
     auth.login()

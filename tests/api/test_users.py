@@ -1,6 +1,7 @@
 """/api/v1/users/<username>, its posts, and /api/v1/me."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -41,6 +42,16 @@ def test_a_public_profile(app, client, capitalised_alice):
         },
     }
     assert "email" not in profile
+
+
+@pytest.mark.parametrize("host", ["evil.example", "localhost"])
+def test_a_forged_host_header_never_makes_it_into_the_avatar_url(client, capitalised_alice, host):
+    response = client.get("/api/v1/users/alice", base_url=f"https://{host}")
+
+    assert response.status_code == 200
+    avatar = urlsplit(response.get_json()["avatar_url"])
+    assert (avatar.netloc, avatar.path) == ("flaskblog.test", "/static/img/default-avatar.svg")
+    assert host not in response.get_data(as_text=True)
 
 
 def test_an_unknown_user_is_not_found(client):

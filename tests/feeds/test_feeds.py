@@ -11,6 +11,7 @@ import feedparser
 import pytest
 
 from flaskblog.extensions import db
+from flaskblog.feeds import documents
 from flaskblog.models import Post, Tag
 from tests.helpers.factories import tag_posts
 from tests.helpers.pages import page_text
@@ -491,15 +492,30 @@ def test_tag_page_advertises_the_tags_feed(app, client, make_user, make_posts):
 # Sitemap
 
 
-def sitemap(client) -> dict[str, str | None]:
-    """The sitemap as {address: lastmod}, after checking it is well-formed sitemap XML."""
-    response = client.get("/sitemap.xml")
+def sitemap_xml(client, url: str, root_tag: str) -> ET.Element:
+    response = client.get(url)
     assert response.status_code == 200
     assert response.content_type == "application/xml; charset=utf-8"
     root = ET.fromstring(response.get_data())
-    assert root.tag == f"{SITEMAP}urlset"
-    urls = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root}
-    assert len(urls) == len(root)  # no address twice
+    assert root.tag == f"{SITEMAP}{root_tag}"
+    return root
+
+
+def sitemap_parts(client) -> list[str]:
+    """The paths of the parts the sitemap index names."""
+    index = sitemap_xml(client, "/sitemap.xml", "sitemapindex")
+    return [entry.findtext(f"{SITEMAP}loc").removeprefix(BASE) for entry in index]
+
+
+def sitemap(client) -> dict[str, str | None]:
+    """The whole sitemap, every part the index names, as {address: lastmod}, after checking
+    that each is well-formed sitemap XML."""
+    urls, count = {}, 0
+    for part in sitemap_parts(client):
+        root = sitemap_xml(client, part, "urlset")
+        urls |= {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root}
+        count += len(root)
+    assert len(urls) == count  # no address twice
     return urls
 
 
@@ -561,7 +577,40 @@ def test_sitemap_runs_the_same_queries_for_one_post_or_many(
     with count_queries() as large:
         assert len(sitemap(client)) == 1 + 16 + 4
 
-    assert len(small) == len(large) == 2
+    # The index (2), the posts' part (2), the authors' part with the home page (3).
+    assert len(small) == len(large) == 7
+
+
+def test_the_sitemap_is_an_index_of_parts_of_bounded_size(
+    client, make_user, make_posts, monkeypatch, count_queries
+):
+    monkeypatch.setattr(documents, "SITEMAP_PART_SIZE", 4, raising=False)
+    alice = make_user("alice")
+    make_posts(alice, 10)
+    for name in ("bob", "carol", "dave", "erin"):
+        make_posts(make_user(name), 1)
+
+    parts = sitemap_parts(client)
+
+    assert parts == [
+        "/sitemap/posts-1.xml",
+        "/sitemap/posts-2.xml",
+        "/sitemap/posts-3.xml",
+        "/sitemap/posts-4.xml",
+        "/sitemap/authors-1.xml",
+        "/sitemap/authors-2.xml",
+    ]
+    sizes = [len(sitemap_xml(client, part, "urlset")) for part in parts]
+    assert sizes == [4, 4, 4, 2, 1 + 4, 1]
+    assert len(sitemap(client)) == 1 + 14 + 5
+    for missing in ("/sitemap/posts-5.xml", "/sitemap/posts-0.xml", "/sitemap/authors-3.xml"):
+        assert client.get(missing).status_code == 404
+    # Each part reads its own range of ids, whatever comes before it.
+    with count_queries() as first:
+        sitemap_xml(client, parts[0], "urlset")
+    with count_queries() as last:
+        sitemap_xml(client, parts[3], "urlset")
+    assert len(first) == len(last) == 2
 
 
 # robots.txt

@@ -41,6 +41,8 @@ ACCESS = {
     "feeds.user": PUBLIC,
     "feeds.tag": PUBLIC,
     "feeds.sitemap": PUBLIC,
+    "feeds.sitemap_posts": PUBLIC,
+    "feeds.sitemap_authors": PUBLIC,
     "feeds.robots": PUBLIC,
     # Liveness and readiness probes for load balancers: JSON, no session, no rate limit.
     "health.live": PUBLIC,
@@ -202,6 +204,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "tag": world.tag,
         "filename": "css/main.css",
         "handle": world.ada_other_session or "0" * 16,
+        "part": 1,
     }
     if rule.endpoint in tokens:
         known["token"] = tokens[rule.endpoint]

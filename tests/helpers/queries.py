@@ -41,3 +41,60 @@ def queries_with_and_without_login(client, auth, count_queries, url: str, email:
     counts["reader"] = queries_for(client, count_queries, url)
     auth.logout()
     return counts
+
+
+@contextmanager
+def database_work(app):
+    """How much work the database did for the statements `app` runs inside the block, as a
+    one-item list filled in when the block ends: comparable between two blocks, not a time.
+
+    SQLite: steps of its virtual machine, in hundreds (a row read, compared or sorted is a
+    few steps; work inside the full-text index's C code is not counted). PostgreSQL: the
+    rows that every node of each SELECT's plan handled, by EXPLAIN ANALYZE run again.
+    """
+    total = [0]
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        with statements_run(app, with_parameters=True) as statements:
+            yield total
+        with app.app_context():
+            connection = db.session.connection()
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            for sql, params in statements:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    explain = f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"
+                    [[plan]] = connection.exec_driver_sql(explain, params).all()
+                    total[0] += _rows_handled(plan[0]["Plan"])
+            db.session.rollback()
+        return
+    steps = [0]
+    hooked = set()
+
+    def count(*_args) -> int:
+        steps[0] += 1
+        return 0
+
+    def hook(conn, *_args) -> None:
+        raw = conn.connection.driver_connection
+        if id(raw) not in hooked:
+            raw.set_progress_handler(count, 100)
+            hooked.add(id(raw))
+            connections.append(raw)
+
+    connections: list = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        yield total
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+        for raw in connections:
+            raw.set_progress_handler(None, 0)
+    total[0] = steps[0]
+
+
+def _rows_handled(node: dict) -> int:
+    rows = node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
+    return int(rows) + sum(_rows_handled(child) for child in node.get("Plans", ()))

@@ -131,9 +131,28 @@ def test_feeds_read_posts_through_an_index(app, client, blog, url):
     assert_uses_indexes(app, sql, params)
 
 
-def test_the_sitemap_reads_posts_in_index_order(app, client, blog):
-    sql, params = listing_query(app, client, "/sitemap.xml", "posts.slug")
-    assert_uses_indexes(app, sql, params)
+def test_a_sitemap_part_reads_its_range_of_posts_by_primary_key(app, client, blog):
+    sql, params = listing_query(app, client, "/sitemap/posts-1.xml", "posts.slug")
+    if db_dialect(app) == "postgresql":
+        plan = postgresql_plan(app, sql, params)
+        assert "Seq Scan on posts" not in plan, plan
+        assert "Index Scan using pk_posts" in plan, plan
+        return
+    details = [detail for _, _, detail in sqlite_plan(app, sql, params)]
+    by_key = "SEARCH posts USING INTEGER PRIMARY KEY (rowid>"
+    assert any(d.startswith(by_key) for d in details), details
+    assert not any(d.startswith("SCAN posts") or "TEMP B-TREE" in d for d in details), details
+
+
+def test_a_sitemap_part_reads_its_authors_by_primary_key(app, client, blog):
+    sql, params = listing_query(app, client, "/sitemap/authors-1.xml", "users.username")
+    if db_dialect(app) == "postgresql":
+        plan = postgresql_plan(app, sql, params)
+        assert "Seq Scan" not in plan, plan
+        return
+    details = [detail for _, _, detail in sqlite_plan(app, sql, params)]
+    assert any(d.startswith("SEARCH users USING INTEGER PRIMARY KEY (rowid>") for d in details)
+    assert not any(d.startswith("SCAN ") or "TEMP B-TREE" in d for d in details), details
 
 
 def test_page_2000_is_picked_from_the_index_like_page_1(app, client, blog):
