@@ -175,9 +175,3 @@ def log_address_lockout(limit: RequestLimit) -> None:
     """on_breach for the login limit per client address: a line in the security log."""
     email = request.form.get("email", "")
     log_event("login_locked", email=email, per="address", limit=str(limit.limit))
-
-
-def log_account_lockout(limit: RequestLimit) -> None:
-    """on_breach for the login limit per account: a line in the security log."""
-    email = request.form.get("email", "")
-    log_event("login_locked", email=email, per="account", limit=str(limit.limit))

@@ -11,7 +11,7 @@ from flask import g, request
 
 from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.models import ApiToken, User
-from flaskblog.security import client_address_key, email_hash
+from flaskblog.security import client_address_key
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 BEARER_SECURITY = [{"bearerAuth": []}]
@@ -80,10 +80,3 @@ def token_user_key() -> str:
     """Writes are counted per user, whichever token (or address) they come from."""
     token = token_in_use() if bearer_token() else None
     return f"api-user:{token.user_id}" if token is not None else client_address_key()
-
-
-def basic_email_key() -> str:
-    """Token requests are also counted per account named, as logins are on the site."""
-    auth = request.authorization
-    email = auth.username if auth is not None and auth.type == "basic" else ""
-    return "api-email:" + email_hash(email or "")

@@ -14,7 +14,6 @@ from flaskblog.api.auth import (
     BASIC_SECURITY,
     BEARER_SECURITY,
     api_user,
-    basic_email_key,
     confirmed,
     token_in_use,
     token_required,
@@ -33,6 +32,7 @@ from flaskblog.api.schemas import (
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
+from flaskblog.login_limits import account_guesses, device_guesses, remember_device
 from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
 from flaskblog.security import log_event
 
@@ -67,7 +67,8 @@ def refuse_bad_tokens() -> None:
 
 @bp.route("/tokens", methods=["POST"])
 @limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("5/minute;20/hour", key_func=basic_email_key, methods=["POST"])
+@account_guesses  # one budget with the site's login form (flaskblog.login_limits)
+@device_guesses
 @bp.doc(security=BASIC_SECURITY)
 @bp.response(201, TokenSchema)
 @error(401, "The email address or password is wrong, or the account is disabled.")
@@ -84,6 +85,7 @@ def create_token():
         raise unauthorized("The email address or password is wrong.", "Basic")
     token, row = ApiToken.issue(user)
     db.session.commit()
+    remember_device(user)  # a client that keeps cookies is then a known device, as a browser
     return {"token": token, "expires_at": row.expires_at}
 
 

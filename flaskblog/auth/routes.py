@@ -10,11 +10,11 @@ from flaskblog.auth.forms import LoginForm, RegistrationForm, RequestResetForm, 
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
+from flaskblog.login_limits import account_guesses, device_guesses, remember_device
 from flaskblog.logins import log_out
 from flaskblog.models import User
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
-    log_account_lockout,
     log_address_lockout,
     log_event,
     submitted_email_key,
@@ -69,14 +69,11 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-# Per client address, and per account against guessing spread over many addresses.
+# Per client address; and per account (shared with the API), except for the account's own
+# known devices, which have budgets of their own, so that guessing cannot lock the owner out.
 @limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
-@limiter.limit(
-    "5/minute;20/hour",
-    key_func=submitted_email_key,
-    methods=["POST"],
-    on_breach=log_account_lockout,
-)
+@account_guesses
+@device_guesses
 @visitors_only
 def login():
     form = LoginForm()
@@ -93,6 +90,7 @@ def login():
             )
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            remember_device(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
