@@ -53,7 +53,7 @@ def app_with_user(settings):
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-    factories.make_user(app, confirmed=False)
+    factories.make_user(app)
     return app
 
 

@@ -39,6 +39,11 @@ class RequestResetForm(FlaskForm):
     submit = SubmitField("Request password reset")
 
 
+class ResendConfirmationForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Send the link again")
+
+
 class ResetPasswordForm(FlaskForm):
     password, confirm_password = new_password_fields()
     submit = SubmitField("Reset password")

@@ -49,6 +49,9 @@ ACCESS = {
     "users.avatar": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
     "auth.confirm_email": PUBLIC,
+    # A new link by address for visitors (the same answer whoever has an account), or for
+    # the logged-in user's own address.
+    "auth.resend_confirmation": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.login": VISITOR,
     "auth.register": VISITOR,
@@ -61,7 +64,6 @@ ACCESS = {
     "account.sessions": USER,
     "account.end_session": USER,
     "account.end_other_sessions": USER,
-    "auth.resend_confirmation": USER,
     "posts.new_post": USER,
     "posts.preview": USER,
     "posts.drafts": USER,
