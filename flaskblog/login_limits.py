@@ -99,20 +99,25 @@ def remember_device(user: User) -> None:
 
 
 def account_key() -> str:
+    """Rate-limit key for the account a login names, however its address is spelled."""
     return "login-account:" + email_hash(submitted_email())
 
 
 def device_key() -> str:
+    """Rate-limit key for the known device trying (only asked when there is one)."""
     return "login-device:" + (known_device() or "none")
 
 
 def login_failed(response) -> bool:
     """Only failures spend a budget: the site answers a good login with a redirect, the
-    API with 201."""
+    API with 201. (Checked before the view and counted after it, so requests running at
+    the same moment may each pass: at most one more per worker.)"""
     return response.status_code not in (201, 302)
 
 
 def log_lockout(per: str):
+    """on_breach for a login budget: a line in the security log saying whose was spent."""
+
     def on_breach(limit) -> None:
         log_event("login_locked", email=submitted_email(), per=per, limit=str(limit.limit))
 
