@@ -54,6 +54,17 @@ def database_url(value: str) -> str:
     return value
 
 
+def proxy_hops(value: str | None, default: int) -> int:
+    """PROXY_HOPS as a number of proxies (0 or more); anything else stops the start."""
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit():
+        raise CannotStart(
+            f"PROXY_HOPS must be a whole number of proxies (0 or more), not {value!r}."
+        )
+    return int(value)
+
+
 class Config:
     """Settings shared by every environment; each value can come from the environment."""
 
@@ -115,9 +126,11 @@ class Config:
         self.SESSION_MAX_HOURS = int(env("SESSION_MAX_HOURS", "12"))
         self.CONFIRM_TOKEN_MAX_AGE = int(env("CONFIRM_TOKEN_MAX_AGE", str(48 * 60 * 60)))
 
-        # Flask-Limiter: in memory by default; Redis (redis://...) when several instances run.
+        # Flask-Limiter counts in Redis whenever one is configured (its own setting first,
+        # else REDIS_URL), so that every worker and instance shares one count; memory://
+        # only without Redis, where each worker counts alone (production warns of it).
         self.RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
-        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
         # Keeps the counts apart when several sites (or test runs) share one Redis server.
         self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -130,6 +143,11 @@ class Config:
         self.CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "flaskblog:")
         self.CACHE_NO_NULL_WARNING = True
         self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "300"))
+        # How many proxies in front of the app append to X-Forwarded-For (and set
+        # X-Forwarded-Proto): the client address is the one that many hops from the end.
+        # 0 trusts no forwarded header, as a site served straight to the internet must;
+        # production defaults to 1 on Heroku (its router is one hop), else 0.
+        self.PROXY_HOPS = proxy_hops(env("PROXY_HOPS"), default=0)
         # Strict-Transport-Security, in seconds; only production, which is served over https.
         self.HSTS_MAX_AGE = 0
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
@@ -199,7 +217,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Heroku and friends: secrets required, secure cookies, one trusted proxy hop."""
+    """Heroku and friends: secrets required, secure cookies, proxies trusted as PROXY_HOPS says."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -216,9 +234,14 @@ class ProductionConfig(Config):
         self.HSTS_MAX_AGE = 365 * 24 * 60 * 60
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
         self.debug_requested = env_flag("FLASK_DEBUG")  # lower case: not a Flask setting
+        # Heroku (which sets DYNO) puts exactly one router in front of every dyno; anywhere
+        # else, forwarded headers are trusted only when PROXY_HOPS says how many proxies.
+        self.PROXY_HOPS = proxy_hops(
+            os.environ.get("PROXY_HOPS"), default=1 if os.environ.get("DYNO") else 0
+        )
 
     def init_app(self, app) -> None:
-        """Refuse to run without secrets, and trust exactly one proxy (Heroku's router)."""
+        """Refuse to run without secrets or with the debugger; warn of per-worker limits."""
         missing = [name for name in ("SECRET_KEY", "SERVER_NAME") if not getattr(self, name)]
         if missing:
             raise CannotStart(
@@ -233,9 +256,17 @@ class ProductionConfig(Config):
                 "server: unset FLASK_DEBUG (and drop --debug) in production."
             )
         super().init_app(app)
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        if self.RATELIMIT_ENABLED and self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            from flaskblog.logs import configure_handler
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+            # gunicorn runs several workers: each would count alone, and forget on restart.
+            # Said in the log's own format, which the app would set up only after this.
+            configure_handler(app)
+            app.logger.warning(
+                "RATE LIMITS ARE COUNTED PER WORKER (RATELIMIT_STORAGE_URI=memory://): with "
+                "n workers an attacker gets n times every limit, and a restart forgets them. "
+                "Set REDIS_URL (or RATELIMIT_STORAGE_URI=redis://...) so they are shared."
+            )
 
 
 config = {

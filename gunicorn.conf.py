@@ -29,8 +29,8 @@ timeout = 30
 # this long; the platform sends SIGKILL 30 seconds after SIGTERM, so stop a little before.
 graceful_timeout = 25
 
-# X-Forwarded-For and X-Forwarded-Proto are trusted in one place only: ProxyFix in the
-# production config, for exactly one hop (the platform's router). gunicorn keeps its own
+# X-Forwarded-For and X-Forwarded-Proto are trusted in one place only: the app's ProxyFix,
+# for PROXY_HOPS hops (flaskblog.security; one on Heroku, for its router). gunicorn keeps its own
 # default of trusting them from this machine alone, so it never acts on a header a client
 # sent through the router.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -7,19 +7,49 @@ queue (flaskblog/mailqueue.py), which delivers it off the request path.
 
 from flask import current_app, render_template
 from flask_mail import Message
+from limits import parse_many
 
+from flaskblog.extensions import limiter
 from flaskblog.mailqueue import send_later
 from flaskblog.models import User
-from flaskblog.security import log_event
+from flaskblog.security import email_hash, log_event
+
+# However many people or forms ask (sign-ups, address changes, resets, confirmations), one
+# address gets at most this much mail from the site: nobody can use it to flood an inbox.
+MAIL_PER_RECIPIENT = "3/hour;10/day"
 
 
 def send_email(
     to: str, subject: str, template: str, *, about: str, user_id: int, **context
 ) -> bool:
     """Render templates/email/`template` with `context` and queue it for `to`; False (already
-    logged) if it could not be sent or queued. `about` and `user_id` name it in the mail log."""
+    logged) if it could not be sent or queued. `about` and `user_id` name it in the mail log.
+
+    Mail beyond MAIL_PER_RECIPIENT is not sent, only logged, and still answers True: the page
+    says what it would have said, so it tells nobody how much mail an address has had.
+    """
+    if not recipient_has_budget(to):
+        log_event("mail_not_sent_recipient_limit", user_id=user_id, email=to, about=about)
+        return True
     body = render_template(f"email/{template}", **context)
     return send_later(Message(subject, recipients=[to], body=body), about, user_id)
+
+
+def recipient_has_budget(to: str) -> bool:
+    """Count one email to `to` against MAIL_PER_RECIPIENT, unless that would exceed it.
+
+    Counted in the rate limiter's storage (Redis in production), so every worker shares it;
+    the address is normalised as accounts store it, and kept only as a hash.
+    """
+    if not limiter.enabled:
+        return True
+    budget = parse_many(MAIL_PER_RECIPIENT)
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], "mail-to", email_hash(to))
+    if not all(limiter.limiter.test(limit, *key) for limit in budget):
+        return False
+    for limit in budget:
+        limiter.limiter.hit(limit, *key)
+    return True
 
 
 def send_reset_email(user: User) -> bool:

@@ -8,7 +8,6 @@ from flask_bcrypt import Bcrypt
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Connection, Mail
 from flask_migrate import Migrate
@@ -17,6 +16,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from flaskblog.security import client_address_key
 
 # Named constraints let Alembic alter and drop them later, on SQLite too.
 NAMING_CONVENTION = {
@@ -70,9 +71,9 @@ csrf = CSRFProtect()
 cache = Cache()
 # gzip, Brotli or zstd, whichever the client accepts, for HTML, CSS, feeds and JSON.
 compress = Compress()
-# Keyed by client address (the real one behind Heroku's router, thanks to ProxyFix);
+# Keyed by client address (the real one behind PROXY_HOPS proxies: flaskblog.security);
 # storage and on/off come from RATELIMIT_* settings.
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address_key)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."

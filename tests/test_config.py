@@ -29,7 +29,10 @@ MISSING_SECRET = "set SECRET_KEY in the environment before starting in productio
 def environment(monkeypatch):
     """A clean environment for building apps: an in-memory database, no mail server,
     no FLASK_CONFIG or FLASK_DEBUG, whatever the developer's shell or .env holds."""
-    for name in ("FLASK_CONFIG", "FLASK_DEBUG", "SECRET_KEY", "SERVER_NAME", "MAIL_SERVER"):
+    for name in (
+        *("FLASK_CONFIG", "FLASK_DEBUG", "SECRET_KEY", "SERVER_NAME", "MAIL_SERVER"),
+        *("REDIS_URL", "RATELIMIT_STORAGE_URI", "PROXY_HOPS", "DYNO"),
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     return monkeypatch
@@ -50,7 +53,7 @@ def app_with_user(settings):
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-    factories.make_user(app, confirmed=False)
+    factories.make_user(app)
     return app
 
 
@@ -323,6 +326,7 @@ def reset_link_sent(client, headers: dict) -> str:
 
 
 def test_behind_the_proxy_reset_links_are_https(production):
+    production.setenv("PROXY_HOPS", "1")
     app = app_with_user("production")
 
     link = reset_link_sent(
@@ -338,8 +342,8 @@ def test_without_the_proxy_header_the_request_scheme_is_kept(production):
     assert reset_link_sent(app.test_client(), {}).startswith(f"http://{HOST}/reset_password/")
 
 
-def test_production_trusts_exactly_one_proxy_hop(production):
-    app = create_app()
+def client_address_seen(app, forwarded_for: str) -> str:
+    """The client address and scheme the app sees for a plain-http request forwarded so."""
 
     @app.route("/client-address")
     def client_address():
@@ -349,12 +353,102 @@ def test_production_trusts_exactly_one_proxy_hop(production):
 
     response = app.test_client().get(
         "/client-address",
-        headers={"X-Forwarded-For": "10.6.6.6, 198.51.100.7", "X-Forwarded-Proto": "https"},
+        headers={
+            "X-Forwarded-For": forwarded_for,
+            # Each proxy that appends the client's address also appends the scheme it saw.
+            "X-Forwarded-Proto": ", ".join("https" for _ in forwarded_for.split(",")),
+        },
         url_scheme="http",
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
+    return response.get_data(as_text=True)
 
-    # The router appends the real client; anything before it came from the client itself.
-    assert response.get_data(as_text=True) == "198.51.100.7 https"
+
+@pytest.mark.parametrize(
+    ("environment_variables", "seen"),
+    [
+        # Served straight to the internet: whatever the client says is ignored.
+        ({}, "10.0.0.1 http"),
+        ({"PROXY_HOPS": "0", "DYNO": "web.1"}, "10.0.0.1 http"),
+        # Heroku: its router appends the real client; anything before came from the client.
+        ({"DYNO": "web.1"}, "198.51.100.7 https"),
+        ({"PROXY_HOPS": "1"}, "198.51.100.7 https"),
+        # A load balancer in front of another proxy: two hops.
+        ({"PROXY_HOPS": "2"}, "10.6.6.6 https"),
+    ],
+    ids=["default", "zero-on-heroku", "heroku", "one-hop", "two-hops"],
+)
+def test_production_trusts_as_many_proxy_hops_as_proxy_hops_says(
+    production, environment_variables, seen
+):
+    for name, value in environment_variables.items():
+        production.setenv(name, value)
+
+    assert client_address_seen(create_app(), "10.6.6.6, 198.51.100.7") == seen
+
+
+@pytest.mark.parametrize("value", ["one", "-1", "1.5"])
+def test_a_proxy_hops_that_is_not_a_count_refuses_to_start(production, value):
+    production.setenv("PROXY_HOPS", value)
+
+    with pytest.raises(config.CannotStart, match="PROXY_HOPS must be a whole number"):
+        create_app()
+
+
+def test_development_trusts_no_forwarded_header(environment):
+    assert client_address_seen(create_app("development"), "198.51.100.7") == "10.0.0.1 http"
+
+
+# Where rate limits are counted
+
+
+def test_rate_limits_count_in_redis_whenever_redis_is_configured(environment):
+    environment.setenv("REDIS_URL", "redis://redis.example:6379/0")
+    assert ProductionConfig().RATELIMIT_STORAGE_URI == "redis://redis.example:6379/0"
+    assert config.DevelopmentConfig().RATELIMIT_STORAGE_URI == "redis://redis.example:6379/0"
+
+    # The limiter's own setting wins; the tests count in memory unless a test says otherwise.
+    environment.setenv("RATELIMIT_STORAGE_URI", "redis://limits.example:6379/2")
+    assert ProductionConfig().RATELIMIT_STORAGE_URI == "redis://limits.example:6379/2"
+    assert config.TestingConfig().RATELIMIT_STORAGE_URI == "memory://"
+
+
+def test_without_redis_rate_limits_count_in_memory(environment):
+    assert ProductionConfig().RATELIMIT_STORAGE_URI == "memory://"
+
+
+PER_WORKER_WARNING = "RATE LIMITS ARE COUNTED PER WORKER"
+
+
+def warnings_logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_production_says_loudly_at_start_up_when_limits_are_counted_per_worker(production, caplog):
+    create_app()
+
+    [warning] = [m for m in warnings_logged(caplog) if PER_WORKER_WARNING in m]
+    assert "REDIS_URL" in warning
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"REDIS_URL": "redis://127.0.0.1:6379/0"}, {"RATELIMIT_ENABLED": "false"}],
+    ids=["redis", "limits-off"],
+)
+def test_production_is_quiet_when_limits_are_shared_or_off(production, caplog, variables):
+    for name, value in variables.items():
+        production.setenv(name, value)
+
+    create_app()
+
+    assert not [m for m in warnings_logged(caplog) if PER_WORKER_WARNING in m]
+
+
+def test_development_does_not_warn_about_its_one_process(environment, caplog):
+    create_app("development")
+
+    assert not [m for m in warnings_logged(caplog) if PER_WORKER_WARNING in m]
 
 
 def test_production_refuses_to_start_with_flask_debug(production):

@@ -15,9 +15,8 @@ from rq.registry import FailedJobRegistry
 from config import CannotStart, Config
 from flaskblog.mailqueue import drain, make_worker, rq_queue
 from tests.helpers import factories
-from tests.helpers.factories import PASSWORD
 from tests.helpers.mail import Mailbox
-from tests.helpers.pages import Forms, csrf_token_from, flashes
+from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes
 from tests.helpers.services import REDIS_URL, free_port, require_redis
 
 RESET_SENT = "If an account uses that email, we have sent it a link to reset the password."
@@ -185,9 +184,8 @@ def test_when_redis_is_down_the_page_says_the_email_was_not_sent(build_app, capl
     app = build_app(
         MAIL_QUEUE="rq", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", MAIL_QUEUE_NAME="mail"
     )
-    factories.make_user(app, confirmed=False)
     client = app.test_client()
-    Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
+    factories.log_in_unconfirmed(app, AuthActions(client, Forms(client)))
     token = csrf_token_from(client.get("/"))
 
     started = time.perf_counter()

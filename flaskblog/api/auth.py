@@ -8,11 +8,10 @@ needs no CSRF token).
 import functools
 
 from flask import g, request
-from flask_limiter.util import get_remote_address
 
 from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.models import ApiToken, User
-from flaskblog.security import email_hash
+from flaskblog.security import client_address_key
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 BEARER_SECURITY = [{"bearerAuth": []}]
@@ -80,11 +79,4 @@ def confirmed(user: User) -> None:
 def token_user_key() -> str:
     """Writes are counted per user, whichever token (or address) they come from."""
     token = token_in_use() if bearer_token() else None
-    return f"api-user:{token.user_id}" if token is not None else get_remote_address()
-
-
-def basic_email_key() -> str:
-    """Token requests are also counted per account named, as logins are on the site."""
-    auth = request.authorization
-    email = auth.username if auth is not None and auth.type == "basic" else ""
-    return "api-email:" + email_hash(email or "")
+    return f"api-user:{token.user_id}" if token is not None else client_address_key()

@@ -14,7 +14,6 @@ from flaskblog.api.auth import (
     BASIC_SECURITY,
     BEARER_SECURITY,
     api_user,
-    basic_email_key,
     confirmed,
     token_in_use,
     token_required,
@@ -33,6 +32,7 @@ from flaskblog.api.schemas import (
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
+from flaskblog.login_limits import account_guesses, device_guesses, remember_device
 from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
 from flaskblog.security import log_event
 
@@ -67,10 +67,14 @@ def refuse_bad_tokens() -> None:
 
 @bp.route("/tokens", methods=["POST"])
 @limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("5/minute;20/hour", key_func=basic_email_key, methods=["POST"])
+@account_guesses  # one budget with the site's login form (flaskblog.login_limits)
+@device_guesses
 @bp.doc(security=BASIC_SECURITY)
 @bp.response(201, TokenSchema)
-@error(401, "The email address or password is wrong, or the account is disabled.")
+@error(
+    401,
+    "The email address or password is wrong, the address is not confirmed, or the account is off.",
+)
 @error(429, "Too many attempts.")
 @common_errors
 def create_token():
@@ -79,11 +83,18 @@ def create_token():
     if auth is None or auth.type != "basic":
         raise unauthorized("Send your email address and password with HTTP Basic.", "Basic")
     user = User.authenticate(auth.username or "", auth.password or "")
-    if user is None or not user.is_active:
+    # An unconfirmed address is answered as a wrong password, as on the login page, so that
+    # the password chosen at sign-up does not tell a new address from one with an account.
+    if user is None or not user.is_active or not user.is_confirmed:
         log_event("api_token_refused", email=auth.username or "")
-        raise unauthorized("The email address or password is wrong.", "Basic")
+        raise unauthorized(
+            "The email address or password is wrong (or the address is not confirmed yet: "
+            "open the link we emailed you first).",
+            "Basic",
+        )
     token, row = ApiToken.issue(user)
     db.session.commit()
+    remember_device(user)  # a client that keeps cookies is then a known device, as a browser
     return {"token": token, "expires_at": row.expires_at}
 
 

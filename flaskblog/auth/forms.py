@@ -39,6 +39,11 @@ class RequestResetForm(HtmlForm):
     submit = SubmitField("Request password reset")
 
 
+class ResendConfirmationForm(HtmlForm):
+    email = email_field()
+    submit = SubmitField("Send the link again")
+
+
 class ResetPasswordForm(HtmlForm):
     password, confirm_password = new_password_fields()
     submit = SubmitField("Reset password")

@@ -3,18 +3,24 @@
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from flaskblog.auth import bp
-from flaskblog.auth.forms import LoginForm, RegistrationForm, RequestResetForm, ResetPasswordForm
+from flaskblog.auth.forms import (
+    LoginForm,
+    RegistrationForm,
+    RequestResetForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
+from flaskblog.login_limits import account_guesses, device_guesses, remember_device
 from flaskblog.logins import log_in, log_out
 from flaskblog.models import User
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
-    log_account_lockout,
     log_address_lockout,
     log_event,
     submitted_email_key,
@@ -22,19 +28,26 @@ from flaskblog.security import (
 )
 from flaskblog.transactions import commit_or_rollback
 
+# A wrong password and an unconfirmed address get this one answer, so that logging in with
+# the password just chosen at sign-up does not tell a new address from one with an account.
+LOGIN_FAILED = (
+    "Login unsuccessful. Please check your email and password. If you have just signed up, "
+    "open the link we emailed you first."
+)
+
 
 def flash_signed_up(email: str, sent: bool) -> None:
     """The answer to a sign-up, the same whether the address was new or already had an account."""
     if sent:
         flash(
-            f"Your account has been created. Check your inbox at {email} for the link that "
-            "confirms your address; you can log in meanwhile.",
+            f"Your account has been created. Open the link we sent to {email} to confirm your "
+            "address, then log in.",
             "success",
         )
     else:
         flash(
             "Your account has been created, but the confirmation email could not be sent. "
-            "Log in and ask for a new one.",
+            "Ask for a new link below.",
             "warning",
         )
 
@@ -69,28 +82,30 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-# Per client address, and per account against guessing spread over many addresses.
+# Per client address; and per account (shared with the API), except for the account's own
+# known devices, which have budgets of their own, so that guessing cannot lock the owner out.
 @limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
-@limiter.limit(
-    "5/minute;20/hour",
-    key_func=submitted_email_key,
-    methods=["POST"],
-    on_breach=log_account_lockout,
-)
+@account_guesses
+@device_guesses
 @visitors_only
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.authenticate(form.email.data, form.password.data)
-        if user is not None and not user.is_active:
+        if user is not None and not user.is_confirmed:
+            # Only the confirmation link proves the inbox; until then, answered as a wrong password.
+            log_event("login_unconfirmed", user_id=user.id, level=logging.INFO)
+            flash(LOGIN_FAILED, "danger")
+        elif user is not None and not user.is_active:
             log_event("login_disabled_account", user_id=user.id)
             flash("This account has been disabled.", "danger")
         elif user is not None:
             log_in(user, remember=form.remember.data)
+            remember_device(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
-            flash("Login unsuccessful. Please check your email and password.", "danger")
+            flash(LOGIN_FAILED, "danger")
     return render_template("auth/login.html", title="Log in", form=form)
 
 
@@ -106,7 +121,7 @@ def confirm_email(token: str):
     if found is None:
         flash(
             "That confirmation link is invalid, expired or already used. "
-            "Log in to ask for a new one.",
+            "Ask for a new one from the login page.",
             "warning",
         )
         return redirect(url_for("main.home"))
@@ -128,10 +143,30 @@ def confirm_email(token: str):
     return redirect(url_for("main.home"))
 
 
-@bp.route("/confirm/resend", methods=["POST"])
-@limiter.limit("3/hour", key_func=user_or_address_key)
-@login_required
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+@limiter.limit("3/hour", key_func=user_or_address_key, methods=["POST"])
 def resend_confirmation():
+    if current_user.is_authenticated:
+        return resend_own_confirmation()
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is not None and not user.is_confirmed and user.is_active:
+            send_confirmation_email(user)
+        # The same answer either way, so the page does not tell who has an account here.
+        flash(
+            "If an account with that address is waiting for confirmation, a new link is on "
+            "its way to it.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/resend_confirmation.html", title="Confirm your address", form=form)
+
+
+def resend_own_confirmation():
+    """The banner's button, for a login from before the address had to be confirmed."""
+    if request.method != "POST":
+        return redirect(url_for("main.home"))
     if current_user.is_confirmed:
         flash("Your email address is already confirmed.", "info")
     elif send_confirmation_email(current_user):
@@ -180,6 +215,8 @@ def reset_token(token: str):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.sign_out_everywhere_else()  # a reset means someone else may hold a login
+        if not user.is_confirmed:  # the link came to the inbox: that confirms the address
+            user.confirm_email(user.email)
         db.session.commit()
         flash(
             "Your password has been updated: every login and API token has ended, and links "

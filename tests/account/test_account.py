@@ -231,7 +231,7 @@ def test_username_change_that_loses_a_race_shows_a_form_error(
                 )
             raced.append(True)
 
-    alice = factories.make_user(app, confirmed=False)
+    alice = factories.make_user(app)
     client = app.test_client()
     forms = Forms(client)
     AuthActions(client, forms).login()

@@ -26,7 +26,8 @@ PENDING = (
 NEED_PASSWORD = "Enter your current password."
 WRONG_PASSWORD = "That is not your current password."
 BAD_LINK = (
-    "That confirmation link is invalid, expired or already used. Log in to ask for a new one."
+    "That confirmation link is invalid, expired or already used. "
+    "Ask for a new one from the login page."
 )
 TAKEN_SINCE = "That email address now belongs to another account; yours has not changed."
 PASSWORD_CHANGED = (
@@ -183,7 +184,10 @@ def test_old_registration_link_cannot_undo_a_change(build_app, mailbox):
     auth = AuthActions(client, Forms(client))
     auth.register(email="alice@exmaple.com")  # a typo
     registration_link = confirm_link(mailbox.messages[0])
+    # Logged in since before an address had to be confirmed first.
+    factories.set_confirmed(app, "alice@exmaple.com", True)
     auth.login("alice@exmaple.com")
+    factories.set_confirmed(app, "alice@exmaple.com", False)
 
     change_email(client, "alice@example.com")
     client.get(confirm_link(mailbox.messages[1]))
@@ -689,9 +693,8 @@ def test_export_hides_the_title_and_address_of_a_post_taken_back_as_a_draft(
     assert f"/post/{alices_world['post']}/" not in body
 
 
-def test_export_of_a_new_unconfirmed_account_is_almost_empty(make_user, auth, client):
-    make_user("alice", confirmed=False)
-    auth.login()
+def test_export_of_a_new_unconfirmed_account_is_almost_empty(app, auth, client):
+    factories.log_in_unconfirmed(app, auth)
 
     _, data = export(client)
 

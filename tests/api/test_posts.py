@@ -311,8 +311,9 @@ def test_the_same_post_twice_is_a_conflict(app, client, token):
 
 
 def test_an_unconfirmed_user_cannot_post(app, client, make_user):
-    make_user("carol", confirmed=False)
-    token = get_token(client, "carol@example.com")
+    make_user("carol")
+    token = get_token(client, "carol@example.com")  # from before the address had to be confirmed
+    factories.set_confirmed(app, "carol@example.com", False)
 
     response = client.post("/api/v1/posts", json=NEW_POST, headers=bearer(token))
 
@@ -413,9 +414,10 @@ def test_an_admin_may_moderate_a_published_post_but_not_see_a_draft(
 
 
 def test_an_unconfirmed_author_cannot_edit_but_can_delete(app, client, make_user):
-    carol = make_user("carol", confirmed=False)
+    carol = make_user("carol")
     (post_id,) = add_posts(app, carol, 2)[:1]
-    token = get_token(client, "carol@example.com")
+    token = get_token(client, "carol@example.com")  # from before the address had to be confirmed
+    factories.set_confirmed(app, "carol@example.com", False)
 
     patched = client.patch(f"/api/v1/posts/{post_id}", json={"title": "X"}, headers=bearer(token))
     deleted = client.delete(f"/api/v1/posts/{post_id}", headers=bearer(token))

@@ -37,7 +37,7 @@ def test_the_token_is_stored_only_as_its_sha256(app, client, alice):
 
 def test_api_token_ttl_sets_the_lifetime(build_app, make_user):
     app = build_app(API_TOKEN_TTL=60)
-    factories.make_user(app, "carol", confirmed=False)
+    factories.make_user(app, "carol")
     client = app.test_client()
 
     expires_at = client.post("/api/v1/tokens", headers=basic("carol@example.com")).get_json()[

@@ -24,12 +24,13 @@ from tests.helpers.tokens import token_of
 
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
 CREATED = (
-    "Your account has been created. Check your inbox at alice@example.com for the link that "
-    "confirms your address; you can log in meanwhile."
+    "Your account has been created. Open the link we sent to alice@example.com to confirm "
+    "your address, then log in."
 )
 CONFIRMED = "Thank you: alice@example.com is confirmed as your email address."
 BAD_LINK = (
-    "That confirmation link is invalid, expired or already used. Log in to ask for a new one."
+    "That confirmation link is invalid, expired or already used. "
+    "Ask for a new one from the login page."
 )
 MUST_CONFIRM = (
     "Please confirm your email address before you post or comment: follow the link we sent "
@@ -37,6 +38,10 @@ MUST_CONFIRM = (
 )
 BANNER = "Please confirm your email address: follow the link we sent to alice@example.com."
 RESENT = "A new confirmation link is on its way to alice@example.com."
+LOGIN_FAILED = (
+    "Login unsuccessful. Please check your email and password. If you have just signed up, "
+    "open the link we emailed you first."
+)
 HOME = ("/", "/home")
 FORTY_EIGHT_HOURS = 48 * 60 * 60
 
@@ -90,11 +95,9 @@ def registered(auth, mailbox):
 
 
 @pytest.fixture
-def unconfirmed_alice(make_user, auth):
-    """Alice, who has not confirmed her address yet, logged in; returns her id."""
-    user_id = make_user("alice", confirmed=False)
-    auth.login()
-    return user_id
+def unconfirmed_alice(app, auth):
+    """Alice, logged in since before her address had to be confirmed; returns her id."""
+    return factories.log_in_unconfirmed(app, auth)
 
 
 # --- Registration sends the link ------------------------------------------------------------
@@ -147,7 +150,7 @@ def test_registration_still_succeeds_when_the_mail_server_refuses(build_app, sta
     assert (
         "warning",
         "Your account has been created, but the confirmation email could not be sent. "
-        "Log in and ask for a new one.",
+        "Ask for a new link below.",
     ) in flashes(client.get("/login"))
     assert refusing.messages == []
     assert confirmed_at(app) is None
@@ -157,11 +160,19 @@ def test_registration_still_succeeds_when_the_mail_server_refuses(build_app, sta
 # --- What an unconfirmed user may do --------------------------------------------------------
 
 
-def test_unconfirmed_user_can_log_in_and_is_offered_a_new_link(registered, auth, client):
-    response = auth.login()
+def test_a_password_alone_does_not_log_in_before_the_address_is_confirmed(
+    app, registered, auth, client
+):
+    refused = auth.login()
 
-    assert response.status_code == 302
-    assert response.headers["Location"] in HOME
+    assert refused.status_code == 200
+    assert flashes(refused) == [("danger", LOGIN_FAILED)]  # as a wrong password would be
+    assert client.get("/account").status_code == 302  # still a visitor
+    assert client.get(registered).headers["Location"] == "/login"
+    assert auth.login().status_code == 302
+
+
+def test_a_login_from_before_confirmation_is_offered_a_new_link(unconfirmed_alice, client):
     home = page_text(client.get("/"))
     assert BANNER in home
     assert 'action="/confirm/resend"' in home
@@ -212,9 +223,8 @@ def test_unconfirmed_user_cannot_write_or_preview_a_post(
 
 
 def test_unconfirmed_user_cannot_edit_their_post(app, make_user, make_posts, auth, client):
-    alice = make_user("alice", confirmed=False)
+    alice = factories.log_in_unconfirmed(app, auth)
     [post_id] = make_posts(alice, 1, title="Before")
-    auth.login()
     token = csrf_token_from(client.get("/"))
 
     assert_turned_away(client, client.get(f"/post/{post_id}/update"))
@@ -231,8 +241,7 @@ def test_unconfirmed_user_cannot_edit_their_post(app, make_user, make_posts, aut
 def test_unconfirmed_user_cannot_comment_and_is_told_why(app, make_user, make_posts, auth, client):
     bob = make_user("bob")
     [post_id] = make_posts(bob, 1)
-    make_user("alice", confirmed=False)
-    auth.login()
+    factories.log_in_unconfirmed(app, auth)
 
     post_page = page_text(client.get(f"/post/{post_id}"))
     response = client.post(
@@ -246,18 +255,13 @@ def test_unconfirmed_user_cannot_comment_and_is_told_why(app, make_user, make_po
     assert count(app, Comment) == 0
 
 
-def test_after_confirming_the_user_can_post(app, registered, auth, client, forms):
-    auth.login()
-    assert forms.submit("/post/new", {"title": "Early", "content": "x"}, page="/").status_code == (
-        302
-    )
-    assert count(app, Post) == 0
-    assert ("warning", MUST_CONFIRM) in flashes(client.get("/"))
-
+def test_after_confirming_the_user_can_log_in_and_post(app, registered, auth, client, forms):
     confirmed = client.get(registered)
-    assert confirmed.headers["Location"] in HOME  # logged in: straight back to the blog
+    assert confirmed.headers["Location"] == "/login"  # a visitor: on to log in
+    assert ("success", CONFIRMED) in flashes(client.get("/login"))
+
+    assert auth.login().status_code == 302
     home = client.get("/")
-    assert flashes(home) == [("success", CONFIRMED)]
     assert BANNER not in page_text(home)
     assert "/confirm/resend" not in page_text(home)
 
@@ -313,16 +317,8 @@ def test_resend_for_a_confirmed_user_sends_nothing(make_user, auth, forms, clien
 def test_resend_that_the_mail_server_refuses_says_so(build_app, start_mailbox, caplog):
     refusing = start_mailbox(refuse=True)
     app = build_app(**refusing.settings())
-    factories.make_user(app, confirmed=False)
     client = app.test_client()
-    client.post(
-        "/login",
-        data={
-            "email": "alice@example.com",
-            "password": PASSWORD,
-            "csrf_token": csrf_token_from(client.get("/login")),
-        },
-    )
+    factories.log_in_unconfirmed(app, AuthActions(client, Forms(client)))
 
     response = client.post("/confirm/resend", data={"csrf_token": csrf_token_from(client.get("/"))})
 
@@ -334,16 +330,38 @@ def test_resend_that_the_mail_server_refuses_says_so(build_app, start_mailbox, c
     assert "Could not send the confirmation email" in caplog.text
 
 
-def test_resend_needs_a_login(make_user, client, mailbox):
+RESEND_ANSWER = (
+    "If an account with that address is waiting for confirmation, a new link is on its way to it."
+)
+
+
+@pytest.mark.parametrize(
+    ("email", "mails"),
+    [
+        ("Alice@Example.com ", 1),  # unconfirmed: a new link
+        ("bob@example.com", 0),  # confirmed already
+        ("nobody@example.com", 0),  # no account
+    ],
+)
+def test_resend_from_the_login_page_by_address_answers_alike(
+    make_user, client, forms, mailbox, email, mails
+):
     make_user("alice", confirmed=False)
+    make_user("bob")
+    assert 'href="/confirm/resend"' in page_text(client.get("/login"))
 
-    response = client.post(
-        "/confirm/resend", data={"csrf_token": csrf_token_from(client.get("/login"))}
-    )
+    response = forms.submit("/confirm/resend", {"email": email})
 
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-    assert mailbox.messages == []
+    assert response.headers["Location"] == "/login"
+    assert flashes(client.get("/login")) == [("info", RESEND_ANSWER)]
+    assert len(mailbox.messages) == mails
+    if mails:
+        assert mailbox.only_message().rcpt_tos == ["alice@example.com"]
+        client.get(confirm_link(mailbox.only_message()))
+        assert (
+            forms.submit("/login", {"email": "alice@example.com", "password": PASSWORD}).status_code
+            == 302
+        )
 
 
 def test_resend_without_a_csrf_token_is_refused(unconfirmed_alice, client, mailbox):
@@ -354,11 +372,9 @@ def test_resend_without_a_csrf_token_is_refused(unconfirmed_alice, client, mailb
 
 
 def test_resend_by_get_sends_nothing(unconfirmed_alice, client, mailbox):
-    # GET /confirm/resend reads "resend" as a (bad) confirmation token.
     response = client.get("/confirm/resend")
 
     assert response.status_code == 302
-    assert ("warning", BAD_LINK) in flashes(client.get("/"))
     assert mailbox.messages == []
 
 

@@ -17,11 +17,14 @@ from tests.helpers.pages import (
     without_csrf_tokens,
 )
 
-LOGIN_FAILED = "Login unsuccessful. Please check your email and password."
+LOGIN_FAILED = (
+    "Login unsuccessful. Please check your email and password. If you have just signed up, "
+    "open the link we emailed you first."
+)
 USERNAME_TAKEN = "That username is taken. Please choose another one."
 SIGNED_UP = (
-    "Your account has been created. Check your inbox at alice@example.com for the link that "
-    "confirms your address; you can log in meanwhile."
+    "Your account has been created. Open the link we sent to alice@example.com to confirm "
+    "your address, then log in."
 )
 CSRF_FAILED = "The form had expired or was sent from elsewhere."
 HOME = ("/", "/home")
@@ -64,8 +67,8 @@ def test_register_creates_account_and_sends_to_login(app, client, forms):
     login_page = client.get("/login")
     assert (
         "success",
-        "Your account has been created. Check your inbox at alice@example.com for the link "
-        "that confirms your address; you can log in meanwhile.",
+        "Your account has been created. Open the link we sent to alice@example.com to confirm "
+        "your address, then log in.",
     ) in flashes(login_page)
     assert users_in_db(app) == [("alice", "alice@example.com")]
     with app.app_context():
@@ -76,7 +79,7 @@ def test_register_creates_account_and_sends_to_login(app, client, forms):
 
 
 def test_registered_user_can_log_in(auth, client):
-    auth.register()
+    auth.sign_up()
     response = auth.login()
 
     assert response.status_code == 302
@@ -165,7 +168,7 @@ def test_register_with_a_taken_email_answers_as_new_and_tells_the_owner(
 def test_register_with_a_taken_email_leaves_the_owner_s_password_alone(auth, make_user):
     make_user("alice", "alice@example.com")
 
-    auth.register("bob", "alice@example.com", password="another-password-1")
+    auth.sign_up("bob", "alice@example.com", password="another-password-1")
 
     assert auth.login("alice@example.com", "another-password-1").status_code == 200
     assert auth.login("alice@example.com", PASSWORD).status_code == 302
@@ -185,7 +188,7 @@ def test_register_with_a_taken_email_leaves_the_owner_s_password_alone(auth, mak
 def test_register_accepts_any_password_of_8_to_128_characters(app, auth, password):
     assert 8 <= len(password) <= 128
 
-    assert auth.register(password=password).status_code == 302
+    assert auth.sign_up(password=password).status_code == 302
     response = auth.login(password=password)
 
     assert response.status_code == 302
@@ -251,7 +254,7 @@ def test_register_with_a_forged_csrf_token_is_refused(app, client):
 
 @pytest.mark.parametrize("page", ["/register", "/login"])
 def test_logged_in_users_opening_register_or_login_are_sent_home(auth, client, page):
-    auth.register()
+    auth.sign_up()
     auth.login()
 
     response = client.get(page)
@@ -261,7 +264,7 @@ def test_logged_in_users_opening_register_or_login_are_sent_home(auth, client, p
 
 
 def test_logged_in_user_posting_to_register_creates_nobody(app, auth, client, forms):
-    auth.register()
+    auth.sign_up()
     auth.login()
     token = csrf_token_in(page_text(client.get("/")))
 
@@ -338,7 +341,7 @@ def test_registration_that_loses_a_race_for_the_address_answers_as_usual(
 
 def test_long_password_counts_beyond_72_bytes(app, auth, client):
     password = ("correct horse battery staple " * 4)[:100]
-    auth.register(password=password)
+    auth.sign_up(password=password)
 
     first_72_bytes = auth.login(password=password[:72])
     assert first_72_bytes.status_code == 200
@@ -352,7 +355,7 @@ def test_long_password_counts_beyond_72_bytes(app, auth, client):
 
 def test_long_passwords_differing_after_72_bytes_are_different_passwords(app, auth, client):
     shared = "x" * 72
-    auth.register(password=shared + "first-ending")
+    auth.sign_up(password=shared + "first-ending")
 
     response = auth.login(password=shared + "other-ending")
 
@@ -543,7 +546,7 @@ def test_anonymous_users_are_sent_to_login_and_back(make_user, client, forms, pa
 
 
 def test_logout_by_get_is_not_allowed_and_keeps_the_user_logged_in(auth, client):
-    auth.register()
+    auth.sign_up()
     auth.login()
 
     response = client.get("/logout")
@@ -555,7 +558,7 @@ def test_logout_by_get_is_not_allowed_and_keeps_the_user_logged_in(auth, client)
 
 
 def test_logout_without_csrf_token_is_refused_and_keeps_the_user_logged_in(auth, client):
-    auth.register()
+    auth.sign_up()
     auth.login()
 
     response = client.post("/logout")
@@ -566,7 +569,7 @@ def test_logout_without_csrf_token_is_refused_and_keeps_the_user_logged_in(auth,
 
 
 def test_logout_with_the_navigation_button_logs_out(auth, client):
-    auth.register()
+    auth.sign_up()
     auth.login(remember=True)
     home = page_text(client.get("/"))
     assert 'action="/logout"' in home

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from config import BASE_DIR, ProductionConfig
 from flaskblog import create_app
 from flaskblog.extensions import db
-from flaskblog.models import Post, User
+from flaskblog.models import Post, User, utcnow
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from
 
@@ -111,7 +111,7 @@ def failing_app(build_app):
 @pytest.fixture
 def failing_client(failing_app):
     with failing_app.app_context():
-        alice = User(username="alice", email="alice@example.com")
+        alice = User(username="alice", email="alice@example.com", confirmed_at=utcnow())
         alice.set_password(PASSWORD)
         db.session.add(alice)
         db.session.commit()

@@ -51,6 +51,9 @@ ACCESS = {
     "users.avatar": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
     "auth.confirm_email": PUBLIC,
+    # A new link by address for visitors (the same answer whoever has an account), or for
+    # the logged-in user's own address.
+    "auth.resend_confirmation": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.login": VISITOR,
     "auth.register": VISITOR,
@@ -64,7 +67,6 @@ ACCESS = {
     "account.end_session": USER,
     "account.end_other_sessions": USER,
     "account.end_api_token": USER,
-    "auth.resend_confirmation": USER,
     "posts.new_post": USER,
     "posts.preview": USER,
     "posts.drafts": USER,

@@ -32,6 +32,27 @@ def make_user(
         return user.id
 
 
+def set_confirmed(app, email: str, confirmed: bool) -> None:
+    """Mark the account with this address confirmed or not, straight in the database."""
+    with app.app_context():
+        User.by_email(email).confirmed_at = datetime.now(UTC) if confirmed else None
+        db.session.commit()
+
+
+def log_in_unconfirmed(app, auth, username: str = "alice", *, existing: bool = False) -> int:
+    """`username` (made now unless `existing`), logged in through `auth` while their address
+    is unconfirmed: a login from before addresses had to be confirmed, since a password
+    alone no longer logs them in. Returns the id."""
+    email = f"{username.lower()}@example.com"
+    if not existing:
+        make_user(app, username)
+    set_confirmed(app, email, True)
+    assert auth.login(email).status_code == 302
+    set_confirmed(app, email, False)
+    with app.app_context():
+        return User.by_email(email).id
+
+
 def add_posts(
     app,
     user_id: int,

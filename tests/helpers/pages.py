@@ -3,8 +3,10 @@
 import html
 import re
 
+from flaskblog.extensions import mail
 from tests.helpers.factories import PASSWORD
 
+CONFIRM_PATH = re.compile(r"/confirm/[\w.-]+")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LISTED_TITLE = re.compile(r'<h2 class="post__title"><a href="/post/\d+/[a-z0-9-]+">(.*?)</a></h2>')
 
@@ -77,6 +79,17 @@ class AuthActions:
                 "confirm_password": password,
             },
         )
+
+    def sign_up(self, username="alice", email="alice@example.com", password=PASSWORD):
+        """Register, then follow the confirmation link emailed (if one was), as someone does
+        before they can log in; returns the registration's response."""
+        with mail.record_messages() as outbox:
+            response = self.register(username, email, password)
+        for message in outbox:
+            link = CONFIRM_PATH.search(message.body)
+            if link:
+                self.client.get(link.group(0))
+        return response
 
     def login(self, email="alice@example.com", password=PASSWORD, next=None, remember=False):
         url = "/login" if next is None else f"/login?next={next}"

@@ -340,10 +340,10 @@ def test_a_stolen_session_cannot_delete_the_account_without_the_password(app, cl
 
 
 def test_an_unconfirmed_user_can_neither_post_nor_comment(app, client, world):
+    log_in(client, "bob@example.com")  # a login from before addresses had to be confirmed
     with app.app_context():
         db.session.get(User, world.bob).confirmed_at = None
         db.session.commit()
-    log_in(client, "bob@example.com")
     before = database_snapshot(app)
 
     posted = send(client, "/post/new", {"title": "Spam", "content": "Buy now."})

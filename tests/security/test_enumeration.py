@@ -5,7 +5,6 @@ and message as for an address without one, and lockouts come at the same count. 
 owner of the address learns, by email, that someone tried it."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -149,15 +148,42 @@ def test_a_mistyped_address_gets_the_same_form_error_either_way(app, member):
         assert answer(with_account[0], f"{MEMBER}.") == answer(without[0], f"{STRANGER}.")
 
 
-def test_no_form_resends_a_confirmation_to_an_address_typed_in(app, member):
-    # Only a logged-in user can ask, for their own address: nothing to try addresses on.
+def test_asking_for_a_new_confirmation_link_gets_the_same_answer_either_way(app, member):
     with mail.record_messages() as outbox:
-        response, page = submit(app, "/confirm/resend", {"email": MEMBER}, page="/login")
+        with_account = submit(app, "/confirm/resend", {"email": MEMBER}, page="/confirm/resend")
+        without = submit(app, "/confirm/resend", {"email": STRANGER}, page="/confirm/resend")
 
-    assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == "/login"
-    assert "Please log in" in page_text(page)
-    assert outbox == []
+    assert with_account[0].status_code == 302
+    assert "a new link is on its way" in page_text(with_account[1])
+    assert_same_answer(with_account, without)
+    # Only an account still waiting for its link gets one, at its own address.
+    assert [m.recipients for m in outbox] == ([[MEMBER]] if member == "unconfirmed" else [])
+
+
+def test_the_password_chosen_at_sign_up_does_not_tell_a_taken_address_at_login(app, member):
+    chosen = {"password": "a new passphrase", "confirm_password": "a new passphrase"}
+    submit(app, "/register", {"username": "bob", "email": MEMBER, **chosen})
+    submit(app, "/register", {"username": "bob2", "email": STRANGER, **chosen})
+
+    with_account = submit(app, "/login", {"email": MEMBER, "password": "a new passphrase"})
+    without = submit(app, "/login", {"email": STRANGER, "password": "a new passphrase"})
+
+    assert with_account[0].status_code == 200
+    assert_same_answer(with_account, without)
+
+
+def test_the_password_chosen_at_sign_up_does_not_tell_a_taken_address_on_the_api(app, member):
+    chosen = {"password": "a new passphrase", "confirm_password": "a new passphrase"}
+    submit(app, "/register", {"username": "bob", "email": MEMBER, **chosen})
+    submit(app, "/register", {"username": "bob2", "email": STRANGER, **chosen})
+
+    def token_for(email: str):
+        return app.test_client().post("/api/v1/tokens", auth=(email, "a new passphrase"))
+
+    with_account, without = token_for(MEMBER), token_for(STRANGER)
+
+    assert with_account.status_code == without.status_code == 401
+    assert with_account.get_json() == without.get_json()
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,8 @@ def test_login_fields_take_injection_as_data(app, client, forms, alice_with_alph
             assert response.status_code == 200, data
             assert (
                 "danger",
-                "Login unsuccessful. Please check your email and password.",
+                "Login unsuccessful. Please check your email and password. If you have just "
+                "signed up, open the link we emailed you first.",
             ) in flashes(response), data
             assert not logged_in(client), data
     assert database_snapshot(app) == before
