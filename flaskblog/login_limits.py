@@ -5,7 +5,7 @@ Every failed login for an account, from the login form or from POST /api/v1/toke
 one shared budget (ACCOUNT_GUESSES), counted per account address as User.by_email finds it,
 whatever its spelling. Once it is spent, logins from unknown browsers are refused for a while.
 A browser that has logged in to the account before holds a signed "known device" cookie bound
-to the account and its password; its attempts spend a budget of that device's own
+to the account and its security stamp; its attempts spend a budget of that device's own
 (DEVICE_GUESSES) instead, so the owner's browser still gets in while strangers' guesses pile up.
 Successful logins spend nothing. Each client address also has its own limits, on each view.
 """
@@ -24,7 +24,6 @@ from flaskblog.security import email_hash, log_event
 ACCOUNT_GUESSES = "5/minute;20/hour"
 DEVICE_GUESSES = "5/minute;20/hour"
 
-DEVICE_COOKIE = "known_device"
 DEVICE_COOKIE_DAYS = 365
 DEVICE_SALT = "known-device"
 
@@ -40,10 +39,12 @@ def submitted_email() -> str:
 
 
 def account_binding(user: User) -> str:
-    """Changes when the user's password does, so a device cookie from before a password
-    change (or reset) is no longer a known device."""
+    """Changes with the user's security stamp (a new password, a reset, a new address, "sign
+    out everywhere else", disabling), so a device cookie from before is no longer a known
+    device."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{user.id}:{user.password_hash}".encode(), hashlib.sha256).hexdigest()
+    bound = f"{user.id}:{user.security_stamp}".encode()
+    return hmac.new(key, bound, hashlib.sha256).hexdigest()
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -52,7 +53,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _device_cookie() -> dict | None:
     """The request's known-device cookie, if it is one this site signed and not too old."""
-    value = request.cookies.get(DEVICE_COOKIE)
+    value = request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
     if not value:
         return None
     try:
@@ -85,10 +86,10 @@ def remember_device(user: User) -> None:
     @after_this_request
     def set_cookie(response):
         response.set_cookie(
-            DEVICE_COOKIE,
+            current_app.config["DEVICE_COOKIE_NAME"],
             value,
             max_age=DEVICE_COOKIE_DAYS * 24 * 60 * 60,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
             httponly=True,
             samesite="Lax",
         )

@@ -286,8 +286,8 @@ def test_production_cookies_carry_the_host_prefix_and_keep_the_login(production)
     )
 
     cookies = cookie_attributes(response)
-    assert not {"session", "remember_token"} & cookies.keys()
-    for name in ("__Host-session", "__Host-remember_token"):
+    assert not {"session", "remember_token", "known_device"} & cookies.keys()
+    for name in ("__Host-session", "__Host-remember_token", "__Host-known_device"):
         attributes = cookies[name]
         assert {"Secure", "Path=/"} <= attributes, name
         assert not any(attribute.lower().startswith("domain=") for attribute in attributes)

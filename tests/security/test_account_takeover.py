@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from flaskblog.extensions import db, mail
 from flaskblog.models import EMAIL_CONFIRM_SALT, RESET_SALT, User
-from tests.helpers.factories import PASSWORD, make_user
+from tests.helpers.factories import PASSWORD, make_user, set_confirmed
 from tests.helpers.pages import Forms, flashes, page_text
 from tests.helpers.tokens import token_of
 
@@ -26,10 +26,18 @@ def links_in(outbox, address: str) -> list[str]:
 
 
 def browser(app, email: str | None = "alice@example.com", password: str = PASSWORD) -> Forms:
-    """A browser of its own, logged in as `email` unless None."""
+    """A browser of its own, logged in as `email` unless None. An account whose address is
+    unconfirmed is logged in as from before a password alone stopped logging those in (the
+    attacks below began then), by confirming it for the login only."""
     forms = Forms(app.test_client())
     if email is not None:
+        with app.app_context():
+            unconfirmed = not User.by_email(email).is_confirmed
+        if unconfirmed:
+            set_confirmed(app, email, True)
         response = forms.submit("/login", {"email": email, "password": password})
+        if unconfirmed:
+            set_confirmed(app, email, False)
         assert response.status_code == 302, page_text(response)
     return forms
 

@@ -8,7 +8,6 @@ import base64
 import pytest
 
 from flaskblog.extensions import db
-from flaskblog.login_limits import DEVICE_COOKIE
 from flaskblog.models import User
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import AuthActions, Forms
@@ -118,7 +117,8 @@ def test_only_the_accounts_current_device_cookie_gets_past_the_lockout(app, make
     assert log_in(bobs, "bob@example.com", PASSWORD).status_code == 302
     bobs.submit("/logout", page="/account")
     forged = browser(app, "203.0.113.53")
-    forged.client.set_cookie(DEVICE_COOKIE, "eyJkZXZpY2UiOiJ4In0.forged.signature")
+    forged_cookie = "eyJkZXZpY2UiOiJ4In0.forged.signature"
+    forged.client.set_cookie(app.config["DEVICE_COOKIE_NAME"], forged_cookie)
 
     strangers_guess(app)
 
