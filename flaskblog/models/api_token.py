@@ -11,19 +11,22 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flaskblog.extensions import db
+from flaskblog.models.handles import NamedByHandle
 from flaskblog.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from flaskblog.models.user import User
 
 
-class ApiToken(db.Model):
+class ApiToken(NamedByHandle, db.Model):
     """A bearer token for the API. Its row keeps a hash, so the table alone lets nobody in;
     it ends when it expires (API_TOKEN_TTL after it was issued), is revoked (through the API
     or on the owner's sessions page), its user's password changes or the user signs out
     everywhere else (as every other login does), or its user is deleted (the foreign key
     cascades) or disabled (the row is deleted, so enabling the account again does not bring
     it back)."""
+
+    HANDLE_PREFIX = b"api-token:"
 
     __tablename__ = "api_tokens"
 
@@ -75,12 +78,6 @@ class ApiToken(db.Model):
             return None
         return row
 
-    @property
-    def handle(self) -> str:
-        """What pages call this token by: a keyed hash of its id, so the id stays out of them."""
-        key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, b"api-token:" + self.id.encode(), hashlib.sha256).hexdigest()[:16]
-
     @classmethod
     def for_user(cls, user: "User") -> list["ApiToken"]:
         """A user's tokens that have not expired, newest first."""
@@ -91,12 +88,3 @@ class ApiToken(db.Model):
                 .order_by(cls.created_at.desc())
             )
         )
-
-    @classmethod
-    def by_handle(cls, user: "User", handle: str) -> "ApiToken | None":
-        """The live token of `user` that `handle` names (see `handle`), or None."""
-        wanted = handle.encode()  # compare_digest refuses non-ASCII text, not bytes
-        for token in cls.for_user(user):
-            if hmac.compare_digest(token.handle.encode(), wanted):
-                return token
-        return None

@@ -1,7 +1,6 @@
 """Logins: the server-side rows behind the login cookies, and Flask-Login's way to them."""
 
 import hashlib
-import hmac
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from flaskblog.extensions import db, login_manager
+from flaskblog.models.handles import NamedByHandle
 from flaskblog.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _LAST_SEEN_UNSAVED = "last_seen_unsaved"
 
 
-class UserSession(db.Model):
+class UserSession(NamedByHandle, db.Model):
     """One login, which the session and remember-me cookies point at; ending it (logout,
     password change, "sign out everywhere else") makes every copy of those cookies useless."""
 
@@ -75,12 +75,6 @@ class UserSession(db.Model):
             set_committed_value(self, "last_seen_at", now)
             db.session.info[_LAST_SEEN_UNSAVED] = (self.id, now)
 
-    @property
-    def handle(self) -> str:
-        """What pages call this login by: a keyed hash of its id, so the id stays out of them."""
-        key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, self.id.encode(), hashlib.sha256).hexdigest()[:16]
-
     def made_this_request(self, user: "User") -> bool:
         """Whether `user` is making the current request through this login."""
         return bool(user.login_token) and self.id == self.hash(user.login_token)
@@ -93,15 +87,6 @@ class UserSession(db.Model):
             db.select(cls).where(cls.user_id == user.id).order_by(cls.last_seen_at.desc())
         )
         return [login for login in logins if login.is_current(now)]
-
-    @classmethod
-    def by_handle(cls, user: "User", handle: str) -> "UserSession | None":
-        """The current login of `user` that `handle` names (see `handle`), or None."""
-        wanted = handle.encode()  # compare_digest refuses non-ASCII text, not bytes
-        for login in cls.for_user(user):
-            if hmac.compare_digest(login.handle.encode(), wanted):
-                return login
-        return None
 
 
 @login_manager.user_loader
