@@ -190,7 +190,13 @@ class Member:
     headers: dict[str, str]
 
     def get(self, path: str):
-        return bench.request(self.site.port, "GET", path, cookie=self.cookie, headers=self.headers)
+        """GET `path` as this member, keeping the cookies it sets (the session holds the new
+        CSRF token, since logging in drops the one from before)."""
+        status, sent, page = bench.request(
+            self.site.port, "GET", path, cookie=self.cookie, headers=self.headers
+        )
+        self.cookie = with_cookies(self.cookie, sent)
+        return status, sent, page
 
     def form_post(self, form_page: str, path: str, fields: dict[str, str]):
         """A form POST with the CSRF token of `form_page`, sent (as a callable) later."""
@@ -212,6 +218,15 @@ class Member:
         return lambda: bench.request(
             self.site.port, "POST", "/account", body, self.cookie, REQUEST_TIMEOUT_S, headers
         )
+
+
+def with_cookies(cookie: str, headers) -> str:
+    """A Cookie header: `cookie` with the cookies a response set put in (name=value)."""
+    jar = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
+    jar |= dict(
+        part.split("=", 1) for part in bench.session_cookie(headers).split("; ") if "=" in part
+    )
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 def anonymous_get(path: str) -> Callable[[Site], Callable]:
@@ -245,20 +260,28 @@ def upload(filename: str, build: Callable[[], bytes], n: int) -> Callable[[Site]
 
 
 def lockout(n: int) -> Callable[[Site], Callable]:
-    """Wrong passwords for the owner's address from many addresses, then the owner's login:
-    the owner's answer is the case's status (302 when they got in)."""
+    """Wrong passwords for the owner's address from many addresses, then the owner's login
+    from the browser they logged in with before (it holds the known-device cookie): the
+    owner's answer is the case's status (302 when they got in)."""
 
     def prepare(site: Site):
         email = site.emails[n]
+        owner = {"X-Forwarded-For": OWNER_ADDRESS}
+        cookie, body = bench.login_form(site.port, email, headers=owner)
+        _, answer, _ = bench.request(site.port, "POST", "/login", body, cookie, headers=owner)
+        device = "; ".join(
+            part for part in bench.session_cookie(answer).split("; ") if "known_device" in part
+        )
 
         def attack_then_owner():
             for attempt in range(LOGIN_LOCKOUT_TRIES):
                 headers = site.address(100 + attempt)
                 cookie, body = bench.login_form(site.port, email, "not the password", headers)
                 bench.request(site.port, "POST", "/login", body, cookie, headers=headers)
-            owner = {"X-Forwarded-For": OWNER_ADDRESS}
             cookie, body = bench.login_form(site.port, email, headers=owner)
-            return bench.request(site.port, "POST", "/login", body, cookie, headers=owner)
+            return bench.request(
+                site.port, "POST", "/login", body, f"{cookie}; {device}", headers=owner
+            )
 
         return attack_then_owner
 
