@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import is_api_request, json_error
+from flaskblog.models import Post
 from flaskblog.security import current_user_id, log_event
 
 # What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
@@ -19,7 +20,11 @@ MESSAGES = {
     403: ("Forbidden", "You do not have permission to do that."),
     404: ("Page not found", "That page does not exist. It may have been moved or deleted."),
     405: ("Method not allowed", "That page cannot be used this way."),
-    413: ("Too large", "That upload is too large. Pictures may be at most 5 MB."),
+    413: (
+        "Too large",
+        "That was too much to send at once. A post may be at most "
+        f"{Post.CONTENT_LENGTH:,} characters. Pictures may be at most 5 MB.",
+    ),
     429: ("Too many requests", "Please slow down and try again in a little while."),
     500: ("Something went wrong", "We have been told about it. Please try again later."),
 }
