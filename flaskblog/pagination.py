@@ -83,15 +83,22 @@ class Page:
         yield from range(right_start, end)
 
 
-def page_number() -> int:
-    """For a view: the page `?page=` names (1 if absent); 404 if it is not a page number."""
+def parse_page(value: str) -> int | None:
+    """The page number `value` names, however it is spelt (int() reads "01", "+1", " 1",
+    "1_0", "１"), or None if it names none."""
     try:
-        page = int(request.args.get("page", "1"))
+        page = int(value)
     except ValueError:
-        abort(404)
+        return None
     # Post ids are 32-bit, so no page lies beyond this one; a bigger number would
     # overflow the database's OFFSET (a 500) instead of being past the end (a 404).
-    if page < 1 or page > MAX_ID:
+    return page if 1 <= page <= MAX_ID else None
+
+
+def page_number() -> int:
+    """For a view: the page `?page=` names (1 if absent); 404 if it is not a page number."""
+    page = parse_page(request.args.get("page", "1"))
+    if page is None:
         abort(404)
     return page
 
@@ -104,11 +111,8 @@ def canonical_page_args() -> dict | None:
     values = request.args.getlist("page")
     if not values:
         return None
-    try:
-        page = int(values[0])
-    except ValueError:
-        return None
-    if page < 1 or page > MAX_ID or (values == [str(page)] and page > 1):
+    page = parse_page(values[0])
+    if page is None or (values == [str(page)] and page > 1):
         return None
     arguments = request.args.to_dict(flat=False)
     if page == 1:
