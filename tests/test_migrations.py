@@ -28,7 +28,19 @@ from flaskblog.extensions import db
 from flaskblog.models import Post, User
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "posts", "avatars", "tags", "post_tags", "comments", "sessions", "api_tokens"}
+TABLES = {
+    "users",
+    "posts",
+    "avatars",
+    "tags",
+    "post_tags",
+    "comments",
+    "sessions",
+    "api_tokens",
+    "images",
+    "post_images",
+    "post_revisions",
+}
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3
 # Full-text search is not in the models; the migrations make it by hand and

@@ -1,4 +1,5 @@
-"""The blog's data: users, their logins and API tokens, posts, tags, comments, pictures.
+"""The blog's data: users, their logins and API tokens, posts and their revisions, tags,
+comments, pictures.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -6,7 +7,9 @@ the rest of the site says `from flaskblog.models import User, Post`.
 
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
+from flaskblog.models.image import Image, post_images
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
+from flaskblog.models.revision import Revision
 from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
@@ -19,12 +22,15 @@ __all__ = [
     "ApiToken",
     "Avatar",
     "Comment",
+    "Image",
     "Post",
+    "Revision",
     "Tag",
     "UTCDateTime",
     "User",
     "UserSession",
     "load_user",
+    "post_images",
     "post_tags",
     "save_last_seen",
     "slugify",

@@ -5,10 +5,12 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, true
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_, func, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import (
     Mapped,
+    WriteOnlyMapped,
     joinedload,
     mapped_column,
     query_expression,
@@ -17,11 +19,13 @@ from sqlalchemy.orm import (
 )
 
 from flaskblog.extensions import db
+from flaskblog.models.image import Image, post_images
 from flaskblog.models.types import UTCDateTime, utcnow
 from flaskblog.rendering import excerpt, reading_minutes, render_markdown
 
 if TYPE_CHECKING:
     from flaskblog.models.comment import Comment
+    from flaskblog.models.revision import Revision
     from flaskblog.models.user import User
 
 # /post/<id>/update, /delete and /comment are a post's actions: a slug must not be one.
@@ -121,6 +125,7 @@ class Post(db.Model):
     CONTENT_LENGTH = 50_000
     MAX_TAGS = 5
     SLUG_LENGTH = 80
+    SUMMARY_LENGTH = 300
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
@@ -128,6 +133,9 @@ class Post(db.Model):
     content: Mapped[str] = mapped_column(Text)
     content_html: Mapped[str] = mapped_column(Text)
     content_text: Mapped[str] = mapped_column(Text)
+    # The writer's own plain-text summary for listings, feeds and link previews, if any.
+    summary: Mapped[str | None] = mapped_column(String(SUMMARY_LENGTH))
+    cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
     is_published: Mapped[bool] = mapped_column(default=True, server_default=true())
     date_posted: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(
@@ -146,6 +154,16 @@ class Post(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    # Read through queries (post.revisions.select()), never loaded whole.
+    revisions: WriteOnlyMapped["Revision"] = relationship(
+        back_populates="post",
+        order_by="Revision.created_at.desc(), Revision.id.desc()",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    cover: Mapped[Image | None] = relationship(foreign_keys=[cover_image_id])
+    # The uploaded images the post shows (its Markdown's /image/ links and its cover).
+    images: Mapped[list[Image]] = relationship(secondary=post_images)
     # comment_count, the number shown in listings, is added in models/comment.py: it is a
     # query over comments, which needs the Comment table defined first.
 
@@ -170,6 +188,18 @@ class Post(db.Model):
         rendered = render_markdown(source)
         self.content_html, self.content_text = rendered.html, rendered.text
         return source
+
+    @hybrid_property
+    def is_public(self) -> bool:
+        """Published, and its publication time has come: what readers may see. A post
+        published for later (scheduled) stays a draft to everyone but its author until
+        then, and appears by itself at that time: no job flips a flag."""
+        return self.is_published and self.published_at is not None and self.published_at <= utcnow()
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.is_published, cls.published_at <= utcnow())
 
     def publish(self) -> None:
         """Make the post public; the first time sets its published date."""

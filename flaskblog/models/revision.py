@@ -1,0 +1,50 @@
+"""Earlier versions of posts: what was saved, published or restored, and when, and by whom."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flaskblog.extensions import db
+from flaskblog.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from flaskblog.models.post import Post
+    from flaskblog.models.user import User
+
+
+class Revision(db.Model):
+    """A post's title, content, tags and summary as they were at one save.
+
+    `kind` says what made it: "save" (a draft saved), "publish", "update", "restore", or
+    "autosave". A pending revision (`is_pending`) is the editor's autosaved text of a
+    published post: it never shows to readers, and the next "Update" replaces the post
+    with it and makes it an ordinary revision.
+    """
+
+    __tablename__ = "post_revisions"
+
+    KINDS = ("save", "publish", "update", "restore", "autosave")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    is_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped["Post"] = relationship(back_populates="revisions")
+    author: Mapped["User | None"] = relationship()
+
+    __table_args__ = (
+        # A post's history, newest first.
+        Index("ix_post_revisions_post", "post_id", "created_at", "id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.id} of post {self.post_id} ({self.kind})>"
