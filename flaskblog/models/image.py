@@ -31,6 +31,10 @@ class Image(db.Model):
 
     __tablename__ = "images"
 
+    # Pages show an image only through a post (its content or cover), and a post's change
+    # forgets cached pages; the image's own URL names its digest, so never goes stale.
+    shown_on_public_pages = False
+
     DIGEST_LENGTH = 16
     EXTENSION_LENGTH = 4
 

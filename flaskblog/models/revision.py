@@ -25,6 +25,9 @@ class Revision(db.Model):
 
     __tablename__ = "post_revisions"
 
+    # A post's history is for its author and admins: no public page shows it.
+    shown_on_public_pages = False
+
     KINDS = ("save", "publish", "update", "restore", "autosave")
 
     id: Mapped[int] = mapped_column(primary_key=True)
