@@ -206,6 +206,12 @@ class Post(db.Model):
         self.is_published = True
         self.published_at = self.published_at or utcnow()
 
+    def schedule(self, when: datetime) -> None:
+        """Publish the post at `when` (UTC, in the future): until then only its author sees
+        it; then it appears everywhere by itself (see is_public)."""
+        self.is_published = True
+        self.published_at = when
+
     def unpublish(self) -> None:
         """Take the post back to the drafts; its first published date is kept."""
         self.is_published = False
