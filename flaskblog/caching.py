@@ -8,10 +8,14 @@ those pages show (posts, comments, tags, usernames, pictures, accounts: each mod
 which of its changes show, in its shown_on_public_pages) starts a new generation, so no
 stale page is ever served afterwards: this works for every writer that goes through the
 models (the site, `flask shell`, the CLI), across processes when the cache is Redis.
+
+A post scheduled for later appears by itself, without a write: no page is kept past the
+time of the next scheduled post (see page_timeout), since it may belong on that page.
 """
 
 import functools
 import hashlib
+import math
 import os
 import secrets
 from urllib.parse import urlencode
@@ -26,11 +30,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from flaskblog.extensions import cache
+from flaskblog.models import Post
+from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
 
 GENERATION_KEY = "pages-generation"
@@ -82,10 +89,13 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
             # A feed reader's copy may be current: 304, as the view itself would answer.
             return response.make_conditional(request)
         response = current_app.make_response(view(*args, **kwargs))
-        if request.method == "GET" and response.status_code == 200:
-            # Kept only once the whole response is known (see _store_page).
-            validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
-            g.page_to_cache = (key, response.get_data(), response.mimetype, validators)
+        if request.method == "GET" and response.status_code == 200 and _keeps_pages():
+            timeout = page_timeout()
+            if timeout is not None:
+                # Kept only once the whole response is known (see _store_page).
+                validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
+                page = (response.get_data(), response.mimetype, validators)
+                g.page_to_cache = (key, timeout, page)
         return response
 
     return wrapper
@@ -102,6 +112,25 @@ def _may_use_cache(spellings: dict) -> bool:
         and not current_user.is_authenticated
         and "_flashes" not in session
     )
+
+
+def page_timeout() -> int | None:
+    """How long a page made now may be kept, in seconds: the usual time, but never past the
+    next scheduled post's (it may belong on the page, and appears with no write that would
+    start a new generation); None when that comes within a second: not kept at all."""
+    timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
+    upcoming = Post.next_scheduled_time()
+    if upcoming is None:
+        return timeout
+    seconds = math.floor((upcoming - utcnow()).total_seconds())
+    if seconds < 1:
+        return None
+    return seconds if timeout <= 0 else min(timeout, seconds)
+
+
+def _keeps_pages() -> bool:
+    # Without a cache (NullCache) nothing is kept, and nothing need be asked to keep it.
+    return not isinstance(cache.cache, NullCache)
 
 
 def _spelt_once(name: str, canonical) -> bool:
@@ -123,9 +152,9 @@ def _store_page(sender, response, **extra) -> None:
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
         return
-    key, *page = pending
+    key, timeout, page = pending
     try:
-        cache.set(key, tuple(page))
+        cache.set(key, page, timeout=timeout)
     except Exception:
         current_app.logger.warning("page cache unavailable", exc_info=True)
 

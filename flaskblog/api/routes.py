@@ -4,6 +4,8 @@ Views keep the site's rhythm: guard (token, ownership), validate (the schemas, a
 flask-smorest before the view runs), act, commit, answer.
 """
 
+from datetime import UTC, datetime
+
 from flask import g, request, url_for
 from flask_login import AnonymousUserMixin
 from sqlalchemy import func
@@ -34,6 +36,8 @@ from flaskblog.api.schemas import (
 from flaskblog.extensions import db, limiter
 from flaskblog.login_limits import account_guesses, device_guesses, remember_device
 from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
+from flaskblog.models.types import utcnow
+from flaskblog.revisions import record
 from flaskblog.security import log_event
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
@@ -114,8 +118,31 @@ def revoke_token():
 # --- Posts ------------------------------------------------------------------------------------
 
 
+def publish_time(data: dict) -> datetime | None:
+    """The time `publish_at` names, in UTC (no offset given: UTC), or None if not sent;
+    a 400 naming the field if it cannot be read, is not in the future, or comes with
+    `"published": false`."""
+    text = data.get("publish_at")
+    if text is None:
+        return None
+
+    def refuse(reason: str) -> ApiError:
+        return ApiError(400, f"publish_at: {reason}", {"publish_at": [reason]})
+
+    try:
+        when = datetime.fromisoformat(text)
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise refuse("Not a date and time: write it as ISO 8601 (2030-01-31T09:00:00Z).") from None
+    if when <= utcnow():
+        raise refuse("This time has passed: a post is scheduled for a time to come.")
+    if data.get("published") is False:
+        raise refuse('A post is scheduled to be published: leave out "published": false.')
+    return when
+
+
 def visible_post_or_404(post_id: int, user: User | None) -> Post:
-    """The post, if this caller may see it: published, or their own draft."""
+    """The post, if this caller may see it: public, or their own draft or scheduled post."""
     # The address takes any number; the database's ids are 32-bit.
     post = (
         db.session.get(Post, post_id, options=[joinedload(Post.author)])
@@ -149,10 +176,10 @@ def list_posts(page: int, per_page: int):
 @bp.route("/posts/<int(max=None):post_id>", methods=["GET"])
 @bp.response(200, PostSchema)
 @error(401, "A token was sent, but it is invalid or has expired.")
-@error(404, "No such post (or it is someone else's draft).")
+@error(404, "No such post (or it is someone else's draft or scheduled post).")
 @common_errors
 def get_post(post_id: int):
-    """One post. With its author's token, a draft too."""
+    """One post. With its author's token, a draft or a scheduled post too."""
     return visible_post_or_404(post_id, api_user())
 
 
@@ -170,8 +197,9 @@ def get_post(post_id: int):
 @error(429, "Too many posts in a short time.")
 @common_errors
 def create_post(data: dict):
-    """Write a post (or a draft, with `"published": false`)."""
+    """Write a post (or a draft, with `"published": false`, or schedule it with `publish_at`)."""
     confirmed(g.user)
+    when = publish_time(data)
     same = db.session.scalar(
         db.select(Post.id).where(
             Post.user_id == g.user.id, Post.title == data["title"], Post.content == data["content"]
@@ -186,10 +214,14 @@ def create_post(data: dict):
         title=data["title"],
         content=data["content"],
         author=g.user,
+        summary=data.get("summary") or None,
         is_published=data["published"],
         tags=Tag.named(data["tags"]),
     )
+    if when is not None:
+        post.schedule(when)
     db.session.add(post)
+    record(post, g.user, "publish" if post.is_published else "save")
     db.session.commit()
     return post, {"Location": url_for("api.get_post", post_id=post.id, _external=True)}
 
@@ -203,27 +235,50 @@ def create_post(data: dict):
 @bp.response(200, PostSchema)
 @error(401, "No valid token was sent.")
 @error(403, "Not the post's author (nor an admin), or the email address is not confirmed.")
-@error(404, "No such post (or it is someone else's draft).")
+@error(404, "No such post (or it is someone else's draft or scheduled post).")
+@error(409, "publish_at was sent for a post that is public already.")
 @error(413, "The body is too large.")
 @error(415, "The body is not JSON.")
 @error(429, "Too many changes in a short time.")
 @common_errors
 def update_post(data: dict, post_id: int):
-    """Change some of a post's fields; the others stay as they are."""
+    """Change some of a post's fields; the others stay as they are. `publish_at` schedules a
+    draft (or moves a scheduled post's time); `"published": true` publishes at once."""
     post = editable_post(post_id, g.user)
     confirmed(g.user)
+    when = publish_time(data)
+    if when is not None and post.is_public:
+        raise ApiError(
+            409,
+            "This post is public already: it cannot be scheduled. Unpublish it first "
+            '("published": false), then schedule it.',
+            {"publish_at": ["The post is public already."]},
+        )
+    was_published = post.is_published
     if "title" in data:
         post.title = data["title"]
     if "content" in data:
         post.content = data["content"]
     if "tags" in data:
         post.tags = Tag.named(data["tags"])
-    if data.get("published") is True:
+    if "summary" in data:
+        post.summary = data["summary"] or None
+    if when is not None:
+        post.schedule(when)
+    elif data.get("published") is True:
         post.publish()
     elif data.get("published") is False:
         post.unpublish()
+    record(post, g.user, revision_kind(was_published, post.is_published))
     db.session.commit()
     return post
+
+
+def revision_kind(was_published: bool, is_published: bool) -> str:
+    """As the editor names its saves: a change to a published post is an update."""
+    if not is_published:
+        return "save"
+    return "update" if was_published else "publish"
 
 
 @bp.route("/posts/<int(max=None):post_id>", methods=["DELETE"])
@@ -256,7 +311,7 @@ def user_or_404(username: str) -> User:
 
 def with_post_count(user: User) -> User:
     user.post_count = db.session.scalar(
-        db.select(func.count(Post.id)).where(Post.user_id == user.id, Post.is_published)
+        db.select(func.count(Post.id)).where(Post.user_id == user.id, Post.is_public)
     )
     return user
 

@@ -53,6 +53,10 @@ class ComputedNested(Computed, fields.Nested):
     pass
 
 
+class ComputedDateTime(Computed, fields.AwareDateTime):
+    pass
+
+
 def no_repeats(values: list) -> None:
     if len(set(values)) != len(values):
         raise ValidationError("Name each tag once.")
@@ -183,7 +187,25 @@ class PostSchema(Schema):
         required=True,
         metadata={"description": "The Markdown rendered and sanitised, as on the site."},
     )
-    published = fields.Boolean(required=True, attribute="is_published")
+    summary = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The writer's own plain-text summary, or null."},
+    )
+    published = fields.Boolean(
+        required=True,
+        attribute="is_published",
+        metadata={"description": "true for a public post, and for a scheduled one too."},
+    )
+    publish_at = ComputedDateTime(
+        required=True,
+        allow_none=True,
+        build=lambda post: post.published_at if post.is_scheduled else None,
+        metadata={
+            "description": "When a scheduled post appears (seen only by its author "
+            "until then); null for any other post."
+        },
+    )
     tags = fields.Pluck(TagSchema, "name", many=True, required=True)
     author = fields.Nested(AuthorSchema, required=True)
     created_at = fields.AwareDateTime(required=True, attribute="date_posted")
@@ -214,16 +236,34 @@ class PostInputSchema(Schema):
         validate=validate.Length(min=1, max=Post.CONTENT_LENGTH),
         metadata={"description": "Markdown."},
     )
+    summary = Text(
+        allow_none=True,
+        validate=validate.Length(max=Post.SUMMARY_LENGTH),
+        metadata={
+            "description": f"Plain text for listings, feeds and link previews, at most "
+            f"{Post.SUMMARY_LENGTH} characters; null or blank for none."
+        },
+    )
     tags = tag_list(load_default=list)
     published = StrictBoolean(
         load_default=True, metadata={"description": "false saves (or takes back to) a draft."}
     )
+    publish_at = Text(
+        metadata={
+            "format": "date-time",
+            "description": "Schedule the post: it stays the author's alone until this time "
+            "(ISO 8601; UTC when no offset is given), then appears by itself. It must lie "
+            "in the future (else 400), and the post must not be public already (else 409); "
+            'not with `"published": false`.',
+        },
+    )
 
     @pre_load
     def strip_title(self, data, **_kwargs):
-        # As the site's editor does: a title of spaces is no title.
-        if isinstance(data, dict) and isinstance(data.get("title"), str):
-            data = {**data, "title": data["title"].strip()}
+        # As the site's editor does: a title (or summary) of spaces is none.
+        for name in ("title", "summary"):
+            if isinstance(data, dict) and isinstance(data.get(name), str):
+                data = {**data, name: data[name].strip()}
         return data
 
 

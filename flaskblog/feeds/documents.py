@@ -9,6 +9,7 @@ from sqlalchemy import func
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
+from flaskblog.models.types import utcnow
 
 FEED_LENGTH = 20
 # The sitemap is an index of parts, each a range of ids, so that no part grows with the
@@ -80,13 +81,15 @@ def _id_range(part: int) -> tuple[int, int]:
 
 
 def sitemap_post_urls(part: int) -> list[tuple[str, datetime | None]] | None:
-    """(address, last changed) of the published posts whose id lies in part `part`'s
+    """(address, last changed) of the public posts whose id lies in part `part`'s
     range (read by primary key), or None when the part lies past the last post."""
     low, high = _id_range(part)
     if part > _parts(db.session.scalar(db.select(func.max(Post.id))) or 0):
         return None
-    # Drafts are left out here rather than in SQL: the id range is the bound, and asked for
-    # published posts too, SQLite without statistics would walk the index of all of them.
+    # Drafts and scheduled posts are left out here rather than in SQL: the id range is the
+    # bound, and asked for public posts too, SQLite without statistics would walk the index
+    # of all of them.
+    now = utcnow()
     posts = db.session.execute(
         db.select(Post.id, Post.slug, Post.is_published, Post.published_at, Post.updated_at)
         .where(Post.id.between(low, high))
@@ -95,12 +98,12 @@ def sitemap_post_urls(part: int) -> list[tuple[str, datetime | None]] | None:
     return [
         (url_for("posts.post", post_id=id_, slug=slug, _external=True), latest(published, updated))
         for id_, slug, is_published, published, updated in posts
-        if is_published
+        if is_published and published is not None and published <= now
     ]
 
 
 def sitemap_author_urls(part: int) -> list[tuple[str, datetime | None]] | None:
-    """(address, newest post) of the authors with a published post whose id lies in part
+    """(address, newest post) of the authors with a public post whose id lies in part
     `part`'s range, after the home page in the first part; None past the last user.
     Each author's newest post is one step down an index, however many they wrote."""
     low, high = _id_range(part)
@@ -108,7 +111,7 @@ def sitemap_author_urls(part: int) -> list[tuple[str, datetime | None]] | None:
         return None
     newest = (
         db.select(func.max(Post.published_at))
-        .where(Post.user_id == User.id, Post.is_published)
+        .where(Post.user_id == User.id, Post.is_public)
         .scalar_subquery()
     )
     authors = db.session.execute(
@@ -122,7 +125,7 @@ def sitemap_author_urls(part: int) -> list[tuple[str, datetime | None]] | None:
     ]
     if part == 1:
         newest_post = db.session.scalar(
-            db.select(func.max(Post.published_at)).where(Post.is_published)
+            db.select(func.max(Post.published_at)).where(Post.is_public)
         )
         urls.insert(0, (url_for("main.home", _external=True), newest_post))
     return urls

@@ -102,12 +102,12 @@ class Tag(db.Model):
 
     @classmethod
     def with_post_counts(cls):
-        """(tag, number of published posts) for every tag that has one, by name."""
+        """(tag, number of public posts) for every tag that has one, by name."""
         count = func.count(Post.id).label("posts")
         return db.session.execute(
             db.select(cls, count)
             .join(post_tags, post_tags.c.tag_id == cls.id)
-            .join(Post, (Post.id == post_tags.c.post_id) & Post.is_published)
+            .join(Post, (Post.id == post_tags.c.post_id) & Post.is_public)
             .group_by(cls.id)
             .order_by(cls.name)
         ).all()
@@ -201,10 +201,18 @@ class Post(db.Model):
     def _is_public_expression(cls):
         return and_(cls.is_published, cls.published_at <= utcnow())
 
+    @property
+    def is_scheduled(self) -> bool:
+        """Published for a time still to come: its author alone sees it until then."""
+        return self.is_published and not self.is_public
+
     def publish(self) -> None:
-        """Make the post public; the first time sets its published date."""
+        """Make the post public now; the first time sets its published date (and so does
+        publishing at once a post that was scheduled for later)."""
+        now = utcnow()
         self.is_published = True
-        self.published_at = self.published_at or utcnow()
+        if self.published_at is None or self.published_at > now:
+            self.published_at = now
 
     def schedule(self, when: datetime) -> None:
         """Publish the post at `when` (UTC, in the future): until then only its author sees
@@ -223,11 +231,11 @@ class Post(db.Model):
     def can_edit(self, user) -> bool:
         """Whether `user` may change or delete this post: its author, or an admin once it is
         published (admins moderate what the public sees; a draft stays its author's alone)."""
-        return self.is_by(user) or (self.is_published and user.is_authenticated and user.is_admin)
+        return self.is_by(user) or (self.is_public and user.is_authenticated and user.is_admin)
 
     def can_view(self, user) -> bool:
-        """Published posts are public; drafts are their author's alone."""
-        return self.is_published or self.is_by(user)
+        """Public posts are everyone's; drafts and scheduled posts are their author's alone."""
+        return self.is_public or self.is_by(user)
 
     @property
     def excerpt(self) -> str:
@@ -245,10 +253,11 @@ class Post(db.Model):
 
     @classmethod
     def newest_first(cls, author: "User | None" = None, tag: Tag | None = None):
-        """Published posts, newest first, with their authors loaded in the same query."""
+        """Public posts (published, their time come), newest first, with their authors
+        loaded in the same query."""
         query = (
             db.select(cls)
-            .where(cls.is_published)
+            .where(cls.is_public)
             .options(joinedload(cls.author))
             .order_by(cls.published_at.desc(), cls.id.desc())
         )
@@ -266,4 +275,24 @@ class Post(db.Model):
             .where(cls.user_id == author.id, ~cls.is_published)
             .options(joinedload(cls.author))
             .order_by(cls.date_posted.desc(), cls.id.desc())
+        )
+
+    @classmethod
+    def scheduled_of(cls, author: "User"):
+        """An author's scheduled posts, the next to appear first."""
+        return (
+            db.select(cls)
+            .where(cls.user_id == author.id, cls.is_published, cls.published_at > utcnow())
+            .options(joinedload(cls.author))
+            .order_by(cls.published_at, cls.id)
+        )
+
+    @classmethod
+    def next_scheduled_time(cls) -> datetime | None:
+        """When the next scheduled post appears (None if none is waiting): until then the
+        public pages stay as they are. One step down ix_posts_published."""
+        return db.session.scalar(
+            db.select(func.min(cls.published_at)).where(
+                cls.is_published, cls.published_at > utcnow()
+            )
         )

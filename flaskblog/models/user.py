@@ -190,13 +190,13 @@ class User(UserMixin, db.Model):
 
     @classmethod
     def profile(cls, username: str) -> "User | None":
-        """`by_username`, with `post_count` (published posts) counted in the same query:
+        """`by_username`, with `post_count` (public posts) counted in the same query:
         an index range of the author's posts, not a scan."""
         if len(username) > cls.USERNAME_LENGTH:
             return None
         count = (
             db.select(func.count(Post.id))
-            .where(Post.user_id == cls.id, Post.is_published)
+            .where(Post.user_id == cls.id, Post.is_public)
             .correlate(cls)
             .scalar_subquery()
         )

@@ -43,7 +43,7 @@ def get_own_post_or_abort(post_id: int) -> Post:
 
 def render_post_page(post: Post, comment_form: CommentForm | None = None):
     """The post page with its comments; a comment form that failed comes back with its errors."""
-    if comment_form is None and post.is_published and current_user.is_authenticated:
+    if comment_form is None and post.is_public and current_user.is_authenticated:
         comment_form = CommentForm()
     return render_template(
         "posts/post.html",
@@ -183,7 +183,10 @@ def delete_post(post_id: int):
 @login_required
 def drafts():
     posts = paginate(Post.drafts_of(current_user), page_number()) or abort(404)
-    return render_template("posts/drafts.html", title="Your drafts", posts=posts)
+    scheduled = db.session.scalars(Post.scheduled_of(current_user)).all()
+    return render_template(
+        "posts/drafts.html", title="Your drafts", posts=posts, scheduled=scheduled
+    )
 
 
 @bp.route("/tag/<tag>")
@@ -219,8 +222,8 @@ def login_to_return_to(post: Post, anchor: str, message: str):
 @confirmed_required
 def create_comment(post_id: int):
     post = get_post_or_404(post_id)
-    if not post.is_published:
-        abort(404)  # drafts take no comments, not even from their author
+    if not post.is_public:
+        abort(404)  # drafts and scheduled posts take no comments, not even from their author
     if not current_user.is_authenticated:
         return login_to_return_to(post, "comment-form", "Please log in to comment.")
     form = CommentForm()

@@ -1,4 +1,4 @@
-"""Full-text search over published posts: FTS5 on SQLite, a tsvector on PostgreSQL.
+"""Full-text search over public posts: FTS5 on SQLite, a tsvector on PostgreSQL.
 
 The migrations build the index (the posts_search table, or posts.search_vector); the
 models do not know it, so the queries here name it directly.
@@ -82,13 +82,13 @@ def search_posts(words: list[str], page: int) -> Matches | None:
         candidates, snippet = _sqlite_candidates(words)
     found, published = db.session.execute(
         db.select(sa.func.count(candidates.c.id), sa.func.count(Post.id)).select_from(
-            candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_published)
+            candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_public)
         )
     ).one()
     ranked = (
         db.select(candidates.c.id, candidates.c.score)
         .join(Post, Post.id == candidates.c.id)
-        .where(Post.is_published)
+        .where(Post.is_public)
         .order_by(candidates.c.score, Post.published_at.desc(), Post.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -1,4 +1,5 @@
-"""Rows made straight in the database of the app given: users, posts, drafts, tags, comments."""
+"""Rows made straight in the database of the app given: users, posts, drafts, scheduled
+posts, tags, comments."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -94,6 +95,32 @@ def make_drafts(app, user_id: int, count: int = 1, title="Draft {n}", content="D
     """`count` never-published drafts by a user, one minute apart, the last one newest."""
     start = datetime(2026, 2, 1, tzinfo=UTC)
     return add_posts(app, user_id, count, title, content, published=False, start=start)
+
+
+def add_scheduled_post(
+    app,
+    user_id: int,
+    title: str = "Coming soon",
+    content: str = "Not out yet.",
+    *,
+    when: datetime | None = None,
+) -> int:
+    """A post by a user scheduled for `when` (default: a day from now); its id. It is
+    published, but nobody except its author sees it until then."""
+    with app.app_context():
+        post = Post(title=title, content=content, user_id=user_id)
+        post.schedule(when or datetime.now(UTC) + timedelta(days=1))
+        db.session.add(post)
+        db.session.commit()
+        return post.id
+
+
+def set_published_at(app, post_id: int, when: datetime) -> None:
+    """Move a post's publication time, straight in the database: a scheduled post's time
+    "comes" when it is set to the past, without waiting for it."""
+    with app.app_context():
+        db.session.get(Post, post_id).published_at = when
+        db.session.commit()
 
 
 def tag_posts(app, post_ids: list[int], *names: str) -> None:

@@ -12,7 +12,8 @@ from tests.helpers.pages import flashes, page_text, titles_on
 from tests.helpers.queries import queries_for
 
 BOB = "bob@example.com"
-DRAFTS_QUERIES = 3  # the reader, the page of drafts (with how many follow), their tags
+# The reader, the page of drafts (with how many follow), their tags, the scheduled posts.
+DRAFTS_QUERIES = 4
 
 
 def stored(app, post_id: int) -> Post:
