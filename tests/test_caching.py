@@ -3,17 +3,21 @@ static files are named by their content; pages are compressed for clients that a
 
 import gzip
 import re
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_caching.backends.rediscache import RedisCache
 
 from flaskblog.caching import forget_pages, generation
-from flaskblog.extensions import db
+from flaskblog.extensions import cache, db
 from flaskblog.models import Comment, Post, User
 from flaskblog.urls import avatar_url, post_url
-from tests.helpers.factories import PASSWORD, add_comments, tag_posts
+from tests.helpers import factories
+from tests.helpers.factories import PASSWORD, add_comments, add_posts, add_scheduled_post, tag_posts
 from tests.helpers.images import give_avatar
 from tests.helpers.pages import titles_on
+from tests.helpers.queries import statements_run
 from tests.helpers.services import REDIS_URL
 
 
@@ -321,3 +325,76 @@ def test_a_change_no_public_page_shows_keeps_the_cache(app, alice):
         user.username = "alicia"
         db.session.commit()
         assert generation() != before
+
+
+# --- Scheduled posts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "redis"])
+def either_cache_app(request, build_app):
+    """An app with a page cache in its own memory, then (a second run) in Redis."""
+    if request.param == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        return build_app(
+            CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix
+        )
+    return build_app(CACHE_TYPE="SimpleCache")
+
+
+def page_lifetimes(app) -> list[float]:
+    """Seconds left to each cached page, as the backend itself keeps them."""
+    backend = app.extensions["cache"][cache]
+    if isinstance(backend, RedisCache):
+        keys = backend._read_client.keys(f"{app.config['CACHE_KEY_PREFIX']}page:*")
+        return [backend._read_client.ttl(key) for key in keys]
+    now = time.time()
+    return [until - now for key, (until, _) in backend._cache.items() if key.startswith("page:")]
+
+
+def test_a_page_is_kept_no_longer_than_until_the_next_scheduled_post(either_cache_app):
+    app = either_cache_app
+    alice = factories.make_user(app, "alice")
+    add_posts(app, alice, 1, title="Old news")
+    add_scheduled_post(app, alice, when=datetime.now(UTC) + timedelta(seconds=100))
+    add_scheduled_post(app, alice, when=datetime.now(UTC) + timedelta(days=1))
+
+    assert app.test_client().get("/").status_code == 200
+
+    (lifetime,) = page_lifetimes(app)
+    assert 90 < lifetime <= 100  # not the usual CACHE_DEFAULT_TIMEOUT (300)
+
+
+def test_without_scheduled_posts_a_page_is_kept_the_usual_time(either_cache_app):
+    app = either_cache_app
+    add_posts(app, factories.make_user(app, "alice"), 1)
+
+    assert app.test_client().get("/").status_code == 200
+
+    (lifetime,) = page_lifetimes(app)
+    assert app.config["CACHE_DEFAULT_TIMEOUT"] - 5 < lifetime <= app.config["CACHE_DEFAULT_TIMEOUT"]
+
+
+def test_a_page_cached_before_a_scheduled_post_shows_it_after_its_time(either_cache_app):
+    app = either_cache_app
+    alice = factories.make_user(app, "alice")
+    add_posts(app, alice, 1, title="Old news")
+    when = datetime.now(UTC) + timedelta(seconds=2)
+    add_scheduled_post(app, alice, title="Right on time", when=when)
+    client = app.test_client()
+
+    assert titles_on(client.get("/")) == ["Old news"]
+    with statements_run(app) as statements:
+        assert titles_on(client.get("/")) == ["Old news"]
+    assert statements == []  # served from the cache
+
+    time.sleep(max(0, (when - datetime.now(UTC)).total_seconds()) + 0.05)  # no write since
+
+    assert titles_on(client.get("/")) == ["Right on time", "Old news"]
+
+
+def test_a_page_is_not_kept_when_a_scheduled_post_is_due_within_a_second(app, alice):
+    add_scheduled_post(app, alice, when=datetime.now(UTC) + timedelta(milliseconds=900))
+
+    assert app.test_client().get("/").status_code == 200
+
+    assert page_lifetimes(app) == []
