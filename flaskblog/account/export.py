@@ -45,7 +45,7 @@ def account_export(user) -> dict:
                 "id": post.id,
                 "title": post.title,
                 "content_markdown": post.content,
-                "status": "published" if post.is_published else "draft",
+                "status": post_status(post),
                 "created_at": _iso(post.date_posted),
                 "published_at": _iso(post.published_at),
                 "updated_at": _iso(post.updated_at),
@@ -71,3 +71,10 @@ def _exported_comment(comment: Comment, user) -> dict:
         "post_title": post.title if visible else None,
         "url": _external(f"{post_url(post)}#comment-{comment.id}") if visible else None,
     }
+
+
+def post_status(post) -> str:
+    """ "draft", "scheduled" (published for a time to come) or "published"."""
+    if not post.is_published:
+        return "draft"
+    return "scheduled" if post.is_scheduled else "published"

@@ -4,6 +4,7 @@ one), the password, deleting the account, and taking one's data away as JSON."""
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, insert
@@ -691,6 +692,16 @@ def test_export_hides_the_title_and_address_of_a_post_taken_back_as_a_draft(
     body = response.get_data(as_text=True)
     assert "secret plans" not in body
     assert f"/post/{alices_world['post']}/" not in body
+
+
+def test_export_says_which_posts_are_scheduled_and_when(app, logged_in_alice, client):
+    when = datetime(2030, 1, 2, 9, 0, tzinfo=UTC)
+    factories.add_scheduled_post(app, logged_in_alice, title="Next year", when=when)
+
+    _, data = export(client)
+
+    [post] = data["posts"]
+    assert (post["status"], post["published_at"]) == ("scheduled", when.isoformat())
 
 
 def test_export_of_a_new_unconfirmed_account_is_almost_empty(app, auth, client):
