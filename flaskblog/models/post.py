@@ -201,16 +201,11 @@ class Post(db.Model):
     def _is_public_expression(cls):
         return and_(cls.is_published, cls.published_at <= utcnow())
 
-    @property
-    def is_scheduled(self) -> bool:
-        """Published for a time still to come: its author alone sees it until then."""
-        return self.is_published and not self.is_public
-
     def publish(self) -> None:
-        """Make the post public now; the first time sets its published date (and so does
-        publishing at once a post that was scheduled for later)."""
-        now = utcnow()
+        """Make the post public now; the first time sets its published date. A post that was
+        scheduled for later (or taken back to the drafts while scheduled) appears now."""
         self.is_published = True
+        now = utcnow()
         if self.published_at is None or self.published_at > now:
             self.published_at = now
 
@@ -223,6 +218,11 @@ class Post(db.Model):
     def unpublish(self) -> None:
         """Take the post back to the drafts; its first published date is kept."""
         self.is_published = False
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published for a time still to come: its author alone sees it until then."""
+        return self.is_published and not self.is_public
 
     def is_by(self, user) -> bool:
         """Whether `user` wrote this post."""

@@ -1,5 +1,4 @@
-"""Rows made straight in the database of the app given: users, posts, drafts, scheduled
-posts, tags, comments."""
+"""Rows made straight in the database of the app given: users, posts, drafts, tags, comments."""
 
 from datetime import UTC, datetime, timedelta
 
