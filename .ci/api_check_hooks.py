@@ -1,5 +1,5 @@
 """schemathesis hooks for .ci/api-check: every generated request gets a fresh token, and a
-body that schedules a post names a time to come (see map_body).
+body that schedules a post names a time to come (see before_call).
 
 A fresh one each time, because DELETE /api/v1/tokens (one of the operations under test)
 revokes the token it is sent with; POST /api/v1/tokens gets the seeded user's email and
@@ -41,11 +41,10 @@ class FreshToken:
             case.headers["Authorization"] = f"Bearer {data}"
 
 
-@schemathesis.hook
-def map_body(context, body):
+def schedulable(body):
     """A `publish_at` must lie in the future and not come with `"published": false`, which
-    the document says in words only: a parseable one is moved to a day from now (an
-    unparseable one is left to be refused). As tests/helpers/api.py's schedulable."""
+    the document says in words only: a readable one is moved to a day from now (an
+    unreadable one is left to be refused). As tests/helpers/api.py's schedulable."""
     if not isinstance(body, dict) or not isinstance(body.get("publish_at"), str):
         return body
     try:
@@ -56,3 +55,9 @@ def map_body(context, body):
     if body.get("published") is False:
         del body["published"]
     return body
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    # Before every call, in every phase (examples and coverage too, which map_body misses).
+    case.body = schedulable(case.body)
