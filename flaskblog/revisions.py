@@ -79,7 +79,8 @@ def save_pending(post: Post, user, kind: str = "autosave", **fields) -> Revision
         # Fields not given are the post's own.
         revision = Revision(post=post, author=user, is_pending=True, **current_fields(post))
         db.session.add(revision)
-    revision.kind, revision.author = kind, user
+    # Its time is that of the text it now holds.
+    revision.kind, revision.author, revision.created_at = kind, user, utcnow()
     for name, value in fields.items():
         setattr(revision, name, value)
     return revision

@@ -11,6 +11,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Post, Revision
 from tests.helpers.factories import add_posts, add_revisions, make_drafts, make_user, tag_posts
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes, page_text
+from tests.helpers.queries import queries_for
 
 LISTED = re.compile(
     r'<a href="/post/(\d+)/revisions/(\d+)">\s*<time datetime="([^"]+)">[^<]+</time></a>'
@@ -292,3 +293,15 @@ def test_another_user_cannot_restore_someone_elses_revision(app, client, auth, p
     assert refused == [403, 404]
     assert [kind for kind, _, _ in revisions_of(app, published[0])] == ["save"]
     assert [kind for kind, _, _ in revisions_of(app, draft[0])] == ["save"]
+
+
+def test_the_list_costs_the_same_statements_however_long_the_history(
+    app, client, auth, published, count_queries
+):
+    post_id, _ = published
+    auth.login()
+    url = f"/post/{post_id}/revisions"
+    few = queries_for(client, count_queries, url)
+    add_revisions(app, post_id, [EARLIER + timedelta(minutes=n) for n in range(1, 40)])
+
+    assert queries_for(client, count_queries, url) == few
