@@ -8,7 +8,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import caching, logs, mailqueue, security
+from flaskblog import caching, logs, mailqueue, media, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -58,6 +58,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     compress.init_app(app)
     caching.init_app(app)
     mailqueue.init_app(app)
+    media.init_app(app)
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
 
@@ -69,6 +70,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.main import bp as main_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
+    from flaskblog.uploads import bp as uploads_bp
     from flaskblog.users import bp as users_bp
 
     app.register_blueprint(main_bp)
@@ -80,6 +82,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(uploads_bp)
 
     from flaskblog import api
 

@@ -34,7 +34,7 @@ def render_error(error: HTTPException, message: str | None = None):
     """The error page for `error`, keeping its status and headers (Allow, Retry-After...);
     under /api, the API's JSON error instead."""
     if is_api_request():
-        return json_error(error, message if error.code == 429 else None)
+        return json_error(error, message)
     title, default_message = MESSAGES.get(error.code, (error.name, error.description))
     if error.description != type(error).description:
         default_message = error.description  # a view's abort(code, "reason") says it best
