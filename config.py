@@ -107,8 +107,9 @@ class Config:
         self.BCRYPT_LOG_ROUNDS = int(env("BCRYPT_LOG_ROUNDS", "12"))
 
         self.MAX_PICTURE_BYTES = 5 * 1024 * 1024
-        # The whole request may carry a 5 MB picture plus the form's other fields.
-        self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 64 * 1024
+        # The whole request may carry a 5 MB picture plus the form's other fields: the editor's
+        # cover image comes with a whole post (50,000 characters, up to 200 KB).
+        self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 256 * 1024
         # A 12-megapixel phone photo fits; decoding the largest picture allowed costs at most
         # about 130 MB (docs/SECURITY.md, "Hostile uploads").
         self.MAX_PICTURE_PIXELS = 16_000_000

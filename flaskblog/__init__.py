@@ -21,7 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
-from flaskblog.urls import avatar_url, post_url
+from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,6 +61,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     media.init_app(app)
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
+    app.add_template_global(image_url)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.auth import bp as auth_bp

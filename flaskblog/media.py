@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from sqlalchemy import event, func, inspect, or_
 from sqlalchemy.orm import Session, undefer
+from werkzeug.exceptions import ServiceUnavailable
 
 from flaskblog.extensions import db
 from flaskblog.images import MIMETYPES, PostPicture, make_post_image
@@ -34,8 +35,9 @@ class QuotaFull(ValueError):
     """The owner has no room left for this image; the message is for the user."""
 
 
-class StorageUnavailable(RuntimeError):
-    """The object storage could not be reached or refused; nothing was saved."""
+class StorageUnavailable(ServiceUnavailable):
+    """The object storage could not be reached or refused; nothing was saved. Uncaught, it
+    is the site's 503 page (or the API's JSON 503), saying so."""
 
 
 class UploadTooLarge(ValueError):
@@ -61,23 +63,10 @@ def store_image(owner: User, picture: PostPicture, alt: str = "") -> Image:
     Raises QuotaFull when it would take the owner past IMAGE_QUOTA_MB, and
     StorageUnavailable when object storage fails (then no row is added either).
     """
-    same = db.session.scalar(
-        db.select(Image).where(
-            Image.user_id == owner.id,
-            Image.digest == picture.digest,
-            Image.extension == picture.extension,
-        )
-    )
+    same = _existing(owner, picture)
     if same is not None:
         return same
-    quota = current_app.config["IMAGE_QUOTA_MB"] * 1024 * 1024
-    used = space_used(owner)
-    if used + len(picture.data) > quota:
-        raise QuotaFull(
-            f"Your images already use {used / 1048576:.1f} MB of your "
-            f"{current_app.config['IMAGE_QUOTA_MB']} MB: delete posts you no longer need "
-            "to make room for this one."
-        )
+    check_room(owner, picture)
     image = Image(
         owner=owner,
         digest=picture.digest,
@@ -105,6 +94,30 @@ def alt_text(text: str | None) -> str:
 def markdown_for(image: Image, url: str) -> str:
     """The Markdown that shows `image` (served at `url`) in a post."""
     return f"![{image.alt}]({url})"
+
+
+def check_room(owner: User, picture: PostPicture) -> None:
+    """Raise QuotaFull, saying so, if `picture` would take the owner past IMAGE_QUOTA_MB
+    (a picture they already have takes no more room)."""
+    if _existing(owner, picture) is not None:
+        return
+    quota_mb = current_app.config["IMAGE_QUOTA_MB"]
+    used = space_used(owner)
+    if used + len(picture.data) > quota_mb * 1024 * 1024:
+        raise QuotaFull(
+            f"Your images already use {used / 1048576:.1f} MB of your {quota_mb} MB: delete "
+            "posts you no longer need to make room for this one."
+        )
+
+
+def _existing(owner: User, picture: PostPicture) -> Image | None:
+    return db.session.scalar(
+        db.select(Image).where(
+            Image.user_id == owner.id,
+            Image.digest == picture.digest,
+            Image.extension == picture.extension,
+        )
+    )
 
 
 def space_used(owner: User) -> int:

@@ -40,7 +40,6 @@ from flaskblog.login_limits import account_guesses, device_guesses, remember_dev
 from flaskblog.media import (
     UPLOAD_LIMIT,
     QuotaFull,
-    StorageUnavailable,
     UploadTooLarge,
     alt_text,
     markdown_for,
@@ -49,6 +48,7 @@ from flaskblog.media import (
 )
 from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
 from flaskblog.security import log_event
+from flaskblog.urls import image_url
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
 # default error itself); each answers with the one error schema.
@@ -335,16 +335,8 @@ def upload_image(data: dict):
         raise ApiError(413, str(error)) from error
     except InvalidPicture as error:
         raise ApiError(400, str(error)) from error
-    except StorageUnavailable as error:
-        db.session.rollback()
-        raise ApiError(503, str(error)) from error
-    url = url_for(
-        "uploads.image",
-        image_id=image.id,
-        digest=image.digest,
-        extension=image.extension,
-        _external=True,
-    )
+    # StorageUnavailable is a 503 of its own, answered in JSON like every error here.
+    url = image_url(image, external=True)
     return {
         "id": image.id,
         "url": url,

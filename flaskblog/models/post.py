@@ -249,7 +249,7 @@ class Post(db.Model):
         query = (
             db.select(cls)
             .where(cls.is_published)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.published_at.desc(), cls.id.desc())
         )
         if author is not None:
@@ -264,6 +264,6 @@ class Post(db.Model):
         return (
             db.select(cls)
             .where(cls.user_id == author.id, ~cls.is_published)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.date_posted.desc(), cls.id.desc())
         )

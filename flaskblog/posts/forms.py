@@ -2,11 +2,23 @@
 
 import re
 
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from flaskblog.extensions import db
 from flaskblog.forms import HtmlForm
-from flaskblog.models import MAX_ID, Comment, Post, Tag
+from flaskblog.images import InvalidPicture, PostPicture
+from flaskblog.media import (
+    QuotaFull,
+    UploadTooLarge,
+    alt_text,
+    check_room,
+    picture_from_upload,
+    store_image,
+)
+from flaskblog.models import MAX_ID, Comment, Image, Post, Tag
 
 TAG_NAME = re.compile(Tag.NAME_PATTERN)
 POST_ID = re.compile(rf"[0-9]{{1,{len(str(MAX_ID))}}}")
@@ -24,7 +36,53 @@ def _post_id_or_none(value) -> str | None:
     return value if POST_ID.fullmatch(value) else None
 
 
-class PostForm(HtmlForm):
+class CoverFields:
+    """The editor's cover image: an upload, its description, and a way to take it away.
+
+    Validating runs the upload through the image pipeline and the owner's quota, so a bad
+    picture comes back as a field error with the post's text intact; `apply_cover` then
+    stores it as the post's cover. The cover belongs to the post's author.
+    """
+
+    cover = FileField("Cover image (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    cover_alt = StringField(
+        "Describe the cover image", validators=[Length(max=Image.alt.type.length)]
+    )
+    remove_cover = BooleanField("Remove the cover image")
+    cover_picture: PostPicture | None = None
+    # The post's cover when editing, shown above the field (see editing_cover_of).
+    current_cover: Image | None = None
+
+    def editing_cover_of(self, post: Post) -> None:
+        """Show the post's cover in the editor, its description filled in."""
+        self.current_cover = post.cover
+        if post.cover is not None and not self.is_submitted():
+            self.cover_alt.data = post.cover.alt
+
+    def validate_cover(self, field) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None) or self.remove_cover.data:
+            return
+        try:
+            self.cover_picture = picture_from_upload(upload)
+            check_room(current_user, self.cover_picture)
+        except (InvalidPicture, UploadTooLarge, QuotaFull) as error:
+            raise ValidationError(str(error)) from error
+
+    def apply_cover(self, post: Post) -> None:
+        """Give the post the uploaded cover, take it away, or change its description."""
+        alt = alt_text(self.cover_alt.data)
+        if self.remove_cover.data:
+            post.cover = None
+        elif self.cover_picture is not None:
+            # The post may be new and not yet in the session: nothing to flush before it is.
+            with db.session.no_autoflush:
+                post.cover = store_image(post.author, self.cover_picture, alt)
+        if post.cover is not None:
+            post.cover.alt = alt
+
+
+class PostForm(CoverFields, HtmlForm):
     title = StringField(
         "Title",
         filters=[lambda value: value.strip() if isinstance(value, str) else value],

@@ -82,6 +82,7 @@ def new_post():
             is_published=not form.is_draft,
             tags=Tag.named(form.tag_names),
         )
+        form.apply_cover(post)
         db.session.add(post)
         db.session.commit()
         flash(saved_message(form), "success")
@@ -155,9 +156,11 @@ def update_post(post_id: int):
     # Not obj=post: the form's `tags` is text, the post's a list of Tag rows.
     tags = ", ".join(tag.name for tag in post.tags)
     form = PostForm(title=post.title, content=post.content, tags=tags, post_id=post.id)
+    form.editing_cover_of(post)
     if form.validate_on_submit():
         post.title, post.content = form.title.data, form.content.data
         post.tags = Tag.named(form.tag_names)
+        form.apply_cover(post)
         if form.is_draft:
             post.unpublish()
         else:

@@ -3,7 +3,7 @@ itself, cached for good since its URL names its content."""
 
 import io
 
-from flask import abort, jsonify, send_file, url_for
+from flask import abort, jsonify, send_file
 from flask_login import current_user, login_required
 
 from flaskblog.extensions import db, limiter
@@ -11,7 +11,6 @@ from flaskblog.images import MIMETYPES, InvalidPicture
 from flaskblog.media import (
     UPLOAD_LIMIT,
     QuotaFull,
-    StorageUnavailable,
     UploadTooLarge,
     alt_text,
     image_bytes,
@@ -23,6 +22,7 @@ from flaskblog.models import Image, User
 from flaskblog.security import user_or_address_key
 from flaskblog.uploads import bp
 from flaskblog.uploads.forms import ImageUploadForm
+from flaskblog.urls import image_url
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
@@ -34,7 +34,7 @@ def upload_error(status: int, message: str):
     return response
 
 
-ERROR_CODES = {400: "bad_request", 403: "forbidden", 413: "too_large", 503: "unavailable"}
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 413: "too_large"}
 
 
 def upload_answer(image: Image, status: int = 201):
@@ -51,18 +51,9 @@ def upload_answer(image: Image, status: int = 201):
     return response
 
 
-def image_url(image: Image, external: bool = False) -> str:
-    return url_for(
-        "uploads.image",
-        image_id=image.id,
-        digest=image.digest,
-        extension=image.extension,
-        _external=external,
-    )
-
-
 def save_upload(user: User, upload, alt: str):
-    """Run the upload through the pipeline and store it; the answer, or the error to send."""
+    """Run the upload through the pipeline and store it; the answer, or the error to send
+    (StorageUnavailable is left to the error handlers: a JSON 503 here)."""
     if not user.is_confirmed:
         return upload_error(403, "Please confirm your email address before you upload images.")
     if upload is None:
@@ -75,9 +66,6 @@ def save_upload(user: User, upload, alt: str):
         return upload_error(413, str(error))
     except InvalidPicture as error:
         return upload_error(400, str(error))
-    except StorageUnavailable as error:
-        db.session.rollback()
-        return upload_error(503, str(error))
     return upload_answer(image)
 
 
@@ -97,12 +85,8 @@ def image(image_id: int, digest: str, extension: str):
     found = db.session.get(Image, image_id)
     if found is None or found.digest != digest or found.extension != extension:
         abort(404)
-    try:
-        data = image_bytes(found)
-    except StorageUnavailable:
-        abort(503)
     response = send_file(
-        io.BytesIO(data),
+        io.BytesIO(image_bytes(found)),  # StorageUnavailable: a 503
         mimetype=MIMETYPES[found.extension],
         etag=found.digest,
         max_age=ONE_YEAR,
