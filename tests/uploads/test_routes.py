@@ -10,8 +10,9 @@ from flaskblog.extensions import db
 from flaskblog.models import Image as ImageRow
 from tests.helpers.api import bearer, error_of, get_token
 from tests.helpers.factories import log_in_unconfirmed, set_confirmed
+from tests.helpers.factories import make_user as make_user_in
 from tests.helpers.images import blank_png, image_bytes, photo, png, upload_image
-from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import AuthActions, Forms, csrf_token_from
 
 
 def image_rows(app) -> list[ImageRow]:
@@ -201,3 +202,26 @@ def test_the_api_refuses_unconfirmed_users(app, client, make_user):
 
     assert response.status_code == 403
     assert image_rows(app) == []
+
+
+def test_uploads_are_rate_limited_per_user_with_a_json_answer(build_app):
+    app = build_app(RATELIMIT_ENABLED=True)
+    make_user_in(app, "alice")
+    client = app.test_client()
+    AuthActions(client, Forms(client)).login()
+    token = csrf_token_from(client.get("/post/new"))
+
+    def send():
+        return client.post(
+            "/post/images",
+            data={"image": (io.BytesIO(png()), "a.png"), "csrf_token": token},
+            content_type="multipart/form-data",
+        )
+
+    answers = [send().status_code for _ in range(30)]
+    refused = send()
+
+    assert set(answers) == {201}
+    assert refused.status_code == 429
+    assert error_of(refused)["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
