@@ -69,6 +69,7 @@ ACCESS = {
     "account.end_api_token": USER,
     "posts.new_post": USER,
     "posts.preview": USER,
+    "posts.autosave": USER,
     "posts.drafts": USER,
     "posts.create_comment": USER,
     "posts.update_post": OWNER,
