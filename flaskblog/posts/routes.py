@@ -158,6 +158,9 @@ def render_editor(
         state=state,
         buttons=EDITOR_BUTTONS[state],
         schedule_label=SCHEDULE_BUTTON.get(state),
+        scheduled_for=(
+            local_date_and_time(post.published_at, current_user) if state == "scheduled" else None
+        ),
         # Autosave is the author's: an admin moderating a post saves it by hand.
         autosave=post is None or post.is_by(current_user),
         preview_html=preview_html,

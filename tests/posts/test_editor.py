@@ -141,6 +141,7 @@ def test_a_scheduled_post_offers_change_time_publish_now_and_back_to_drafts(clie
         ("preview", "Preview"),
     ]
     assert 'value="2099-12-04T09:30"' in page.text
+    assert f"<legend>Scheduled for {LATER_IN_WORDS}</legend>" in page.text
 
 
 # What each button does and says
