@@ -328,9 +328,10 @@ def pending_notice(post: Post) -> str | None:
         return None
     when = local_date_and_time(pending.created_at, current_user)
     button = dict(EDITOR_BUTTONS[editor_state(post)])["submit"]
+    what = "the version you restored" if pending.kind == "restore" else "your autosaved text"
     return (
-        f"This is your autosaved text from {when}, not yet published: readers still see "
-        f"the post as it was. “{button}” publishes it."
+        f"This is {what} from {when}, not yet published: readers still see the post as it "
+        f"was. “{button}” publishes it."
     )
 
 
