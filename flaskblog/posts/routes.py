@@ -142,6 +142,7 @@ def render_editor(
     preview_html: str | None = None,
     notice: str | None = None,
     status: int = 200,
+    alert: str | None = None,
 ):
     """The editor for `post` (None: a new post), with the buttons its state offers."""
     state = editor_state(post)
@@ -165,6 +166,7 @@ def render_editor(
         autosave=post is None or post.is_by(current_user),
         preview_html=preview_html,
         notice=notice,
+        alert=alert,
     )
     return make_response(page, status)
 
@@ -194,7 +196,7 @@ def editor_limited(limit: RequestLimit):
         "your text is still here, not yet saved."
     )
     form = PostForm(author=current_user, post_id=post.id if post else None)
-    return render_editor(form, post, notice=notice, status=429)
+    return render_editor(form, post, alert=notice, status=429)
 
 
 @bp.route("/post/new", methods=["GET", "POST"])
@@ -328,10 +330,12 @@ def pending_notice(post: Post) -> str | None:
         return None
     when = local_date_and_time(pending.created_at, current_user)
     button = dict(EDITOR_BUTTONS[editor_state(post)])["submit"]
-    what = "the version you restored" if pending.kind == "restore" else "your autosaved text"
+    what = (
+        "the version you restored" if pending.kind == "restore" else f"your text autosaved {when}"
+    )
     return (
-        f"This is {what} from {when}, not yet published: readers still see the post as it "
-        f"was. “{button}” publishes it."
+        f"This is {what}, not yet published: readers still see the post as it was. "
+        f"“{button}” publishes it."
     )
 
 

@@ -104,7 +104,7 @@ def test_autosave_of_a_published_post_keeps_the_live_version(app, page, make_use
         assert pending.content == "As readers see it. Not yet for readers."
     page.reload()
     expect(page.get_by_label("Content")).to_have_value("As readers see it. Not yet for readers.")
-    expect(page.get_by_role("alert")).to_contain_text("This is your autosaved text")
+    expect(page.locator(".editor__notice")).to_contain_text("This is your text autosaved")
     page.get_by_role("button", name="Update").click()
     expect(page.get_by_role("status")).to_have_text("Updated.")
     assert stored_posts(app) == [(post_id, "Live", "As readers see it. Not yet for readers.", True)]

@@ -384,8 +384,11 @@ def test_the_editor_of_a_published_post_loads_its_pending_text_and_says_so(
 
     assert "Autosaved, not live.</textarea>" in page.text
     text = page_text(page)
-    assert "This is your autosaved text from" in text
-    assert "readers still see the post as it was. “Update” publishes it." in text
+    assert re.search(
+        r"This is your text autosaved \d+ \w+ \d{4}, \d\d:\d\d UTC, not yet published: "
+        r"readers still see the post as it was\. “Update” publishes it\.",
+        text,
+    )
     assert "Read me." in client.get(f"/post/{published}").text
 
 
@@ -398,7 +401,7 @@ def test_update_publishes_the_pending_text_and_forgets_it(
 
     assert stored(app, published).content == "Autosaved, now live."
     assert revision_kinds(app, published) == ["update"]
-    assert "This is your autosaved text" not in page_text(client.get(f"/post/{published}/update"))
+    assert "This is your text autosaved" not in page_text(client.get(f"/post/{published}/update"))
 
 
 def test_unpublish_keeps_the_forms_text_as_the_draft_and_forgets_the_pending_one(
@@ -490,3 +493,18 @@ def test_over_the_limit_an_edit_comes_back_to_the_same_posts_editor(limited_writ
     assert ("submit", "Update") in buttons(response)
     assert "Still here.</textarea>" in response.text
     assert stored(app, 1).title == f"E{EDIT_PER_MINUTE - 1}"
+
+
+def test_a_restored_version_waiting_for_update_is_named_as_such(
+    app, client, published, logged_in_alice
+):
+    with app.app_context():
+        post = db.session.get(Post, published)
+        author = db.session.get(User, logged_in_alice)
+        revisions.save_pending(post, author, kind="restore", content="An older text.")
+        db.session.commit()
+
+    page = page_text(client.get(f"/post/{published}/update"))
+
+    assert "An older text.</textarea>" in page
+    assert "This is the version you restored, not yet published" in page
