@@ -1,11 +1,13 @@
 """The editor (writing, editing and previewing a post) and the comment form under a post."""
 
 import re
+from datetime import datetime
 
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import DateTimeLocalInput
 
 from flaskblog.extensions import db
 from flaskblog.forms import HtmlForm
@@ -18,7 +20,8 @@ from flaskblog.media import (
     picture_from_upload,
     store_image,
 )
-from flaskblog.models import MAX_ID, Comment, Image, Post, Tag
+from flaskblog.models import MAX_ID, Comment, Image, Post, Tag, utcnow
+from flaskblog.timezones import from_local
 
 TAG_NAME = re.compile(Tag.NAME_PATTERN)
 POST_ID = re.compile(rf"[0-9]{{1,{len(str(MAX_ID))}}}")
@@ -34,6 +37,64 @@ def _post_id_or_none(value) -> str | None:
     # The preview page builds the form's action from it: a forged value must not break that.
     value = "" if value is None else str(value)
     return value if POST_ID.fullmatch(value) else None
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _none_if_empty(value):
+    return value or None
+
+
+class PostTextForm(HtmlForm):
+    """What the editor saves, however it saves it: tags and summary (title and content are
+    required by one form and optional for the other)."""
+
+    tags = StringField(
+        f"Tags (up to {Post.MAX_TAGS}, separated by commas)",
+        validators=[Length(max=200)],
+        render_kw={"placeholder": "flask, python, how-to"},
+    )
+    summary = TextAreaField(
+        "Summary (optional: plain text for listings and link previews)",
+        filters=[lambda value: _tidy(value), _none_if_empty],
+        validators=[
+            Length(
+                max=Post.SUMMARY_LENGTH,
+                message=f"A summary can be at most {Post.SUMMARY_LENGTH} characters long.",
+            )
+        ],
+    )
+
+    def validate_tags(self, field) -> None:
+        names = parse_tags(field.data)
+        if len(names) > Post.MAX_TAGS:
+            raise ValidationError(f"Use at most {Post.MAX_TAGS} tags.")
+        bad = [name for name in names if not TAG_NAME.fullmatch(name)]
+        if bad:
+            raise ValidationError(
+                f"Tags are 1 to {Tag.NAME_LENGTH} letters, digits or hyphens: "
+                f"{', '.join(bad)} is not."
+            )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return parse_tags(self.tags.data)
+
+
+CONTENT_TOO_LONG = f"A post can be at most {Post.CONTENT_LENGTH:,} characters long."
+PUBLISH_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+def parse_local_datetime(text: str) -> datetime | None:
+    """A date and time as <input type=datetime-local> sends it ("2026-12-04T09:30"), or None."""
+    for pattern in PUBLISH_AT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
 
 
 class CoverFields:
@@ -82,45 +143,76 @@ class CoverFields:
             post.cover.alt = alt
 
 
-class PostForm(CoverFields, HtmlForm):
+class PostForm(CoverFields, PostTextForm):
+    """The editor. Which buttons it shows depends on the post (see EditorState); the first
+    is the one Enter presses, so for a new post or a draft it is "Save draft"."""
+
     title = StringField(
         "Title",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[_strip],
         validators=[DataRequired(), Length(max=Post.TITLE_LENGTH)],
     )
     content = TextAreaField(
         "Content (Markdown)", validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
     )
-    tags = StringField(
-        f"Tags (up to {Post.MAX_TAGS}, separated by commas)",
-        validators=[Length(max=200)],
-        render_kw={"placeholder": "flask, python, how-to"},
-    )
     # The preview page sends the form back to where it came from: the editor of this post.
     post_id = HiddenField(filters=[_post_id_or_none])
-    submit = SubmitField("Publish")
     save_draft = SubmitField("Save draft")
+    submit = SubmitField("Publish")
+    unpublish = SubmitField("Unpublish")
     preview = SubmitField("Preview")
+    # Read in the author's time zone (flaskblog.timezones), checked only when scheduling.
+    publish_at = StringField("Publish at", filters=[_strip], widget=DateTimeLocalInput())
+    schedule = SubmitField("Schedule")
 
-    def validate_tags(self, field) -> None:
-        names = parse_tags(field.data)
-        if len(names) > Post.MAX_TAGS:
-            raise ValidationError(f"Use at most {Post.MAX_TAGS} tags.")
-        bad = [name for name in names if not TAG_NAME.fullmatch(name)]
-        if bad:
-            raise ValidationError(
-                f"Tags are 1 to {Tag.NAME_LENGTH} letters, digits or hyphens: "
-                f"{', '.join(bad)} is not."
-            )
+    ACTIONS = ("save_draft", "submit", "schedule", "unpublish")
 
-    @property
-    def tag_names(self) -> list[str]:
-        return parse_tags(self.tags.data)
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author
+        self.publish_at_utc: datetime | None = None
 
     @property
-    def is_draft(self) -> bool:
-        """Whether the author pressed "Save draft" rather than "Publish"."""
-        return bool(self.save_draft.data)
+    def action(self) -> str | None:
+        """The button pressed ("save_draft", "submit", "schedule", "unpublish"), if any."""
+        return next((name for name in self.ACTIONS if self[name].data), None)
+
+    def validate_publish_at(self, field) -> None:
+        if self.action != "schedule":
+            return
+        if not field.data:
+            raise ValidationError("Choose the date and time to publish at.")
+        local = parse_local_datetime(field.data)
+        if local is None:
+            raise ValidationError("Enter a date and time like 2026-12-04 09:30.")
+        try:
+            when = from_local(local, self.author)
+        except (OverflowError, ValueError):
+            raise ValidationError("Enter a date and time like 2026-12-04 09:30.") from None
+        if when <= utcnow():
+            raise ValidationError("Choose a time in the future: that one has already passed.")
+        self.publish_at_utc = when
+
+
+class AutosaveForm(PostTextForm):
+    """What the editor's script sends every few seconds: nothing is required, as a
+    half-written post is what it keeps."""
+
+    id = StringField(filters=[_strip])
+    title = StringField(filters=[_strip], validators=[Length(max=Post.TITLE_LENGTH)])
+    content = TextAreaField(validators=[Length(max=Post.CONTENT_LENGTH, message=CONTENT_TOO_LONG)])
+
+    def validate_id(self, field) -> None:
+        if field.data and not POST_ID.fullmatch(field.data):
+            raise ValidationError("Not a post id.")
+
+    @property
+    def post_id(self) -> int | None:
+        return int(self.id.data) if self.id.data else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.title.data or (self.content.data or "").strip())
 
 
 def _tidy(value: str | None) -> str | None:

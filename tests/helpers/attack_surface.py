@@ -74,6 +74,7 @@ ACCESS = {
     "posts.new_post": USER,
     "posts.preview": USER,
     "uploads.upload_image": USER,
+    "posts.autosave": USER,
     "posts.drafts": USER,
     "posts.create_comment": USER,
     "posts.update_post": OWNER,
