@@ -22,7 +22,6 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound, TooManyRequ
 from flaskblog import revisions
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import confirmed_required
-from flaskblog.errors.handlers import in_words
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import json_error
 from flaskblog.models import Comment, Post, Tag, utcnow
@@ -30,7 +29,7 @@ from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import AutosaveForm, CommentForm, PostForm
 from flaskblog.rendering import render_markdown
-from flaskblog.security import user_or_address_key
+from flaskblog.security import in_words, user_or_address_key
 from flaskblog.timezones import local_date_and_time, to_local, zone_name
 from flaskblog.urls import post_url
 

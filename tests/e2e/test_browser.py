@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.browser import log_in, nav, page_width
 from tests.helpers.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,24 +16,6 @@ PHONE_WIDTH = 375
 PHONE = {"viewport": {"width": PHONE_WIDTH, "height": 740}, "is_mobile": True, "has_touch": True}
 NEW_PASSWORD = "a brand new passphrase"
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
-
-
-def nav(page):
-    return page.get_by_role("navigation", name="Main")
-
-
-def log_in(page, email, password):
-    """Log in through the form, and wait until the navigation offers to log out."""
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(nav(page).get_by_role("button", name="Log out")).to_be_visible()
-
-
-def page_width(page) -> int:
-    """How wide the page is in CSS pixels; wider than the window means sideways scrolling."""
-    return page.evaluate("document.scrollingElement.scrollWidth")
 
 
 def test_register_confirm_log_in_write_a_post_and_log_out(

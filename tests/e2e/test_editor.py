@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from flaskblog import revisions
 from flaskblog.extensions import db
 from flaskblog.models import Post
-from tests.e2e.test_browser import log_in, nav, page_width
+from tests.helpers.browser import log_in, nav, page_width
 from tests.helpers.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
