@@ -259,7 +259,7 @@ class Post(db.Model):
         query = (
             db.select(cls)
             .where(cls.is_public)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.published_at.desc(), cls.id.desc())
         )
         if author is not None:
@@ -274,7 +274,7 @@ class Post(db.Model):
         return (
             db.select(cls)
             .where(cls.user_id == author.id, ~cls.is_published)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.date_posted.desc(), cls.id.desc())
         )
 
