@@ -60,4 +60,6 @@ def schedulable(body):
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # Before every call, in every phase (examples and coverage too, which map_body misses).
-    case.body = schedulable(case.body)
+    body = schedulable(case.body)
+    if body is not case.body:  # set only when changed: setting it re-encodes a multipart body
+        case.body = body

@@ -52,7 +52,9 @@ OPERATIONS = [
 
 def with_schedulable_body(case):
     # "In the future" is said in words, not in the schema (as "no NUL" is, below).
-    case.body = schedulable(case.body)
+    body = schedulable(case.body)
+    if body is not case.body:
+        case.body = body
     return case
 
 
