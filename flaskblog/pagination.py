@@ -139,10 +139,14 @@ def paginate(query, page: int, *, total: int | None = None) -> Page | None:
         .select_from(ids.limit(per_page * (1 + Page.LOOKAHEAD) + 1).subquery("following_ids"))
         .scalar_subquery()
     )
-    # Listings show an excerpt, read from the start of the HTML (Post.opening_html): the
-    # Markdown and the whole HTML stay in the database.
+    # Listings show an excerpt, read from the start of the HTML (Post.opening_html), and a
+    # reading time (Post.word_count): the Markdown, the HTML and the text stay in the database.
     listed = query.options(
-        defer(Post.content), defer(Post.content_html), undefer(Post.opening_html)
+        defer(Post.content),
+        defer(Post.content_html),
+        defer(Post.content_text),
+        undefer(Post.opening_html),
+        undefer(Post.word_count),
     )
     rows = db.session.execute(
         listed.join(on_page, on_page.c.id == Post.id).add_columns(following)

@@ -336,7 +336,12 @@ def excerpt(text: str, length: int = 300) -> str:
 
 def reading_minutes(text: str) -> int:
     """Minutes to read `text` at 200 words a minute, at least one."""
-    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+    return minutes_to_read(len(text.split()))
+
+
+def minutes_to_read(words: int) -> int:
+    """Minutes to read so many words at 200 a minute, at least one."""
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
 def render_comment(body: str) -> Markup:

@@ -102,6 +102,17 @@ def test_a_post_without_a_paragraph_lists_no_excerpt_text(client, alice, make_po
     assert listed_excerpts(client) == [""]
 
 
+@pytest.mark.parametrize(("words", "minutes"), [(1, 1), (200, 1), (201, 2), (401, 3)])
+def test_a_listing_shows_the_reading_time_the_post_page_shows(
+    client, alice, make_posts, words, minutes
+):
+    (post_id,) = make_posts(alice, 1, content="*Some*  words,\n\n- " + "word " * (words - 2))
+    shown = re.compile(rf'<span class="post__reading">{minutes} min read</span>')
+
+    assert shown.search(client.get("/").text)
+    assert shown.search(client.get(f"/post/{post_id}").text)
+
+
 def test_a_listing_reads_only_the_start_of_each_posts_html(
     client, alice, make_posts, count_queries
 ):
@@ -112,7 +123,7 @@ def test_a_listing_reads_only_the_start_of_each_posts_html(
 
     listing = [s for s in statements if "FROM posts" in s and "substr(" in s.lower()]
     assert listing, statements
-    assert not [s for s in statements if re.search(r"posts\.content(_html)? AS", s)]
+    assert not [s for s in statements if re.search(r"posts\.content(_html|_text)? AS", s)]
 
 
 # The post page's head: description and social cards
