@@ -66,6 +66,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.health import bp as health_bp
+    from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
@@ -76,6 +77,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(account_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(history_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)

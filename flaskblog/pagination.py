@@ -154,3 +154,16 @@ def paginate(query, page: int, *, total: int | None = None) -> Page | None:
     if not rows and page > 1:
         return None
     return Page([post for post, _ in rows], page, per_page, rows[0][1] if rows else 0, total)
+
+
+def paginate_rows(query, page: int, per_page: int) -> Page | None:
+    """Page number `page` of any short, ordered `query` (a post's revisions), `per_page` to
+    a page, or None past the last page, as paginate answers. Two statements: the page's
+    rows, and how many rows follow its start up to the lookahead."""
+    start = query.offset((page - 1) * per_page)
+    items = list(db.session.scalars(start.limit(per_page)).unique())
+    if not items and page > 1:
+        return None
+    lookahead = start.limit(per_page * (1 + Page.LOOKAHEAD) + 1).subquery("following_rows")
+    following = db.session.scalar(db.select(func.count()).select_from(lookahead))
+    return Page(items, page, per_page, following)

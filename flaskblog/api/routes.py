@@ -7,7 +7,7 @@ flask-smorest before the view runs), act, commit, answer.
 from flask import g, request, url_for
 from flask_login import AnonymousUserMixin
 from sqlalchemy import func
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from flaskblog.api import bp
 from flaskblog.api.auth import (
@@ -28,12 +28,14 @@ from flaskblog.api.schemas import (
     PostPageSchema,
     PostSchema,
     PostUpdateSchema,
+    RevisionPageSchema,
+    RevisionSchema,
     TokenSchema,
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
 from flaskblog.login_limits import account_guesses, device_guesses, remember_device
-from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
+from flaskblog.models import MAX_ID, ApiToken, Post, Revision, Tag, User
 from flaskblog.security import log_event
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
@@ -291,3 +293,58 @@ def list_user_posts(page: int, per_page: int, username: str):
 def me():
     """The token owner's own profile, email address included."""
     return with_post_count(g.user)
+
+
+# --- Revisions --------------------------------------------------------------------------------
+
+
+def own_post_or_404(post_id: int, user: User) -> Post:
+    """The post if `user` wrote it; anyone else's is a 404 (its history is its author's)."""
+    post = visible_post_or_404(post_id, user)
+    if not post.is_by(user):
+        raise ApiError(404, f"There is no post {post_id} of yours.")
+    return post
+
+
+@bp.route("/posts/<int(max=None):post_id>/revisions", methods=["GET"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@bp.response(200, RevisionPageSchema)
+@error(401, "No valid token was sent.")
+@error(404, "No such post of yours, or no such page.")
+@common_errors
+def list_revisions(page: int, per_page: int, post_id: int):
+    """Your post's revisions, newest first (without their text)."""
+    post = own_post_or_404(post_id, g.user)
+    query = (
+        post.revisions.select()
+        .options(joinedload(Revision.author), defer(Revision.content))
+        .order_by(None)
+        .order_by(Revision.is_pending.desc(), Revision.created_at.desc(), Revision.id.desc())
+    )
+    return paginate(query, page, per_page)
+
+
+@bp.route("/posts/<int(max=None):post_id>/revisions/<int(max=None):revision_id>", methods=["GET"])
+@token_required
+@bp.doc(**NEEDS_TOKEN)
+@bp.response(200, RevisionSchema)
+@error(401, "No valid token was sent.")
+@error(404, "No such post of yours, or no such revision of it.")
+@common_errors
+def get_revision(post_id: int, revision_id: int):
+    """One revision of your post, with its title, content, tags and summary."""
+    post = own_post_or_404(post_id, g.user)
+    revision = (
+        db.session.scalar(
+            post.revisions.select()
+            .where(Revision.id == revision_id)
+            .options(joinedload(Revision.author))
+        )
+        if revision_id <= MAX_ID
+        else None
+    )
+    if revision is None:
+        raise ApiError(404, f"Post {post_id} has no revision {revision_id}.")
+    return revision

@@ -5,7 +5,7 @@ from flask import url_for
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
 from flaskblog import urls
-from flaskblog.models import MAX_ID, Post, Tag
+from flaskblog.models import MAX_ID, Post, Revision, Tag
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
@@ -256,6 +256,67 @@ class PostPageSchema(Schema):
     """One page of posts, newest first."""
 
     items = fields.List(fields.Nested(PostSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    links = fields.Nested(PageLinksSchema, required=True)
+
+
+# --- Revisions --------------------------------------------------------------------------------
+
+
+def revision_links(revision) -> dict:
+    return {
+        "self": url_for(
+            "api.get_revision", post_id=revision.post_id, revision_id=revision.id, _external=True
+        ),
+        "post": url_for("api.get_post", post_id=revision.post_id, _external=True),
+    }
+
+
+class RevisionLinksSchema(Schema):
+    self = fields.Url(required=True)
+    post = fields.Url(required=True)
+
+
+class RevisionSummarySchema(Schema):
+    """A revision in its post's history, without its text."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(Revision.KINDS),
+        metadata={"enum": list(Revision.KINDS)},
+    )
+    pending = fields.Boolean(
+        required=True,
+        attribute="is_pending",
+        metadata={"description": "The editor's text of a published post, not live yet."},
+    )
+    title = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    author = fields.Nested(
+        AuthorSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null once the account is deleted."},
+    )
+    links = ComputedNested(RevisionLinksSchema, required=True, build=revision_links)
+
+
+class RevisionSchema(RevisionSummarySchema):
+    """A revision with its title, content, tags and summary as they were."""
+
+    content = fields.String(required=True, metadata={"description": "Markdown source."})
+    tags = fields.List(fields.String(), required=True, attribute="tag_names")
+    summary = fields.String(required=True, allow_none=True)
+
+
+class RevisionPageSchema(Schema):
+    """One page of a post's revisions, newest first (the pending one, if any, first of all)."""
+
+    items = fields.List(fields.Nested(RevisionSummarySchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     pages = fields.Integer(required=True)

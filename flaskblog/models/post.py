@@ -53,9 +53,10 @@ if TYPE_CHECKING:
     from flaskblog.models.revision import Revision
     from flaskblog.models.user import User
 
-# /post/<id>/update, /delete and /comment are a post's actions: a slug must not be one.
-# The <slug:...> converter (flaskblog.SlugConverter) refuses the same words, read from here.
-RESERVED_SLUGS = frozenset({"update", "delete", "comment"})
+# /post/<id>/update, /delete, /comment and /revisions are a post's actions and pages: a
+# slug must not be one. The <slug:...> converter (flaskblog.SlugConverter) refuses the
+# same words, read from here.
+RESERVED_SLUGS = frozenset({"update", "delete", "comment", "revisions"})
 
 
 def slugify(text: str) -> str:

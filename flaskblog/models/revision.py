@@ -30,6 +30,13 @@ class Revision(db.Model):
 
     KINDS = ("save", "publish", "update", "restore", "autosave")
 
+    # Pruning (flaskblog.revisions.prune): every revision of the last KEEP_ALL_DAYS days,
+    # the last one of each day before; at most MAX_PER_POST revisions and MAX_CHARACTERS
+    # of content per post, the oldest dropped first. The pending revision is never pruned.
+    KEEP_ALL_DAYS = 30
+    MAX_PER_POST = 100
+    MAX_CHARACTERS = 1_000_000
+
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -48,6 +55,11 @@ class Revision(db.Model):
         # A post's history, newest first.
         Index("ix_post_revisions_post", "post_id", "created_at", "id"),
     )
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The tags as a list of names, as Tag.named takes them."""
+        return [name.strip() for name in self.tags.split(",") if name.strip()]
 
     def __repr__(self) -> str:
         return f"<Revision {self.id} of post {self.post_id} ({self.kind})>"

@@ -4,6 +4,7 @@ the document, invalid requests refused, valid ones accepted. (.ci/api-check
 runs the same against gunicorn, with more examples.)"""
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 import config
 from flaskblog import create_app
 from tests.helpers.api import basic, get_token
-from tests.helpers.factories import add_posts_and_a_draft
+from tests.helpers.factories import add_posts_and_a_draft, add_revisions
 
 # Operations that must succeed at least once among the generated requests.
 SUCCEEDS = {
@@ -27,6 +28,8 @@ SUCCEEDS = {
 @pytest.fixture
 def api_app(app, make_user):
     add_posts_and_a_draft(app, make_user("alice"))
+    for post_id in (1, 2, 3, 4):
+        add_revisions(app, post_id, [datetime(2026, 11, 20, tzinfo=UTC)])
     return app
 
 

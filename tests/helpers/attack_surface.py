@@ -15,6 +15,7 @@ from config import TestingConfig
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, Tag, User, UserSession, utcnow
+from flaskblog.revisions import record
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import CSRF_TOKEN
 
@@ -28,6 +29,7 @@ ADMIN = "admins only"
 API_CREDENTIALS = "API: anyone, with an email address and password (HTTP Basic)"
 API_TOKEN = "API: anyone with a bearer token, acting as its owner"
 API_OWNER = "API: with a bearer token, the post's author or an admin"
+API_AUTHOR = "API: with a bearer token, the post's author only (anyone else: 404)"
 
 ACCESS = {
     "static": PUBLIC,
@@ -74,6 +76,10 @@ ACCESS = {
     "posts.update_post": OWNER,
     "posts.delete_post": OWNER,
     "posts.delete_comment": OWNER,
+    # A post's history: its author's, and admins' once it is published (as editing).
+    "history.revisions_list": OWNER,
+    "history.revision": OWNER,
+    "history.restore": OWNER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     "api.list_posts": PUBLIC,
@@ -88,8 +94,11 @@ ACCESS = {
     "api.create_post": API_TOKEN,
     "api.update_post": API_OWNER,
     "api.delete_post": API_OWNER,
+    # A post's history through the API: its author's token only (others get a 404).
+    "api.list_revisions": API_AUTHOR,
+    "api.get_revision": API_AUTHOR,
 }
-API_LEVELS = (API_CREDENTIALS, API_TOKEN, API_OWNER)
+API_LEVELS = (API_CREDENTIALS, API_TOKEN, API_OWNER, API_AUTHOR)
 
 NEEDS_LOGIN = (USER, OWNER, ADMIN)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -128,6 +137,7 @@ class World:
     draft_id: int
     comment_id: int
     alice_comment_id: int
+    revision_id: int
     reset_token: str
     confirm_token: str
     ada_other_session: str = ""
@@ -151,6 +161,8 @@ def make_world(app) -> World:
         comment = Comment(body="A comment by bob.", post=post, author=bob)
         own_comment = Comment(body="A reply by alice.", post=post, author=alice)
         db.session.add_all([alice, bob, ada, post, draft, comment, own_comment])
+        db.session.flush()
+        revision = record(post, alice, "publish")
         db.session.commit()
         return World(
             alice=alice.id,
@@ -161,6 +173,7 @@ def make_world(app) -> World:
             draft_id=draft.id,
             comment_id=comment.id,
             alice_comment_id=own_comment.id,
+            revision_id=revision.id,
             reset_token=alice.get_reset_token(),
             confirm_token=alice.get_email_token(),
         )
@@ -207,6 +220,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "filename": "css/main.css",
         "handle": world.ada_other_session or "0" * 16,
         "part": 1,
+        "revision_id": world.revision_id,
     }
     if rule.endpoint in tokens:
         known["token"] = tokens[rule.endpoint]

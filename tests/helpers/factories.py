@@ -1,9 +1,10 @@
-"""Rows made straight in the database of the app given: users, posts, drafts, tags, comments."""
+"""Rows made straight in the database of the app given: users, posts, drafts, tags, comments,
+revisions."""
 
 from datetime import UTC, datetime, timedelta
 
 from flaskblog.extensions import db
-from flaskblog.models import Comment, Post, Tag, User
+from flaskblog.models import Comment, Post, Revision, Tag, User
 
 PASSWORD = "correct horse battery"
 
@@ -113,3 +114,34 @@ def add_comments(app, post_id: int, user_id: int, count: int) -> None:
             for n in range(1, count + 1)
         )
         db.session.commit()
+
+
+def add_revisions(
+    app,
+    post_id: int,
+    times: list[datetime],
+    *,
+    content: str = "Version {n}.",
+    kind: str = "save",
+    pending: bool = False,
+) -> list[int]:
+    """Revisions of a post made at these times (by its author), "Version 1." and on; their ids."""
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        revisions = [
+            Revision(
+                post=post,
+                user_id=post.user_id,
+                kind=kind,
+                is_pending=pending,
+                title=post.title,
+                content=content.format(n=n),
+                tags=", ".join(tag.name for tag in post.tags),
+                summary=post.summary,
+                created_at=when,
+            )
+            for n, when in enumerate(times, start=1)
+        ]
+        db.session.add_all(revisions)
+        db.session.commit()
+        return [revision.id for revision in revisions]

@@ -299,6 +299,7 @@ def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(
         ("Update", "update-post"),
         ("delete", "delete-post"),
         ("Comment", "comment-post"),
+        ("Revisions", "revisions-post"),
         ("Updates", "updates"),
         ("word " * 20, ("word-" * 16).rstrip("-")),
     ],

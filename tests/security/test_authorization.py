@@ -14,6 +14,7 @@ from tests.helpers.api import get_token
 from tests.helpers.attack_surface import (
     ACCESS,
     ADMIN,
+    API_AUTHOR,
     API_OWNER,
     API_TOKEN,
     NEEDS_LOGIN,
@@ -47,8 +48,9 @@ def ids(routes) -> list[str]:
 LOGIN_ROUTES = routes_for(*NEEDS_LOGIN)
 OWNER_ROUTES = routes_for(OWNER)
 ADMIN_ROUTES = routes_for(ADMIN)
-API_TOKEN_ROUTES = routes_for(API_TOKEN, API_OWNER)
+API_TOKEN_ROUTES = routes_for(API_TOKEN, API_OWNER, API_AUTHOR)
 API_OWNER_ROUTES = routes_for(API_OWNER)
+API_AUTHOR_ROUTES = routes_for(API_AUTHOR)
 PUBLIC_PAGES = [(rule, method) for rule, method in routes_for(PUBLIC) if method == "GET"]
 
 
@@ -404,4 +406,23 @@ def test_the_api_hides_someone_elses_draft_even_from_an_admin(
     )
 
     assert response.status_code == 404
+    assert database_snapshot(app) == before
+
+
+@pytest.mark.parametrize("who", ["bob@example.com", "ada@example.com"], ids=["user", "admin"])
+@pytest.mark.parametrize(("rule", "method"), API_AUTHOR_ROUTES, ids=ids(API_AUTHOR_ROUTES))
+def test_the_api_shows_a_posts_history_to_its_author_alone(app, client, world, rule, method, who):
+    someone_else, author = get_token(client, who), get_token(client, "alice@example.com")
+    before = database_snapshot(app)
+
+    refused = client.open(
+        sample_url(rule, world), method=method, headers={"Authorization": f"Bearer {someone_else}"}
+    )
+    shown = client.open(
+        sample_url(rule, world), method=method, headers={"Authorization": f"Bearer {author}"}
+    )
+
+    assert refused.status_code == 404
+    assert refused.get_json()["error"]["code"] == "not_found"
+    assert shown.status_code == 200
     assert database_snapshot(app) == before
