@@ -8,7 +8,7 @@ import re
 import pytest
 
 from flaskblog.extensions import db
-from flaskblog.models import Post
+from flaskblog.models import Image, Post
 from tests.helpers.factories import make_drafts, tag_posts
 from tests.helpers.pages import head_tags, head_value
 
@@ -169,16 +169,26 @@ def test_the_heads_tags_are_escaped(app, client, alice, make_posts):
     assert not [tag for tag in head_tags(response) if tag.get("name") == "x"]
 
 
+def social_cards(response) -> list[str]:
+    return [tag["content"] for tag in head_tags(response) if tag.get("name") == "twitter:card"]
+
+
 def test_a_post_has_one_social_card(client, alice, make_posts):
     (post_id,) = make_posts(alice, 1)
 
-    cards = [
-        tag
-        for tag in head_tags(client.get(f"/post/{post_id}"))
-        if tag.get("name") == "twitter:card"
-    ]
+    assert social_cards(client.get(f"/post/{post_id}")) == ["summary"]
 
-    assert [card["content"] for card in cards] == ["summary"]
+
+def test_a_post_with_a_cover_has_one_large_social_card(app, client, alice, make_posts):
+    (post_id,) = make_posts(alice, 1)
+    with app.app_context():
+        cover = Image(
+            user_id=alice, digest="0" * 16, extension="webp", width=8, height=8, size=1, data=b"x"
+        )
+        db.session.get(Post, post_id).cover = cover
+        db.session.commit()
+
+    assert social_cards(client.get(f"/post/{post_id}")) == ["summary_large_image"]
 
 
 def test_a_draft_seen_by_its_author_has_no_published_time(app, client, auth, alice):
