@@ -107,11 +107,22 @@ class Config:
         self.BCRYPT_LOG_ROUNDS = int(env("BCRYPT_LOG_ROUNDS", "12"))
 
         self.MAX_PICTURE_BYTES = 5 * 1024 * 1024
-        # The whole request may carry a 5 MB picture plus the form's other fields.
-        self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 64 * 1024
+        # The whole request may carry a 5 MB picture plus the form's other fields: the editor's
+        # cover image comes with a whole post (50,000 characters, up to 200 KB).
+        self.MAX_CONTENT_LENGTH = self.MAX_PICTURE_BYTES + 256 * 1024
         # A 12-megapixel phone photo fits; decoding the largest picture allowed costs at most
         # about 130 MB (docs/SECURITY.md, "Hostile uploads").
         self.MAX_PICTURE_PIXELS = 16_000_000
+        # Images in posts (flaskblog/media.py): what each user may keep, in megabytes, and
+        # where the bytes go: "database" (the default: they survive a dyno restart, as
+        # profile pictures do) or "s3", any S3-compatible object storage.
+        self.IMAGE_QUOTA_MB = int(env("IMAGE_QUOTA_MB", "50"))
+        self.MEDIA_STORAGE = env("MEDIA_STORAGE", "database").strip().lower()
+        self.S3_BUCKET = env("S3_BUCKET") or None
+        self.S3_ENDPOINT_URL = env("S3_ENDPOINT_URL") or None
+        self.S3_REGION = env("S3_REGION", "us-east-1")
+        self.AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
+        self.AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -175,6 +186,10 @@ class Config:
     def init_app(self, app) -> None:
         """Environment-specific setup that needs the app itself."""
         app.logger.setLevel(getattr(logging, self.LOG_LEVEL, logging.INFO))
+        if self.MEDIA_STORAGE not in ("database", "s3"):
+            raise CannotStart(f"MEDIA_STORAGE is database or s3, not {self.MEDIA_STORAGE!r}.")
+        if self.MEDIA_STORAGE == "s3" and not self.S3_BUCKET:
+            raise CannotStart("MEDIA_STORAGE=s3 needs S3_BUCKET (and usually S3_ENDPOINT_URL).")
 
 
 class DevelopmentConfig(Config):

@@ -8,7 +8,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import caching, logs, mailqueue, security
+from flaskblog import caching, logs, mailqueue, media, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -21,7 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
-from flaskblog.urls import avatar_url, post_url
+from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -58,8 +58,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     compress.init_app(app)
     caching.init_app(app)
     mailqueue.init_app(app)
+    media.init_app(app)
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
+    app.add_template_global(image_url)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.auth import bp as auth_bp
@@ -70,6 +72,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.main import bp as main_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
+    from flaskblog.uploads import bp as uploads_bp
     from flaskblog.users import bp as users_bp
 
     app.register_blueprint(main_bp)
@@ -82,6 +85,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(uploads_bp)
 
     from flaskblog import api
 

@@ -1,4 +1,5 @@
-"""Profile pictures: turning an upload into a small, clean WebP image, or saying why not.
+"""Uploaded pictures (profile pictures and images in posts): turned into small, clean
+images, or refused with a reason.
 
 Uploads are hostile until decoded: a small file can declare a huge canvas or make the JPEG
 decoder work for minutes. Every cost here is bounded before it is paid (docs/SECURITY.md,
@@ -7,14 +8,26 @@ the memory of a decode by decoding JPEGs at a reduced size and shrinking every o
 before anything copies it.
 """
 
+import contextlib
+import hashlib
 import io
 import re
 import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from flaskblog.models.image import Image as ImageRow
+
 AVATAR_SIZE = (256, 256)
+# The longest side of an image in a post, in pixels: wider than any column it is shown in.
+POST_IMAGE_SIZE = 2000
+# A picture of at most this many colours (a diagram, a screenshot) stays lossless, as PNG.
+FEW_COLOURS = 256
+DIGEST_LENGTH = ImageRow.DIGEST_LENGTH
+MIMETYPES = {"webp": "image/webp", "png": "image/png"}
 PICTURE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # A progressive JPEG is decoded once per scan, each time over the whole image. Encoders
 # write about ten (libjpeg's default script) and never more than a few dozen; a file of the
@@ -57,14 +70,14 @@ def jpeg_scan_count(data: bytes) -> int:
     return scans
 
 
-def make_avatar(stream: IO[bytes], max_pixels: int) -> bytes:
-    """Turn an uploaded image into a 256x256 WebP profile picture.
+@contextlib.contextmanager
+def opened_picture(data: bytes, max_pixels: int) -> Iterator[Image.Image]:
+    """The upload `data` opened as a picture we accept, its header checked, not yet decoded.
 
-    The upload must really be a JPEG, PNG, WebP or GIF (only the first frame is
-    used) of at most `max_pixels`. It is turned upright by its EXIF orientation,
-    centre-cropped square, resized and re-encoded, which drops all metadata.
+    The one hardened way in for every upload (profile pictures and post images): it must
+    really be a JPEG, PNG, WebP or GIF of at most `max_pixels`, and a JPEG no more scans than
+    MAX_JPEG_SCANS. Whatever the caller's decoding raises becomes an InvalidPicture too.
     """
-    data = stream.read()
     try:
         with Image.open(io.BytesIO(data), formats=PICTURE_FORMATS) as image:
             # Checked before decoding: a small file can declare a huge canvas. libwebp
@@ -78,16 +91,82 @@ def make_avatar(stream: IO[bytes], max_pixels: int) -> bytes:
                 )
             if image.format == "JPEG" and jpeg_scan_count(data) > MAX_JPEG_SCANS:
                 raise InvalidPicture("That JPEG is built in an unusual way; please save it again.")
-            square = _square(image)
+            yield image
     except InvalidPicture:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as error:
         raise InvalidPicture("That file is not a JPEG, PNG, WebP or GIF image.") from error
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise InvalidPicture("That image is damaged or incomplete.") from error
+
+
+def make_avatar(stream: IO[bytes], max_pixels: int) -> bytes:
+    """Turn an uploaded image into a 256x256 WebP profile picture.
+
+    The upload must really be a JPEG, PNG, WebP or GIF (only the first frame is
+    used) of at most `max_pixels`. It is turned upright by its EXIF orientation,
+    centre-cropped square, resized and re-encoded, which drops all metadata.
+    """
+    with opened_picture(stream.read(), max_pixels) as image:
+        square = _square(image)
     out = io.BytesIO()
     square.save(out, "WEBP", quality=85)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PostPicture:
+    """An image for a post, re-encoded and ready to store: its bytes and what to call them."""
+
+    data: bytes
+    extension: str  # "webp" or "png"
+    width: int
+    height: int
+
+    @property
+    def digest(self) -> str:
+        """Names the encoded bytes, so that their URL can be cached for good."""
+        return hashlib.sha256(self.data).hexdigest()[:DIGEST_LENGTH]
+
+    @property
+    def mimetype(self) -> str:
+        return MIMETYPES[self.extension]
+
+
+def make_post_image(stream: IO[bytes], max_pixels: int) -> PostPicture:
+    """Turn an upload into an image for a post: upright, at most POST_IMAGE_SIZE on its
+    longest side, every bit of metadata dropped, the first frame of an animation only.
+
+    Re-encoded as PNG where lossless matters (transparency, or a drawing of few colours,
+    which WebP's lossy mode would smear), else as WebP.
+    """
+    with opened_picture(stream.read(), max_pixels) as image:
+        picture = _fitted(image)
+    lossless = picture.mode == "RGBA" or picture.getcolors(FEW_COLOURS) is not None
+    out = io.BytesIO()
+    if lossless:
+        picture.save(out, "PNG", optimize=True)
+    else:
+        picture.save(out, "WEBP", quality=85)
+    return PostPicture(out.getvalue(), "png" if lossless else "webp", *picture.size)
+
+
+def _fitted(image: Image.Image) -> Image.Image:
+    """The upright image in RGB or RGBA, within POST_IMAGE_SIZE, decoded at no more than it
+    needs (the same steps as _square, for a picture that keeps its shape)."""
+    image.draft(None, (POST_IMAGE_SIZE, POST_IMAGE_SIZE))
+    image.load()
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    factor = max(image.width, image.height) // (2 * POST_IMAGE_SIZE)
+    if factor > 1:
+        image = image.reduce(factor)
+    upright = _upright(image)
+    if has_alpha and upright.getextrema()[3][0] == 255:
+        upright, has_alpha = upright.convert("RGB"), False  # transparency it never uses
+    upright.thumbnail((POST_IMAGE_SIZE, POST_IMAGE_SIZE), Image.Resampling.LANCZOS)
+    upright.info = {}  # PNG's writer would copy an ICC profile (or text) found here
+    return upright
 
 
 def _square(image: Image.Image) -> Image.Image:

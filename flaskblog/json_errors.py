@@ -12,6 +12,8 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException, Unauthorized
 
 API_PREFIX = "/api/"
+# Pages' scripts that read JSON answers, errors too: the editor's image upload.
+JSON_PATHS = frozenset({"/post/images"})
 
 # Machine-readable codes; a status not listed gets its reason phrase in snake_case.
 CODES = {
@@ -43,8 +45,9 @@ MESSAGES = {
 
 
 def is_api_request() -> bool:
-    """Whether this request is for the JSON API, which answers errors in JSON."""
-    return request.path.startswith(API_PREFIX)
+    """Whether this request is for the JSON API (or a page script's JSON endpoint), which
+    answers errors in JSON."""
+    return request.path.startswith(API_PREFIX) or request.path in JSON_PATHS
 
 
 def json_error(error: HTTPException, message: str | None = None):

@@ -4,6 +4,7 @@ import hashlib
 import ipaddress
 import json
 import logging
+import math
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, request, session
@@ -198,3 +199,10 @@ def log_address_lockout(limit: RequestLimit) -> None:
     """on_breach for the login limit per client address: a line in the security log."""
     email = request.form.get("email", "")
     log_event("login_locked", email=email, per="address", limit=str(limit.limit))
+
+
+def in_words(seconds: int) -> str:
+    """A wait as people say it: "1 second", "45 seconds", "3 minutes"."""
+    if seconds >= 120:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"

@@ -6,13 +6,24 @@ call these as globals (registered by create_app); views, feeds and the API impor
 
 from flask import url_for
 
-from flaskblog.models import Post, User
+from flaskblog.models import Image, Post, User
 
 
 def post_url(post: Post, external: bool | None = None) -> str:
     """The post's canonical address; with `external=True` the whole URL, as feeds, the API
     and the canonical link give it (url_for's own default otherwise)."""
     return url_for("posts.post", post_id=post.id, slug=post.slug, _external=external)
+
+
+def image_url(image: Image, external: bool | None = None) -> str:
+    """Where an image in a post is served: its digest is in the path, so it is cached for good."""
+    return url_for(
+        "uploads.image",
+        image_id=image.id,
+        digest=image.digest,
+        extension=image.extension,
+        _external=external,
+    )
 
 
 def avatar_url(user: User, external: bool | None = None) -> str:

@@ -23,7 +23,13 @@ from tests.helpers.apps import SharedApp, SharedBytecodeCache, close_app, make_a
 from tests.helpers.mail import Mailbox
 from tests.helpers.pages import AuthActions, Forms
 from tests.helpers.queries import statements_run
-from tests.helpers.services import REDIS_URL, database_for_worker, free_port, require_redis
+from tests.helpers.services import (
+    REDIS_URL,
+    ObjectStorage,
+    database_for_worker,
+    free_port,
+    require_redis,
+)
 
 
 def pytest_configure(config) -> None:
@@ -206,6 +212,17 @@ def alices_post(alice, make_posts) -> int:
     """Alice (logged out) with one published post, "Alice's post"; the post's id."""
     (post_id,) = make_posts(alice, 1, title="Alice's post", content="Alice wrote this.")
     return post_id
+
+
+# --- Object storage -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def object_storage():
+    """A real S3-compatible server (moto in server mode) on a free port, for the session."""
+    storage = ObjectStorage()
+    yield storage
+    storage.stop()
 
 
 # --- Mail over real SMTP ----------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import NoReturn
 from flask import Flask, request, send_from_directory
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser, abort
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from flaskblog.api.errors import API_PREFIX, ApiError
 from flaskblog.api.schemas import ErrorSchema
@@ -38,6 +40,11 @@ class JsonBodyParser(FlaskParser):
     @staticmethod
     def _unreadable(message: str) -> NoReturn:
         abort(400, messages={"json": [message]})
+
+    def load_files(self, req, schema):
+        # A multipart upload's schema (POST /images) takes its file and its text fields
+        # together, as one multipart/form-data body in the OpenAPI document.
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
 class ApiBlueprint(Blueprint):
@@ -97,15 +104,17 @@ def init_app(app: Flask) -> None:
 
     origins = frozenset(app.config["CORS_ORIGINS"])
     max_body = app.config["API_MAX_BODY_BYTES"]
+    max_upload = app.config["MAX_CONTENT_LENGTH"]
 
     @app.before_request
     def limit_api_body() -> None:
         # Posts are at most 50,000 characters: a JSON body never needs the 5 MB that
-        # picture uploads do.
+        # picture uploads do. Only the image upload does.
         if request.path.startswith(API_PREFIX):
-            request.max_content_length = max_body
-            if (request.content_length or 0) > max_body:
-                raise ApiError(413, f"The body may be at most {max_body} bytes.")
+            limit = max_upload if request.endpoint == "api.upload_image" else max_body
+            request.max_content_length = limit
+            if (request.content_length or 0) > limit:
+                raise ApiError(413, f"The body may be at most {limit} bytes.")
 
     @app.after_request
     def allow_cross_origin(response):

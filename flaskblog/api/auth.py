@@ -45,21 +45,30 @@ def api_user() -> User | None:
     return token.user
 
 
-def token_required(view):
+def token_required(view, *, multipart: bool = False):
     """Views that act for someone: a 401 without a live bearer token, then a 415 for a body
-    that is not JSON; the user is `g.user`. Runs before the body is read and validated."""
+    that is not JSON (or not multipart/form-data, for an upload with `multipart=True`); the
+    user is `g.user`. Runs before the body is read and validated."""
 
     @functools.wraps(view)
     def with_token(*args, **kwargs):
         user = api_user()
         if user is None:
             raise unauthorized("Send a token: `Authorization: Bearer <token>`.")
-        if request.method in BODY_METHODS and not request.is_json:
-            raise ApiError(415, "Send the body as JSON, with `Content-Type: application/json`.")
+        if request.method in BODY_METHODS:
+            if multipart and request.mimetype != "multipart/form-data":
+                raise ApiError(415, "Send the file as `multipart/form-data`.")
+            if not multipart and not request.is_json:
+                raise ApiError(415, "Send the body as JSON, with `Content-Type: application/json`.")
         g.user = user
         return view(*args, **kwargs)
 
     return with_token
+
+
+def token_required_for_upload(view):
+    """token_required for a view that takes a file: its body is multipart/form-data."""
+    return token_required(view, multipart=True)
 
 
 def confirmed(user: User) -> None:

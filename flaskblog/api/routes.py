@@ -17,11 +17,14 @@ from flaskblog.api.auth import (
     confirmed,
     token_in_use,
     token_required,
+    token_required_for_upload,
     token_user_key,
 )
 from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.api.pagination import paginate
 from flaskblog.api.schemas import (
+    ImageSchema,
+    ImageUploadSchema,
     MeSchema,
     PageArgsSchema,
     PostInputSchema,
@@ -34,9 +37,20 @@ from flaskblog.api.schemas import (
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
+from flaskblog.images import InvalidPicture
 from flaskblog.login_limits import account_guesses, device_guesses, remember_device
+from flaskblog.media import (
+    UPLOAD_LIMIT,
+    QuotaFull,
+    UploadTooLarge,
+    alt_text,
+    markdown_for,
+    picture_from_upload,
+    store_image,
+)
 from flaskblog.models import MAX_ID, ApiToken, Post, Revision, Tag, User
 from flaskblog.security import log_event
+from flaskblog.urls import image_url
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
 # default error itself); each answers with the one error schema.
@@ -293,6 +307,45 @@ def list_user_posts(page: int, per_page: int, username: str):
 def me():
     """The token owner's own profile, email address included."""
     return with_post_count(g.user)
+
+
+# --- Images -----------------------------------------------------------------------------------
+
+
+@bp.route("/images", methods=["POST"])
+@limiter.limit(UPLOAD_LIMIT, key_func=token_user_key, methods=["POST"])
+@token_required_for_upload
+@bp.doc(**NEEDS_TOKEN)
+@bp.arguments(ImageUploadSchema, location="files")
+@bp.response(201, ImageSchema)
+@error(401, "No valid token was sent.")
+@error(403, "The email address is not confirmed yet.")
+@error(413, "The file is over 5 MB, or the user's image quota (IMAGE_QUOTA_MB) is full.")
+@error(415, "The body is not multipart/form-data.")
+@error(429, "Too many uploads in a short time.")
+@error(503, "The image storage cannot be reached; nothing was saved.")
+@common_errors
+def upload_image(data: dict):
+    """Upload an image for a post (multipart, field `image`, optional `alt`); the answer
+    holds its URL and the Markdown that shows it. A bad or fake image is a 400."""
+    confirmed(g.user)
+    try:
+        picture = picture_from_upload(data["image"])
+        image = store_image(g.user, picture, alt_text(data["alt"]))
+        db.session.commit()
+    except (UploadTooLarge, QuotaFull) as error:
+        raise ApiError(413, str(error)) from error
+    except InvalidPicture as error:
+        raise ApiError(400, str(error)) from error
+    # StorageUnavailable is a 503 of its own, answered in JSON like every error here.
+    url = image_url(image, external=True)
+    return {
+        "id": image.id,
+        "url": url,
+        "markdown": markdown_for(image, url),
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 # --- Revisions --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 responses are serialised through them, and apispec builds /api/v1/openapi.json from them."""
 
 from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
 from flaskblog import urls
@@ -261,6 +262,34 @@ class PostPageSchema(Schema):
     pages = fields.Integer(required=True)
     total = fields.Integer(required=True)
     links = fields.Nested(PageLinksSchema, required=True)
+
+
+# --- Images -----------------------------------------------------------------------------------
+
+
+class ImageUploadSchema(Schema):
+    image = Upload(
+        required=True,
+        metadata={"description": "A JPEG, PNG, WebP or GIF image of at most 5 MB."},
+    )
+    alt = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "What the image shows, for those who cannot see it."},
+    )
+
+
+class ImageSchema(Schema):
+    """An uploaded image, ready to show in a post."""
+
+    id = fields.Integer(required=True)
+    url = fields.Url(required=True, metadata={"description": "Where the image is served."})
+    markdown = fields.String(
+        required=True,
+        metadata={"example": "![A red square](https://example.com/image/1/0123456789abcdef.webp)"},
+    )
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
 
 
 # --- Revisions --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.models import Post
-from flaskblog.security import current_user_id, log_event
+from flaskblog.security import current_user_id, in_words, log_event
 
 # What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
 MESSAGES = {
@@ -34,7 +34,7 @@ def render_error(error: HTTPException, message: str | None = None):
     """The error page for `error`, keeping its status and headers (Allow, Retry-After...);
     under /api, the API's JSON error instead."""
     if is_api_request():
-        return json_error(error, message if error.code == 429 else None)
+        return json_error(error, message)
     title, default_message = MESSAGES.get(error.code, (error.name, error.description))
     if error.description != type(error).description:
         default_message = error.description  # a view's abort(code, "reason") says it best
@@ -83,13 +83,6 @@ def rate_limited(error: RateLimitExceeded):
         )
     response.headers["Retry-After"] = str(seconds)
     return response
-
-
-def in_words(seconds: int) -> str:
-    """A wait as people say it: "1 second", "45 seconds", "3 minutes"."""
-    if seconds >= 120:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
 @bp.app_errorhandler(HTTPException)

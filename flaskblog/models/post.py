@@ -280,9 +280,12 @@ class Post(db.Model):
         return and_(cls.is_published, cls.published_at <= utcnow())
 
     def publish(self) -> None:
-        """Make the post public; the first time sets its published date."""
+        """Make the post public now; the first time sets its published date. A post that was
+        scheduled for later (or taken back to the drafts while scheduled) appears now."""
         self.is_published = True
-        self.published_at = self.published_at or utcnow()
+        now = utcnow()
+        if self.published_at is None or self.published_at > now:
+            self.published_at = now
 
     def schedule(self, when: datetime) -> None:
         """Publish the post at `when` (UTC, in the future): until then only its author sees
@@ -341,7 +344,7 @@ class Post(db.Model):
         query = (
             db.select(cls)
             .where(cls.is_published)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.published_at.desc(), cls.id.desc())
         )
         if author is not None:
@@ -356,6 +359,6 @@ class Post(db.Model):
         return (
             db.select(cls)
             .where(cls.user_id == author.id, ~cls.is_published)
-            .options(joinedload(cls.author))
+            .options(joinedload(cls.author), joinedload(cls.cover))
             .order_by(cls.date_posted.desc(), cls.id.desc())
         )

@@ -1,12 +1,27 @@
 """The editor (writing, editing and previewing a post) and the comment form under a post."""
 
 import re
+from datetime import datetime
 
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import DateTimeLocalInput
 
+from flaskblog.extensions import db
 from flaskblog.forms import HtmlForm
-from flaskblog.models import MAX_ID, Comment, Post, Tag
+from flaskblog.images import InvalidPicture, PostPicture
+from flaskblog.media import (
+    QuotaFull,
+    UploadTooLarge,
+    alt_text,
+    check_room,
+    picture_from_upload,
+    store_image,
+)
+from flaskblog.models import MAX_ID, Comment, Image, Post, Tag, utcnow
+from flaskblog.timezones import from_local
 
 TAG_NAME = re.compile(Tag.NAME_PATTERN)
 POST_ID = re.compile(rf"[0-9]{{1,{len(str(MAX_ID))}}}")
@@ -24,25 +39,33 @@ def _post_id_or_none(value) -> str | None:
     return value if POST_ID.fullmatch(value) else None
 
 
-class PostForm(HtmlForm):
-    title = StringField(
-        "Title",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(), Length(max=Post.TITLE_LENGTH)],
-    )
-    content = TextAreaField(
-        "Content (Markdown)", validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
-    )
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _none_if_empty(value):
+    return value or None
+
+
+class PostTextForm(HtmlForm):
+    """What the editor saves, however it saves it: tags and summary (title and content are
+    required by one form and optional for the other)."""
+
     tags = StringField(
         f"Tags (up to {Post.MAX_TAGS}, separated by commas)",
         validators=[Length(max=200)],
         render_kw={"placeholder": "flask, python, how-to"},
     )
-    # The preview page sends the form back to where it came from: the editor of this post.
-    post_id = HiddenField(filters=[_post_id_or_none])
-    submit = SubmitField("Publish")
-    save_draft = SubmitField("Save draft")
-    preview = SubmitField("Preview")
+    summary = TextAreaField(
+        "Summary (optional: plain text for listings and link previews)",
+        filters=[lambda value: _tidy(value), _none_if_empty],
+        validators=[
+            Length(
+                max=Post.SUMMARY_LENGTH,
+                message=f"A summary can be at most {Post.SUMMARY_LENGTH} characters long.",
+            )
+        ],
+    )
 
     def validate_tags(self, field) -> None:
         names = parse_tags(field.data)
@@ -59,10 +82,137 @@ class PostForm(HtmlForm):
     def tag_names(self) -> list[str]:
         return parse_tags(self.tags.data)
 
+
+CONTENT_TOO_LONG = f"A post can be at most {Post.CONTENT_LENGTH:,} characters long."
+PUBLISH_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+def parse_local_datetime(text: str) -> datetime | None:
+    """A date and time as <input type=datetime-local> sends it ("2026-12-04T09:30"), or None."""
+    for pattern in PUBLISH_AT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+class CoverFields:
+    """The editor's cover image: an upload, its description, and a way to take it away.
+
+    Validating runs the upload through the image pipeline and the owner's quota, so a bad
+    picture comes back as a field error with the post's text intact; `apply_cover` then
+    stores it as the post's cover. The cover belongs to the post's author.
+    """
+
+    cover = FileField("Cover image (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    cover_alt = StringField(
+        "Describe the cover image", validators=[Length(max=Image.alt.type.length)]
+    )
+    remove_cover = BooleanField("Remove the cover image")
+    cover_picture: PostPicture | None = None
+    # The post's cover when editing, shown above the field (see editing_cover_of).
+    current_cover: Image | None = None
+
+    def editing_cover_of(self, post: Post) -> None:
+        """Show the post's cover in the editor, its description filled in."""
+        self.current_cover = post.cover
+        if post.cover is not None and not self.is_submitted():
+            self.cover_alt.data = post.cover.alt
+
+    def validate_cover(self, field) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None) or self.remove_cover.data:
+            return
+        try:
+            self.cover_picture = picture_from_upload(upload)
+            check_room(current_user, self.cover_picture)
+        except (InvalidPicture, UploadTooLarge, QuotaFull) as error:
+            raise ValidationError(str(error)) from error
+
+    def apply_cover(self, post: Post) -> None:
+        """Give the post the uploaded cover, take it away, or change its description."""
+        alt = alt_text(self.cover_alt.data)
+        if self.remove_cover.data:
+            post.cover = None
+        elif self.cover_picture is not None:
+            # The post may be new and not yet in the session: nothing to flush before it is.
+            with db.session.no_autoflush:
+                post.cover = store_image(post.author, self.cover_picture, alt)
+        if post.cover is not None:
+            post.cover.alt = alt
+
+
+class PostForm(CoverFields, PostTextForm):
+    """The editor. Which buttons it shows depends on the post (see EditorState); the first
+    is the one Enter presses, so for a new post or a draft it is "Save draft"."""
+
+    title = StringField(
+        "Title",
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=Post.TITLE_LENGTH)],
+    )
+    content = TextAreaField(
+        "Content (Markdown)", validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
+    )
+    # The preview page sends the form back to where it came from: the editor of this post.
+    post_id = HiddenField(filters=[_post_id_or_none])
+    save_draft = SubmitField("Save draft")
+    submit = SubmitField("Publish")
+    unpublish = SubmitField("Unpublish")
+    preview = SubmitField("Preview")
+    # Read in the author's time zone (flaskblog.timezones), checked only when scheduling.
+    publish_at = StringField("Publish at", filters=[_strip], widget=DateTimeLocalInput())
+    schedule = SubmitField("Schedule")
+
+    ACTIONS = ("save_draft", "submit", "schedule", "unpublish")
+
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author
+        self.publish_at_utc: datetime | None = None
+
     @property
-    def is_draft(self) -> bool:
-        """Whether the author pressed "Save draft" rather than "Publish"."""
-        return bool(self.save_draft.data)
+    def action(self) -> str | None:
+        """The button pressed ("save_draft", "submit", "schedule", "unpublish"), if any."""
+        return next((name for name in self.ACTIONS if self[name].data), None)
+
+    def validate_publish_at(self, field) -> None:
+        if self.action != "schedule":
+            return
+        if not field.data:
+            raise ValidationError("Choose the date and time to publish at.")
+        local = parse_local_datetime(field.data)
+        if local is None:
+            raise ValidationError("Enter a date and time like 2026-12-04 09:30.")
+        try:
+            when = from_local(local, self.author)
+        except (OverflowError, ValueError):
+            raise ValidationError("Enter a date and time like 2026-12-04 09:30.") from None
+        if when <= utcnow():
+            raise ValidationError("Choose a time in the future: that one has already passed.")
+        self.publish_at_utc = when
+
+
+class AutosaveForm(PostTextForm):
+    """What the editor's script sends every few seconds: nothing is required, as a
+    half-written post is what it keeps."""
+
+    id = StringField(filters=[_strip])
+    title = StringField(filters=[_strip], validators=[Length(max=Post.TITLE_LENGTH)])
+    content = TextAreaField(validators=[Length(max=Post.CONTENT_LENGTH, message=CONTENT_TOO_LONG)])
+
+    def validate_id(self, field) -> None:
+        if field.data and not POST_ID.fullmatch(field.data):
+            raise ValidationError("Not a post id.")
+
+    @property
+    def post_id(self) -> int | None:
+        return int(self.id.data) if self.id.data else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.title.data or (self.content.data or "").strip())
 
 
 def _tidy(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 import config
 from flaskblog import create_app
@@ -32,6 +33,11 @@ def api_app(app, make_user):
         add_revisions(app, post_id, [datetime(2026, 11, 20, tzinfo=UTC)])
     return app
 
+
+# A schema can say "a file" but not "a file that decodes as an image": the random bytes
+# generated for an upload are refused (400, documented), not the valid data the check expects.
+# tests/uploads/test_routes.py uploads real pictures through the API.
+NOT_EVERY_VALID_BODY_IS_ACCEPTED = {"POST /api/v1/images": [positive_data_acceptance]}
 
 # The operations, read from the document of an app built for the purpose (no database).
 with create_app(config.TestingConfig()).test_client() as reader:
@@ -68,7 +74,10 @@ def test_the_api_keeps_to_its_openapi_document(api_app, method, path):
         else:
             headers = {"Authorization": f"Bearer {get_token(client)}"}
         # The WSGI transport asks for compressed bodies but cannot decompress zstd itself.
-        response = case.call_and_validate(headers={**headers, "Accept-Encoding": "identity"})
+        response = case.call_and_validate(
+            headers={**headers, "Accept-Encoding": "identity"},
+            excluded_checks=NOT_EVERY_VALID_BODY_IS_ACCEPTED.get(f"{method} {path}"),
+        )
         statuses[response.status_code] += 1
 
     call()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Tag
+from tests.helpers.browser import log_in, nav, page_width
 from tests.helpers.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,24 +16,6 @@ PHONE_WIDTH = 375
 PHONE = {"viewport": {"width": PHONE_WIDTH, "height": 740}, "is_mobile": True, "has_touch": True}
 NEW_PASSWORD = "a brand new passphrase"
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/\S+")
-
-
-def nav(page):
-    return page.get_by_role("navigation", name="Main")
-
-
-def log_in(page, email, password):
-    """Log in through the form, and wait until the navigation offers to log out."""
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(nav(page).get_by_role("button", name="Log out")).to_be_visible()
-
-
-def page_width(page) -> int:
-    """How wide the page is in CSS pixels; wider than the window means sideways scrolling."""
-    return page.evaluate("document.scrollingElement.scrollWidth")
 
 
 def test_register_confirm_log_in_write_a_post_and_log_out(
@@ -56,7 +39,7 @@ def test_register_confirm_log_in_write_a_post_and_log_out(
     page.get_by_label("Title").fill("Hello from Chromium")
     page.get_by_label("Content").fill("First line with **bold**.\nSecond line.")
     page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_role("status")).to_contain_text("Your post is published")
+    expect(page.get_by_role("status")).to_contain_text("Published.")
     expect(page.get_by_role("heading", name="Hello from Chromium")).to_be_visible()
     expect(page.locator(".post__body strong")).to_have_text("bold")
     assert page.url.endswith("/post/1/hello-from-chromium")
@@ -195,7 +178,7 @@ def test_unconfirmed_user_asks_for_a_new_link_from_the_login_page_and_then_posts
     page.get_by_label("Title").fill("Confirmed at last")
     page.get_by_label("Content").fill("Hello.")
     page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_role("status")).to_contain_text("Your post is published")
+    expect(page.get_by_role("status")).to_contain_text("Published.")
     assert browser_watch.problems == []
 
 
@@ -234,20 +217,21 @@ PREVIEW_MARKDOWN = """## Shopping list
 
 
 def write_in_the_editor(page, title: str, content: str) -> None:
+    """Open a new post's editor with autosave off (tests/e2e/test_editor.py tries that)."""
     page.goto("/post/new")
+    page.locator("form[data-autosave]").evaluate("form => delete form.dataset.autosave")
     page.get_by_label("Title").fill(title)
     page.get_by_label("Content").fill(content)
     page.get_by_label("Tags").fill("lists, home")
 
 
-def test_preview_shows_the_rendered_post_below_the_editor_without_leaving_it(
+def test_preview_shows_the_rendered_post_in_the_editor_without_leaving_it(
     app, page, browser_watch, make_user, server
 ):
     make_user("alice")
     log_in(page, "alice@example.com", PASSWORD)
     write_in_the_editor(page, "Errands", PREVIEW_MARKDOWN)
     preview = page.locator("#preview")
-    expect(preview).to_be_hidden()
     page.evaluate("window.stillTheSamePage = true")
 
     page.get_by_role("button", name="Preview").click()
@@ -275,7 +259,7 @@ def test_preview_shows_the_rendered_post_below_the_editor_without_leaving_it(
     previewed = preview.locator(".preview__body").inner_html()
 
     page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_role("status")).to_contain_text("Your post is published")
+    expect(page.get_by_role("status")).to_contain_text("Published.")
     assert page.locator(".post__body").inner_html() == previewed
     assert browser_watch.problems == []
 
@@ -331,7 +315,7 @@ def test_preview_without_javascript_opens_a_preview_page_with_the_form_still_fil
 
     page.get_by_role("button", name="Save draft").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Your draft has been saved")
+    expect(page.get_by_role("status")).to_contain_text("Draft saved.")
     assert page.url == f"{server.url}/post/1/errands"
     expect(page.locator(".post__body strong")).to_have_text("milk")
     expect(page.locator(".badge")).to_have_text("Draft")

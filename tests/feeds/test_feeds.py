@@ -62,7 +62,7 @@ def write(forms, title: str, content: str, tags: str = "", draft: bool = False) 
 
 def edit(forms, post_id: int, title: str, content: str, tags: str = "", draft: bool = False):
     """Change a post through its real edit page."""
-    button = {"save_draft": "Save draft"} if draft else {"submit": "Publish"}
+    button = {"unpublish": "Unpublish"} if draft else {"submit": "Publish"}
     response = forms.submit(
         f"/post/{post_id}/update", {"title": title, "content": content, "tags": tags, **button}
     )

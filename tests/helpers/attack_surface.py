@@ -51,6 +51,8 @@ ACCESS = {
     "health.ready": PUBLIC,
     "users.user_posts": PUBLIC,
     "users.avatar": PUBLIC,
+    # Images in posts: public at a URL naming their content, as the posts that show them.
+    "uploads.image": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
     "auth.confirm_email": PUBLIC,
     # A new link by address for visitors (the same answer whoever has an account), or for
@@ -71,6 +73,8 @@ ACCESS = {
     "account.end_api_token": USER,
     "posts.new_post": USER,
     "posts.preview": USER,
+    "uploads.upload_image": USER,
+    "posts.autosave": USER,
     "posts.drafts": USER,
     "posts.create_comment": USER,
     "posts.update_post": OWNER,
@@ -92,6 +96,7 @@ ACCESS = {
     "api.revoke_token": API_TOKEN,
     "api.me": API_TOKEN,
     "api.create_post": API_TOKEN,
+    "api.upload_image": API_TOKEN,
     "api.update_post": API_OWNER,
     "api.delete_post": API_OWNER,
     # A post's history through the API: its author's token only (others get a 404).
@@ -220,6 +225,8 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "filename": "css/main.css",
         "handle": world.ada_other_session or "0" * 16,
         "part": 1,
+        "image_id": 1,
+        "extension": "webp",
         "revision_id": world.revision_id,
     }
     if rule.endpoint in tokens:

@@ -8,11 +8,14 @@ import subprocess
 import sys
 import zlib
 
+from flask import url_for
 from PIL import ExifTags, Image
 
 from flaskblog.extensions import db
-from flaskblog.images import make_avatar
+from flaskblog.images import make_avatar, make_post_image
+from flaskblog.media import markdown_for, store_image
 from flaskblog.models import User
+from tests.helpers.pages import csrf_token_from
 
 
 def image_bytes(image: Image.Image, fmt: str, **options) -> bytes:
@@ -141,3 +144,38 @@ def jpeg_with_damaged_exif() -> bytes:
     block = exif.tobytes()
     assert block.count(make) == 1
     return image_bytes(Image.new("RGB", (32, 24), "red"), "JPEG", exif=block.replace(make, wrong))
+
+
+# --- Images in posts ---------------------------------------------------------------------------
+
+
+def photo(size: tuple[int, int] = (64, 48), seed: int = 1) -> Image.Image:
+    """A picture of many colours (noise over a gradient), as a photograph is: lossy WebP."""
+    channels = [Image.effect_noise(size, 40 + seed + n) for n in range(3)]
+    gradient = Image.linear_gradient("L").resize(size).convert("RGB")
+    return Image.blend(Image.merge("RGB", channels), gradient, 0.5)
+
+
+def upload_image(
+    client, picture: bytes, alt: str = "", name: str = "picture.png", page="/post/new"
+):
+    """Upload `picture` from the editor as its script does (multipart, with the page's
+    CSRF token); the response."""
+    token = csrf_token_from(client.get(page))
+    return client.post(
+        "/post/images",
+        data={"image": (io.BytesIO(picture), name), "alt": alt, "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+
+
+def give_image(app, user_id: int, picture: bytes | None = None, alt: str = "") -> dict:
+    """An image of the user's, through the real pipeline and storage: its id, url, markdown."""
+    with app.test_request_context():
+        processed = make_post_image(io.BytesIO(picture or png()), app.config["MAX_PICTURE_PIXELS"])
+        image = store_image(db.session.get(User, user_id), processed, alt)
+        db.session.commit()
+        url = url_for(
+            "uploads.image", image_id=image.id, digest=image.digest, extension=image.extension
+        )
+        return {"id": image.id, "url": url, "markdown": markdown_for(image, url)}

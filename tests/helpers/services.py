@@ -46,3 +46,51 @@ def database_for_worker(url: str, worker: str) -> str:
         if found.fetchone() is None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+class ObjectStorage:
+    """A real S3-compatible server (moto in server mode) on 127.0.0.1, for the tests of
+    images kept in object storage; each test takes a bucket of its own."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = free_port()
+        self.endpoint_url = f"http://127.0.0.1:{self.port}"
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        self.buckets = 0
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def new_bucket(self) -> str:
+        self.buckets += 1
+        name = f"images-{self.buckets}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def settings(self, bucket: str) -> dict:
+        """The app's settings for storing images in `bucket` on this server."""
+        return {
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+
+    def keys(self, bucket: str) -> list[str]:
+        listed = self.client().list_objects_v2(Bucket=bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -48,7 +48,7 @@ def test_save_draft_keeps_a_new_post_to_its_author(app, client, auth, forms, mak
     assert draft.content_html == "<p>Not <em>yet</em>.</p>\n"
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
-    assert flashes(page) == [("success", "Your draft has been saved.")]
+    assert flashes(page) == [("success", "Draft saved.")]
     assert '<span class="badge">Draft</span>' in page.text
     assert '<meta name="robots" content="noindex">' in page.text
 
@@ -204,9 +204,7 @@ def test_publishing_sets_the_published_date_once(app, client, auth, forms, alice
     response = forms.submit(url, {"title": "Finished", "content": "Done."})
 
     after = datetime.now(UTC)
-    assert flashes(client.get(response.headers["Location"])) == [
-        ("success", "Your post is published.")
-    ]
+    assert flashes(client.get(response.headers["Location"])) == [("success", "Published.")]
     post = stored(app, alices_draft)
     assert post.is_published
     assert before <= post.published_at <= after
@@ -217,7 +215,7 @@ def test_publishing_sets_the_published_date_once(app, client, auth, forms, alice
     assert f'datetime="{first_published.isoformat()}"' in home
 
     # Back to the drafts: out of every listing, and its published date kept.
-    forms.submit(url, {"title": "Finished", "content": "Rethinking.", "save_draft": "y"})
+    forms.submit(url, {"title": "Finished", "content": "Rethinking.", "unpublish": "Unpublish"})
     post = stored(app, alices_draft)
     assert (post.is_published, post.published_at) == (False, first_published)
     assert titles_on(client.get("/")) == []

@@ -59,7 +59,7 @@ def test_logged_in_user_publishes_a_post(app, client, auth, forms, make_user):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/post/{post_id}/hello-world"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your post is published." in page
+    assert "Published." in page
     assert "Hello world" in page
     assert "First post!" in page
     assert ">alice</a>" in page
@@ -252,7 +252,7 @@ def test_post_is_at_its_slug_address_and_at_its_plain_id(client, auth, forms, ma
     auth.login()
     response = forms.submit("/post/new", {"title": "Hello, World!", "content": "Hi."})
     assert response.headers["Location"] == "/post/1/hello-world"
-    assert "Your post is published." in client.get("/post/1/hello-world").text
+    assert "Published." in client.get("/post/1/hello-world").text
 
     by_slug, by_id = client.get("/post/1/hello-world"), client.get("/post/1")
 
@@ -430,7 +430,7 @@ def test_author_updates_their_post(app, client, auth, forms, make_user, alices_p
     [(_, title, content, _)] = stored_posts(app)
     assert (title, content) == ("Edited", "Better\nnow.")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your post is published." in page
+    assert "Updated." in page
     assert "Edited" in page
     assert "<p>Better\nnow.</p>" in page
 

@@ -39,7 +39,8 @@ class Fields(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("class") == "form" and self.action is None:
             self.action, self._in_form = attrs.get("action"), True
-        elif self._in_form and tag == "input" and attrs.get("type") != "submit":
+        elif self._in_form and tag == "input" and attrs.get("type") not in ("submit", "file"):
+            # (A file input sends a file, not a value; the editor's image picker has no name.)
             self.values[attrs["name"]] = attrs.get("value") or ""
         elif self._in_form and tag == "textarea":
             self._textarea = attrs["name"]

@@ -304,7 +304,7 @@ def test_a_tag_whose_post_goes_back_to_drafts_disappears(app, client, forms, wri
 
     forms.submit(
         f"/post/{post_id}/update",
-        {"title": "Post 1", "content": "x", "tags": "hidden", "save_draft": "Save draft"},
+        {"title": "Post 1", "content": "x", "tags": "hidden", "unpublish": "Unpublish"},
     )
 
     assert tag_counts(client.get("/tags")) == []

@@ -48,7 +48,7 @@ def write_post(forms, title: str, content: str, *, draft: bool = False) -> int:
 
 def edit_post(forms, post_id: int, title: str, content: str, *, draft: bool = False) -> None:
     """Change a post through the editor as its logged-in author."""
-    button = {"save_draft": "Save draft"} if draft else {"submit": "Publish"}
+    button = {"unpublish": "Unpublish"} if draft else {"submit": "Publish"}
     response = forms.submit(
         f"/post/{post_id}/update", {"title": title, "content": content, **button}
     )

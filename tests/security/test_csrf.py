@@ -189,6 +189,7 @@ def test_the_api_routes_are_the_only_exemptions_and_all_are_found():
         "/api/v1/tokens",
         "/api/v1/posts",
         "/api/v1/posts/<int(max=None):post_id>",
+        "/api/v1/images",
     }
     assert all(endpoint.startswith("api.") for endpoint in CSRF_EXEMPT)
 
