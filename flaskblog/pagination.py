@@ -8,7 +8,7 @@
 
 from flask import abort, current_app, request
 from sqlalchemy import func
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, undefer
 
 from flaskblog.extensions import db
 from flaskblog.models import MAX_ID, Post
@@ -139,8 +139,15 @@ def paginate(query, page: int, *, total: int | None = None) -> Page | None:
         .select_from(ids.limit(per_page * (1 + Page.LOOKAHEAD) + 1).subquery("following_ids"))
         .scalar_subquery()
     )
-    # Listings show an excerpt of the text: the Markdown and its HTML stay in the database.
-    listed = query.options(defer(Post.content), defer(Post.content_html))
+    # Listings show an excerpt, read from the start of the HTML (Post.opening_html), and a
+    # reading time (Post.word_count): the Markdown, the HTML and the text stay in the database.
+    listed = query.options(
+        defer(Post.content),
+        defer(Post.content_html),
+        defer(Post.content_text),
+        undefer(Post.opening_html),
+        undefer(Post.word_count),
+    )
     rows = db.session.execute(
         listed.join(on_page, on_page.c.id == Post.id).add_columns(following)
     ).all()

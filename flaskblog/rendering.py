@@ -3,8 +3,10 @@
 Posts are rendered once, when they are saved (see Post.content), never on a page view.
 """
 
+import io
 import math
 import re
+import time
 from dataclasses import dataclass
 from html import escape, unescape
 from types import SimpleNamespace
@@ -13,7 +15,11 @@ import nh3
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it import helpers as markdown_helpers
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 
 # markdown-it's "commonmark" preset passes raw HTML through; "js-default" escapes it and
 # adds tables and strikethrough (fenced code is CommonMark itself). Its nesting limit of 100
@@ -96,6 +102,132 @@ def _alignment_as_classes(state) -> None:
 
 
 _markdown.core.ruler.push("alignment_as_classes", _alignment_as_classes)
+
+# The post's opening: its first paragraph of words at the top level (not in a quote, a list
+# or a table); without one, its first paragraph anywhere. Listings read it from the start of
+# the stored HTML (Post.opening_html) rather than the whole post: from the first <p>, or
+# from the mark this rule sets where that paragraph is not the opening (a quote came first).
+OPENING_CLASS = "opening"
+OPENING_TAG = f'<p class="{OPENING_CLASS}">'
+FIRST_PARAGRAPH_TAG = "<p>"
+
+
+def _mark_opening(state) -> None:
+    tokens = state.tokens
+    paragraphs = [
+        index
+        for index, token in enumerate(tokens)
+        if token.type == "paragraph_open" and not token.hidden
+    ]
+    for index in paragraphs:
+        if tokens[index].level == 0 and _has_words(tokens[index + 1]):
+            if index != paragraphs[0]:
+                tokens[index].attrSet("class", OPENING_CLASS)
+            return
+
+
+def _has_words(inline) -> bool:
+    return any(
+        child.type in ("text", "code_inline") and child.content.strip()
+        for child in inline.children or []
+    )
+
+
+_markdown.core.ruler.push("mark_opening", _mark_opening)
+
+# Code highlighting: fenced code whose language is one of these is coloured by Pygments on
+# the server, as spans with Pygments' short class names (static/css/highlight.css, made by
+# tools/make_highlight_css.py), no script and no inline style. Any other language, and code
+# too big or with lines too long to be worth it, stays a plain block, escaped.
+HIGHLIGHTED_LANGUAGES = {
+    "bash": "bash", "sh": "bash", "shell": "bash", "zsh": "bash", "console": "console",
+    "c": "c", "cpp": "cpp", "c++": "cpp", "csharp": "csharp", "cs": "csharp",
+    "css": "css", "diff": "diff", "dockerfile": "docker", "go": "go", "html": "html",
+    "ini": "ini", "java": "java", "javascript": "javascript", "js": "javascript",
+    "json": "json", "kotlin": "kotlin", "lua": "lua", "markdown": "markdown", "md": "markdown",
+    "php": "php", "python": "python", "py": "python", "pycon": "pycon", "ruby": "ruby",
+    "rb": "ruby", "rust": "rust", "rs": "rust", "scss": "scss", "sql": "sql",
+    "swift": "swift", "toml": "toml", "typescript": "typescript", "ts": "typescript",
+    "xml": "xml", "yaml": "yaml", "yml": "yaml", "jinja": "html+jinja",
+}  # fmt: skip
+LONGEST_HIGHLIGHTED_LINE = 500  # characters: minified code and data stay plain
+# Some lexers' patterns look ahead to the end of the block for every token (Java's, on a
+# block of words: 20,000 characters took 7.8 s), so blocks are kept short enough for the
+# time between two tokens to stay about a millisecond.
+LARGEST_HIGHLIGHTED_BLOCK = 10_000  # characters
+# Processor time one render may spend highlighting, all blocks together, in proportion to
+# its length (ordinary code takes under a microsecond a character); a block that would
+# overrun it stays plain, and so does any after. Checked every few tokens (_within_budget).
+HIGHLIGHT_SECONDS_FLOOR = 0.01
+HIGHLIGHT_SECONDS_PER_CHARACTER = 5e-6
+_TOKENS_BETWEEN_CHECKS = 16
+_HIGHLIGHT = "flaskblog.highlight"  # where a render keeps its deadline, in markdown-it's env
+HIGHLIGHT_CLASS = "highlight"
+TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
+_formatter = HtmlFormatter(nowrap=True)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+# Lexers keep no state between calls to get_tokens: one of each serves every render. They
+# are made now, not in a render, whose time budget their modules' imports would use up.
+_LEXERS = {
+    name: get_lexer_by_name(name, stripnl=False, ensurenl=False)
+    for name in set(HIGHLIGHTED_LANGUAGES.values())
+}
+
+
+def _standard(token_type):
+    # Lexers may make their own token types; each is shown as its nearest standard one,
+    # so only the classes the stylesheet colours (and the sanitiser allows) are written.
+    while token_type not in STANDARD_TYPES:
+        token_type = token_type.parent
+    return token_type
+
+
+def _within_budget(tokens, deadline: float):
+    for count, (token_type, value) in enumerate(tokens):
+        if count % _TOKENS_BETWEEN_CHECKS == 0 and time.thread_time() > deadline:
+            raise _OutOfTime
+        yield _standard(token_type), value
+
+
+def highlight_deadline(source_length: int) -> float:
+    """The thread's processor time at which a render of this length stops highlighting."""
+    allowance = HIGHLIGHT_SECONDS_FLOOR + HIGHLIGHT_SECONDS_PER_CHARACTER * source_length
+    return time.thread_time() + allowance
+
+
+def highlight_code(code: str, language: str, deadline: float) -> str | None:
+    """`code` as Pygments' spans, or None where it stays plain: a language not in
+    HIGHLIGHTED_LANGUAGES, a block or a line too long, or the render's time spent."""
+    name = HIGHLIGHTED_LANGUAGES.get(language.lower())
+    if name is None or len(code) > LARGEST_HIGHLIGHTED_BLOCK:
+        return None
+    if max(map(len, code.split("\n"))) > LONGEST_HIGHLIGHTED_LINE:
+        return None
+    try:
+        tokens = list(_within_budget(_LEXERS[name].get_tokens(code), deadline))
+    except _OutOfTime:
+        return None
+    html = io.StringIO()
+    _formatter.format(tokens, html)
+    return html.getvalue()
+
+
+def _fence(self, tokens, index, options, env) -> str:
+    token = tokens[index]
+    language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+    spans = language and highlight_code(token.content, language, env[_HIGHLIGHT])
+    if not spans:
+        return RendererHTML.fence(self, tokens, index, options, env)
+    name = escape(language.lower())
+    return f'<pre class="{HIGHLIGHT_CLASS}"><code class="language-{name}">{spans}</code></pre>\n'
+
+
+_markdown.add_render_rule("fence", _fence)
 _linkify = LinkifyIt()
 
 LINK_REL = "nofollow noopener ugc"
@@ -103,7 +235,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
     "em", "strong", "s", "del", "a", "img", "ul", "ol", "li",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "span",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -112,9 +244,19 @@ ALLOWED_ATTRIBUTES = {
     "th": {"class"},
     "td": {"class"},
     "code": {"class"},
+    "p": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
 }
-# The only classes Markdown writes: a fenced block's language, a table cell's alignment.
-_ALLOWED_CLASS = re.compile(r"language-[\w+#-]{1,30}|align-(left|right|center)")
+# The only classes Markdown writes: a fenced block's language, a table cell's alignment,
+# the opening paragraph, and highlighted code's block and tokens.
+_ALLOWED_CLASSES = {
+    "code": re.compile(r"language-[\w+#-]{1,30}"),
+    "th": re.compile(r"align-(left|right|center)"),
+    "td": re.compile(r"align-(left|right|center)"),
+    "p": re.compile(OPENING_CLASS),
+    "pre": re.compile(HIGHLIGHT_CLASS),
+}
 _TAGS = re.compile(r"<[^>]+>")
 # Blocks and line breaks part words; inline tags (em, a, code...) do not: "*this*." is "this.".
 _WORD_BREAKING_TAGS = re.compile(
@@ -133,15 +275,19 @@ class Rendered:
 
 
 def _allowed_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "class" and not _ALLOWED_CLASS.fullmatch(value):
-        return None
-    return value
+    if attribute != "class":
+        return value
+    if tag == "span":
+        return value if value in TOKEN_CLASSES else None
+    return value if _ALLOWED_CLASSES[tag].fullmatch(value) else None
 
 
 def render_markdown(source: str) -> Rendered:
-    """CommonMark with tables, strikethrough and fenced code, cleaned by an allow-list."""
+    """CommonMark with tables, strikethrough and fenced code (highlighted where its language
+    is known), cleaned by an allow-list."""
+    deadline = highlight_deadline(len(source))
     html = nh3.clean(
-        _markdown.render(source, {_LOOKAHEAD: LookaheadBudget(len(source))}),
+        _markdown.render(source, {_LOOKAHEAD: LookaheadBudget(len(source)), _HIGHLIGHT: deadline}),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_allowed_attribute,
@@ -157,6 +303,29 @@ def html_to_text(html: str) -> str:
     return _SPACE.sub(" ", unescape(text)).strip()
 
 
+_CUT_TAG_OR_ENTITY = re.compile(r"(<[^>]*|&#?\w*)$")
+
+
+def opening_text(html: str) -> str:
+    """The words of a post's opening paragraph (see _mark_opening), from its rendered HTML
+    or only the start of it: without the mark (HTML rendered before it existed), the first
+    paragraph. Empty when the post has no paragraph."""
+    start = html.find(OPENING_TAG)
+    if start < 0:
+        start = html.find(FIRST_PARAGRAPH_TAG)
+    if start < 0:
+        return ""
+    end = html.find("</p>", start)
+    if end >= 0:
+        return html_to_text(html[start:end])
+    # Only the start of a long paragraph was read: its last word may be cut too.
+    read = _CUT_TAG_OR_ENTITY.sub("", html[start:])
+    text = html_to_text(read)
+    if not read[-1:].isspace():
+        text = text.rpartition(" ")[0]
+    return text + "…" if text else ""
+
+
 def excerpt(text: str, length: int = 300) -> str:
     """About `length` characters of `text`, cut at a word, with an ellipsis if cut."""
     if len(text) <= length:
@@ -167,7 +336,12 @@ def excerpt(text: str, length: int = 300) -> str:
 
 def reading_minutes(text: str) -> int:
     """Minutes to read `text` at 200 words a minute, at least one."""
-    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+    return minutes_to_read(len(text.split()))
+
+
+def minutes_to_read(words: int) -> int:
+    """Minutes to read so many words at 200 a minute, at least one."""
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
 def render_comment(body: str) -> Markup:

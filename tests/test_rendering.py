@@ -8,9 +8,15 @@ from html.parser import HTMLParser
 import pytest
 
 from flaskblog.rendering import (
+    LARGEST_HIGHLIGHTED_BLOCK,
     LINK_REL,
+    LONGEST_HIGHLIGHTED_LINE,
+    OPENING_TAG,
+    TOKEN_CLASSES,
     excerpt,
+    highlight_code,
     html_to_text,
+    opening_text,
     reading_minutes,
     render_comment,
     render_markdown,
@@ -68,7 +74,7 @@ def url_scheme(url: str) -> str:
         ("line one  \nline two", "<p>line one<br>\nline two</p>\n"),
         ("    indented code", "<pre><code>indented code\n</code></pre>\n"),
         ("~~gone~~ and ~kept~", "<p><s>gone</s> and ~kept~</p>\n"),
-        ("```py\na < b\n```", '<pre><code class="language-py">a &lt; b\n</code></pre>\n'),
+        ("```nosuch\na < b\n```", '<pre><code class="language-nosuch">a &lt; b\n</code></pre>\n'),
         ("```\nplain\n```", "<pre><code>plain\n</code></pre>\n"),
         ('[a](https://x.test "T")', f'<p><a href="https://x.test" title="T" {REL}>a</a></p>\n'),
         ("<https://x.test/?a&b>", f'<p><a href="https://x.test/?a&amp;b" {REL}>https://x.test/?a&amp;b</a></p>\n'),
@@ -269,3 +275,145 @@ def test_a_comment_links_web_addresses_and_nothing_else():
     assert all(link["rel"] == LINK_REL for link in links)
     assert "javascript:alert(1)" in rendered
     assert all(url_scheme(link["href"]) in ("http", "https") for link in links)
+
+
+# The opening paragraph, which excerpts show
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "# A heading",
+        "- item one\n- item two\n  - nested item",
+        "1. first\n\n2. second, loose",
+        "```python\ndef hello(name):\n    pass\n```",
+        "    indented code",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "> A quote\n>\n> in two paragraphs.",
+        "![only a picture](https://x.test/p.png)",
+        "---",
+    ],
+    ids=["heading", "list", "loose-list", "code", "indented", "table", "quote", "picture", "rule"],
+)
+def test_the_opening_is_the_first_paragraph_of_words_after_whatever_comes_first(before):
+    source = f"{before}\n\nThe *real* start, with [a link](https://x.test) &amp; more.\n\nThen."
+
+    assert opening_text(html(source)) == "The real start, with a link & more."
+
+
+def test_the_opening_is_found_in_the_start_of_the_html_alone():
+    rendered = html("> Quoted first.\n\n" + "```js\n" + "let a = 1;\n" * 500 + "```\n\nOpening.")
+    start = rendered.find(OPENING_TAG)  # where a listing starts to read (Post.opening_html)
+
+    assert start > 0  # a quote's paragraph came first: the opening is marked
+    assert opening_text(rendered[start : start + 100]) == "Opening."
+
+
+def test_an_ordinary_posts_html_carries_no_mark():
+    assert html("# Title\n\nFirst.\n\nSecond.") == "<h1>Title</h1>\n<p>First.</p>\n<p>Second.</p>\n"
+
+
+def test_a_long_opening_read_in_part_ends_at_a_whole_word_with_an_ellipsis():
+    rendered = html("word " * 2000)
+
+    assert opening_text(rendered[:1003]) == ("word " * 200).strip() + "…"
+    assert opening_text(rendered[:1002]) == ("word " * 199).strip() + "…"
+    assert opening_text(rendered[:17]) == "word word…"  # "<p>word word wor": no half word
+    assert opening_text(rendered[:6]) == ""  # "<p>wor"
+
+
+def test_a_cut_entity_or_tag_at_the_end_of_what_was_read_is_dropped():
+    assert opening_text("<p>cats &amp; dogs &am") == "cats & dogs…"
+    assert opening_text("<p>cats and <em>dogs</em> <a href=") == "cats and dogs…"
+
+
+@pytest.mark.parametrize(
+    "source", ["", "# Only a heading", "- only\n- a list", "```\nonly code\n```", "    code"]
+)
+def test_a_post_without_paragraphs_has_no_opening(source):
+    assert opening_text(html(source)) == ""
+
+
+def test_without_a_paragraph_at_the_top_level_the_first_anywhere_opens():
+    assert opening_text(html("# Title\n\n> Only a quote.")) == "Only a quote."
+
+
+# Highlighted code
+
+
+def token_classes(fragment: str) -> set[str]:
+    return {attrs.get("class", "") for tag, attrs in elements(fragment) if tag == "span"}
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "token"),
+    [
+        ("python", "def hello(name):\n    return 1\n", ("k", "def")),
+        ("py", "import os\n", ("kn", "import")),
+        ("JavaScript", "const x = 'a';\n", ("kd", "const")),
+        ("bash", "echo $HOME\n", ("nv", "$HOME")),
+        ("sql", "SELECT 1;\n", ("k", "SELECT")),
+        ("rust", "fn main() {}\n", ("k", "fn")),
+    ],
+)
+def test_fenced_code_with_a_known_language_is_highlighted_with_classes(language, code, token):
+    rendered = html(f"```{language}\n{code}```")
+    name, word = token
+
+    assert rendered.startswith(f'<pre class="highlight"><code class="language-{language.lower()}">')
+    assert f'<span class="{name}">{word}</span>' in rendered
+    assert token_classes(rendered) <= TOKEN_CLASSES
+    assert html_to_text(rendered) == html_to_text(html(f"```\n{code}```"))  # the same words
+
+
+def test_highlighted_code_has_no_inline_style_and_no_script():
+    rendered = html('```html\n<p style="color: red" onclick="go()">hi</p>\n<script>x</script>\n```')
+
+    assert [tag for tag, _ in elements(rendered)] == ["pre", "code"] + ["span"] * (
+        len(elements(rendered)) - 2
+    )
+    assert all(set(attrs) <= {"class"} for _, attrs in elements(rendered))
+    assert "<script>x</script>" in html_to_text(rendered)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "</code></pre><script>alert(1)</script>",
+        '<span class="x" onmouseover="alert(1)">',
+    ],
+)
+@pytest.mark.parametrize("language", ["python", "html", "nosuch"])
+def test_markup_inside_code_is_escaped_highlighted_or_not(payload, language):
+    rendered = html(f"```{language}\n{payload}\n```")
+
+    assert {tag for tag, _ in elements(rendered)} <= {"pre", "code", "span"}
+    assert all(not name.startswith("on") for _, attrs in elements(rendered) for name in attrs)
+    assert html_to_text(rendered) == payload
+
+
+@pytest.mark.parametrize("language", ["nosuch", "brainfuck", "python3000", "c--"])
+def test_an_unknown_language_is_a_plain_block_escaped(language):
+    assert html(f"```{language}\na < b\n```") == (
+        f'<pre><code class="language-{language}">a &lt; b\n</code></pre>\n'
+    )
+
+
+def test_code_with_a_very_long_line_stays_plain():
+    long_line = "x = '" + "a" * LONGEST_HIGHLIGHTED_LINE + "'"
+
+    assert 'class="highlight"' not in html(f"```python\n{long_line}\n```")
+    assert 'class="highlight"' in html(f"```python\n{long_line[:LONGEST_HIGHLIGHTED_LINE]}\n```")
+
+
+def test_a_very_large_block_stays_plain():
+    code = "x = 1\n" * (LARGEST_HIGHLIGHTED_BLOCK // 6 + 1)
+
+    assert 'class="highlight"' not in html(f"```python\n{code}```")
+
+
+def test_highlighting_stops_when_the_renders_time_is_spent():
+    assert highlight_code("x = 1\n", "python", deadline=float("inf"))
+    assert highlight_code("x = 1\n", "python", deadline=0.0) is None

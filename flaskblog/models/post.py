@@ -5,23 +5,48 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_, func, true
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    func,
+    true,
+)
+from sqlalchemy import inspect as inspect_state
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import (
     Mapped,
     WriteOnlyMapped,
+    column_property,
     joinedload,
     mapped_column,
     query_expression,
     relationship,
     validates,
 )
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.sql.functions import GenericFunction
 
 from flaskblog.extensions import db
 from flaskblog.models.image import Image, post_images
 from flaskblog.models.types import UTCDateTime, utcnow
-from flaskblog.rendering import excerpt, reading_minutes, render_markdown
+from flaskblog.rendering import (
+    FIRST_PARAGRAPH_TAG,
+    OPENING_TAG,
+    excerpt,
+    minutes_to_read,
+    opening_text,
+    reading_minutes,
+    render_markdown,
+)
 
 if TYPE_CHECKING:
     from flaskblog.models.comment import Comment
@@ -45,6 +70,24 @@ def slugify(text: str) -> str:
 def _published_now_unless_draft(context) -> datetime | None:
     # A post is published when written unless it is saved as a draft.
     return utcnow() if context.get_current_parameters().get("is_published", True) else None
+
+
+class position_of(GenericFunction):
+    """Where `needle` first occurs in `text`, from 1; 0 if nowhere (SQLite's instr,
+    PostgreSQL's strpos)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(position_of)
+def _position_of_instr(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position_of, "postgresql")
+def _position_of_strpos(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
 post_tags = Table(
@@ -134,6 +177,30 @@ class Post(db.Model):
     content: Mapped[str] = mapped_column(Text)
     content_html: Mapped[str] = mapped_column(Text)
     content_text: Mapped[str] = mapped_column(Text)
+    # The start of the HTML from the opening paragraph on (see rendering._mark_opening):
+    # what a listing needs for its excerpt, read without the rest of a post of up to
+    # 50,000 characters. Listings load it (pagination.paginate); elsewhere it is not needed.
+    OPENING_HTML_LENGTH = 4_000
+    opening_html: Mapped[str] = column_property(
+        func.substr(
+            content_html,
+            func.coalesce(
+                func.nullif(position_of(content_html, OPENING_TAG), 0),
+                func.nullif(position_of(content_html, FIRST_PARAGRAPH_TAG), 0),
+                1,
+            ),
+            OPENING_HTML_LENGTH,
+        ),
+        deferred=True,
+    )
+    # The number of words of content_text (its words are one space apart: see
+    # rendering.html_to_text), counted by the database, for listings' reading times.
+    word_count: Mapped[int] = column_property(
+        func.length(content_text)
+        - func.length(func.replace(content_text, " ", ""))
+        + case((content_text == "", 0), else_=1),
+        deferred=True,
+    )
     # The writer's own plain-text summary for listings, feeds and link previews, if any.
     summary: Mapped[str | None] = mapped_column(String(SUMMARY_LENGTH))
     cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
@@ -190,6 +257,16 @@ class Post(db.Model):
         self.content_html, self.content_text = rendered.html, rendered.text
         return source
 
+    def rerender(self) -> bool:
+        """Render the Markdown again, as the renderer now does it; whether that changed the
+        HTML. Not an edit: updated_at, which readers see as the last change, is kept."""
+        before = self.content_html, self.content_text
+        self._render("content", self.content)
+        if (self.content_html, self.content_text) == before:
+            return False
+        flag_modified(self, "updated_at")  # written as it was, so onupdate leaves it
+        return True
+
     @hybrid_property
     def is_public(self) -> bool:
         """Published, and its publication time has come: what readers may see. A post
@@ -239,17 +316,31 @@ class Post(db.Model):
         return self.is_public or self.is_by(user)
 
     @property
+    def opening(self) -> str:
+        """The words of the post's first paragraph (not its headings, lists, code, tables or
+        quotes), from the start of its HTML if that is what was loaded."""
+        unloaded = inspect_state(self).unloaded
+        if "opening_html" not in unloaded and self.opening_html is not None:
+            return opening_text(self.opening_html)
+        return opening_text(self.content_html)
+
+    @property
     def excerpt(self) -> str:
-        """About 300 characters of the post's text, for listings."""
-        return excerpt(self.content_text)
+        """The writer's summary, else about 300 characters of the opening, for listings and
+        feeds."""
+        return self.summary or excerpt(self.opening, self.SUMMARY_LENGTH)
 
     @property
     def description(self) -> str:
-        """A short summary for search engines and link previews."""
-        return excerpt(self.content_text, 160)
+        """The writer's summary, else about 160 characters of the opening, for search
+        engines and link previews."""
+        return self.summary or excerpt(self.opening, 160)
 
     @property
     def reading_minutes(self) -> int:
+        """Minutes to read the post, from its word count if that is what was loaded."""
+        if "word_count" not in inspect_state(self).unloaded and self.word_count is not None:
+            return minutes_to_read(self.word_count)
         return reading_minutes(self.content_text)
 
     @classmethod

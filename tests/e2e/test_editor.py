@@ -12,6 +12,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Post
 from tests.helpers.browser import log_in, nav, page_width
 from tests.helpers.factories import PASSWORD
+from tests.helpers.images import png
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +88,27 @@ def test_autosave_keeps_a_new_post_as_one_draft_and_says_when(app, writer, serve
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_have_text("Draft saved.")
     assert len(stored_posts(app)) == 1
+
+
+def test_autosave_and_preview_leave_a_chosen_cover_for_the_buttons_to_send(app, writer):
+    page = writer
+    sent = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.post_data_buffer or b"") if request.method == "POST" else None
+        ),
+    )
+    page.locator("#cover").set_input_files(
+        files=[{"name": "cover.png", "mimeType": "image/png", "buffer": png((400, 300), "teal")}]
+    )
+    type_into(page, "Title", "With a cover")
+    type_into(page, "Content", "Text.")
+
+    expect(page.locator("#autosave-status")).to_have_text(SAVED, timeout=AUTOSAVE_WAIT_MS)
+
+    assert sent and all(b'name="title"' in body for body in sent)
+    assert not any(b'name="cover"' in body for body in sent)
 
 
 def test_autosave_of_a_published_post_keeps_the_live_version(app, page, make_user, make_posts):

@@ -132,6 +132,27 @@ def test_entry_carries_the_whole_rendered_post_its_author_dates_tags_and_link(
     assert [tag.term for tag in entry.tags] == ["flask", "python"]
 
 
+def test_entry_summary_is_the_first_paragraph_as_text(client, make_user, make_posts):
+    content = "# Heading\n\n- a list\n\n```python\nx = 1\n```\n\nThe *opening* & more.\n\nNext."
+    make_posts(make_user("alice"), 1, content=content)
+
+    [entry] = read_feed(client, "/feed.xml").entries
+
+    assert entry.summary_detail.type == "text/plain"
+    assert entry.summary == "The opening & more."
+
+
+def test_entry_summary_is_the_writers_summary_when_there_is_one(app, client, make_user, make_posts):
+    (post_id,) = make_posts(make_user("alice"), 1, content="The opening.")
+    with app.app_context():
+        db.session.get(Post, post_id).summary = "In short: <tides> & moons."
+        db.session.commit()
+
+    [entry] = read_feed(client, "/feed.xml").entries
+
+    assert entry.summary == "In short: <tides> & moons."
+
+
 def test_relative_links_in_a_post_resolve_against_the_post_page(client, make_user, make_posts):
     (post_id,) = make_posts(make_user("alice"), 1, title="Links", content="[next](next-one)")
 

@@ -2,6 +2,7 @@
 
 import html
 import re
+from html.parser import HTMLParser
 
 from flaskblog.extensions import mail
 from tests.helpers.factories import PASSWORD
@@ -100,3 +101,22 @@ class AuthActions:
 
     def logout(self):
         return self.forms.submit("/logout", page="/account")
+
+
+def head_tags(response) -> list[dict[str, str]]:
+    """The <meta> and <link> tags of a page, as a browser would read their attributes."""
+    found = []
+
+    class Head(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("meta", "link"):
+                found.append({"tag": tag, **{name: value or "" for name, value in attrs}})
+
+    Head().feed(response.get_data(as_text=True))
+    return found
+
+
+def head_value(response, attribute: str, name: str, value: str = "content") -> str:
+    """The one `value` of the head tag whose `attribute` is `name` (e.g. property og:title)."""
+    [tag] = [tag for tag in head_tags(response) if tag.get(attribute) == name]
+    return tag[value]

@@ -68,7 +68,9 @@ def test_a_post_without_a_cover_has_no_large_card(app, client, forms, logged_in_
     response = write(forms)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "post__cover" not in page and "og:image" not in page and "twitter:card" not in page
+    assert "post__cover" not in page and "og:image" not in page
+    assert "summary_large_image" not in page
+    assert '<meta name="twitter:card" content="summary">' in page  # the one, small card
 
 
 def test_a_bad_cover_comes_back_as_a_field_error_with_the_text_kept(

@@ -9,7 +9,7 @@ import pytest
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User
-from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import csrf_token_from, head_tags, head_value
 
 BOB = "bob@example.com"
 
@@ -132,14 +132,18 @@ print("<hi>")
 
 <script>alert('x')</script> & <b onclick="steal()">bold</b>
 """
-RENDERED = """<h2>Heading</h2>
+HIGHLIGHTED_CODE = (
+    '<span class="nb">print</span><span class="p">(</span>'
+    '<span class="s2">"&lt;hi&gt;"</span><span class="p">)</span>'
+)
+RENDERED = f"""<h2>Heading</h2>
 <p>First line
 second line, <em>emphasis</em> and <s>old</s>.</p>
 <ul>
 <li>one</li>
 <li>two</li>
 </ul>
-<pre><code class="language-python">print("&lt;hi&gt;")
+<pre class="highlight"><code class="language-python">{HIGHLIGHTED_CODE}
 </code></pre>
 <table>
 <thead>
@@ -180,25 +184,6 @@ def active_markup(html: str) -> list[str]:
     return found
 
 
-def head_tags(response) -> list[dict[str, str]]:
-    """The <meta> and <link> tags of a page, as a browser would read their attributes."""
-    found = []
-
-    class Head(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            if tag in ("meta", "link"):
-                found.append({"tag": tag, **{name: value or "" for name, value in attrs}})
-
-    Head().feed(response.get_data(as_text=True))
-    return found
-
-
-def head_value(response, attribute: str, name: str, value: str = "content") -> str:
-    """The one `value` of the head tag whose `attribute` is `name` (e.g. property og:title)."""
-    [tag] = [tag for tag in head_tags(response) if tag.get(attribute) == name]
-    return tag[value]
-
-
 def test_post_page_renders_markdown_and_escapes_raw_html(app, client, make_user, make_posts):
     alice = make_user("alice")
     (post_id,) = make_posts(alice, 1, title="<i>Tagged</i> title", content=MARKDOWN)
@@ -232,8 +217,9 @@ def test_markdown_is_rendered_once_when_the_post_is_saved(app, client, auth, for
         db.session.commit()
 
     assert post_body(client.get(url)) == "<p>Served from the <em>database</em>.</p>"
-    assert '<p class="post__excerpt">Excerpt from the database.</p>' in client.get("/").text
-    assert head_value(client.get(url), "name", "description") == "Excerpt from the database."
+    # Excerpts and descriptions are the opening paragraph of the stored HTML.
+    assert '<p class="post__excerpt">Served from the database.</p>' in client.get("/").text
+    assert head_value(client.get(url), "name", "description") == "Served from the database."
 
 
 def test_editing_a_post_renders_its_new_markdown(app, client, auth, forms, alices_post):
@@ -346,7 +332,7 @@ def test_post_page_has_a_description_opengraph_tags_and_a_canonical_link(
 
     canonical = "http://flaskblog.test/post/1/say-hi-bye"
     description = head_value(response, "name", "description")
-    assert description.startswith("Greeting Hello there. w0 w1 w2")
+    assert description.startswith("Hello there. w0 w1 w2")  # the opening, not the heading
     assert description.endswith("…")
     assert len(description) <= 161
     assert head_value(response, "rel", "canonical", "href") == canonical

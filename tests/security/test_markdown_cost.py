@@ -49,6 +49,14 @@ def repeated(unit: str, length: int) -> str:
     return unit * (length // len(unit))
 
 
+def fenced(language: str, unit: str, length: int) -> str:
+    """Blocks of code in `language`, of lines of `unit` as long as highlighting takes."""
+    line = repeated(unit, 480)
+    block = f"```{language}\n" + repeated(line + "\n", 9_900) + "```\n\n"
+    opener = f"```{language}\n"
+    return repeated(block, length) or opener + repeated(unit, length - len(opener) - 4) + "\n```"
+
+
 # Inputs known to make Markdown parsers slow: unclosed and nested brackets (links, images,
 # references), delimiter runs (emphasis, strikethrough, code), deep block nesting (quotes,
 # lists), raw HTML and entities, reference definitions, wide and long tables, many lines.
@@ -80,6 +88,12 @@ FAMILIES = {
     "a table with many rows": lambda n: "|a|b|\n|-|-|\n" + repeated("|a|b|\n", n - 12),
     "headings": lambda n: repeated("# a\n", n),
     "short lines": lambda n: repeated("a\n", n),
+    # Highlighted code: some lexers look ahead to the end of the block for every token.
+    "code: words in Java": lambda n: fenced("java", "a ", n),
+    "code: comment openers in CSS": lambda n: fenced("css", "/*\\", n),
+    "code: tag openers in HTML": lambda n: fenced("html", "<!--<?", n),
+    "code: quotes in Python": lambda n: fenced("python", "\"'`", n),
+    "code: many small blocks": lambda n: repeated("```python\nx = (1)\n```\n", n),
 }
 
 

@@ -15,6 +15,14 @@ function twoDigits(number) {
   return String(number).padStart(2, "0");
 }
 
+// The form's text for the preview and autosave: everything but the cover picture, which
+// only a button sends (it can be megabytes, and neither needs it).
+function formText(form) {
+  const body = new FormData(form);
+  body.delete("cover");
+  return body;
+}
+
 // --- Preview ---------------------------------------------------------------------------
 
 function setUpPreview(form, button, pane) {
@@ -22,7 +30,7 @@ function setUpPreview(form, button, pane) {
 
   // The server renders and cleans the Markdown exactly as it does for the post page.
   async function render() {
-    const body = new FormData(form);
+    const body = formText(form);
     const response = await fetch(button.dataset.preview, { method: "POST", body, credentials: "same-origin" });
     // A post too long to preview (400) or too many previews (429) come as a preview
     // saying so, shown in its place; any other failure is a whole page.
@@ -159,7 +167,7 @@ function setUpAutosave(form) {
     }
     saving = true;
     const sent = snapshot();
-    const body = new FormData(form);
+    const body = formText(form);
     body.set("id", postId ? postId.value : "");
     try {
       const response = await fetch(form.dataset.autosave, {
