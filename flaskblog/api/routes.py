@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from flask import g, request, url_for
 from flask_login import AnonymousUserMixin
+from marshmallow import RAISE
 from sqlalchemy import func
 from sqlalchemy.orm import defer, joinedload
 
@@ -371,7 +372,8 @@ def me():
 @limiter.limit(UPLOAD_LIMIT, key_func=token_user_key, methods=["POST"])
 @token_required_for_upload
 @bp.doc(**NEEDS_TOKEN)
-@bp.arguments(ImageUploadSchema, location="files")
+# Fields it does not know are refused (422), as in every JSON body here.
+@bp.arguments(ImageUploadSchema, location="files", unknown=RAISE)
 @bp.response(201, ImageSchema)
 @error(401, "No valid token was sent.")
 @error(403, "The email address is not confirmed yet.")

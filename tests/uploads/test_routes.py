@@ -193,6 +193,14 @@ def test_the_api_refuses_a_fake_image_and_a_missing_one(app, client, alice):
     assert image_rows(app) == []
 
 
+def test_the_api_refuses_a_field_it_does_not_know(app, client, alice):
+    response = api_upload(client, get_token(client), png(), caption="A square")
+
+    assert response.status_code == 422
+    assert "caption" in error_of(response)["details"]
+    assert image_rows(app) == []
+
+
 def test_the_api_refuses_unconfirmed_users(app, client, make_user):
     make_user("carol")
     token = get_token(client, "carol@example.com")
