@@ -1,5 +1,5 @@
 """The blog's data: users, their logins and API tokens, posts and their revisions, tags,
-comments, pictures.
+comments, pictures, and readers' reports.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -9,6 +9,7 @@ from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.image import Image, post_images
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
+from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
 from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
@@ -24,6 +25,7 @@ __all__ = [
     "Comment",
     "Image",
     "Post",
+    "Report",
     "Revision",
     "Tag",
     "UTCDateTime",

@@ -30,9 +30,13 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Hidden by a moderator (the post's author or an admin): shown as such to everyone but
+    # the comment's author and admins. Who hid it is kept for the record.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     post: Mapped[Post] = relationship(back_populates="comments")
-    author: Mapped["User"] = relationship(lazy="joined")
+    author: Mapped["User"] = relationship(lazy="joined", foreign_keys=[user_id])
 
     __table_args__ = (
         # A post's comments in the order they are shown; listings count them from it too.
@@ -46,6 +50,37 @@ class Comment(db.Model):
     def body_html(self):
         """The comment as safe HTML: escaped, with its line breaks and links."""
         return render_comment(self.body)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def is_hidden_from(self, user) -> bool:
+        """Whether `user` sees "hidden by a moderator" in place of this comment: everyone
+        but its author and admins, who see it marked hidden."""
+        if not self.is_hidden:
+            return False
+        return not (user.is_authenticated and (user.id == self.user_id or user.is_admin))
+
+    def can_moderate(self, user) -> bool:
+        """The post's author and admins may hide and show the comments under it."""
+        return user.is_authenticated and (user.id == self.post.user_id or user.is_admin)
+
+    def hide(self, moderator) -> None:
+        """Hide the comment (a moderator's decision); hiding it again changes nothing."""
+        if self.hidden_at is None:
+            self.hidden_at, self.hidden_by_id = utcnow(), moderator.id
+
+    def unhide(self) -> None:
+        """Show the comment again."""
+        self.hidden_at = self.hidden_by_id = None
+
+    @classmethod
+    def count_by_since(cls, user_id: int, since: datetime) -> int:
+        """How many comments a user has written since `since`."""
+        return db.session.scalar(
+            db.select(func.count(cls.id)).where(cls.user_id == user_id, cls.created_at >= since)
+        )
 
     def can_delete(self, user) -> bool:
         """The comment's author, the post's author and admins may delete it."""

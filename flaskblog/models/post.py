@@ -53,10 +53,10 @@ if TYPE_CHECKING:
     from flaskblog.models.revision import Revision
     from flaskblog.models.user import User
 
-# /post/<id>/update, /delete, /comment and /revisions are a post's actions and pages: a
+# /post/<id>/update, /delete, /comment, /revisions and /report are a post's actions and pages: a
 # slug must not be one. The <slug:...> converter (flaskblog.SlugConverter) refuses the
 # same words, read from here.
-RESERVED_SLUGS = frozenset({"update", "delete", "comment", "revisions"})
+RESERVED_SLUGS = frozenset({"update", "delete", "comment", "revisions", "report"})
 
 
 def slugify(text: str) -> str:
@@ -205,6 +205,8 @@ class Post(db.Model):
     summary: Mapped[str | None] = mapped_column(String(SUMMARY_LENGTH))
     cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
     is_published: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The author may close a post to new comments; those already there stay shown.
+    comments_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     date_posted: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, default=_published_now_unless_draft
@@ -301,6 +303,19 @@ class Post(db.Model):
     def is_scheduled(self) -> bool:
         """Published for a time still to come: its author alone sees it until then."""
         return self.is_published and not self.is_public
+
+    @property
+    def accepts_comments(self) -> bool:
+        """Whether readers may comment now: the post is public and its author has not
+        closed it to comments."""
+        return self.is_public and self.comments_enabled
+
+    @classmethod
+    def count_by_since(cls, user_id: int, since: datetime) -> int:
+        """How many posts (drafts too) a user has started since `since`."""
+        return db.session.scalar(
+            db.select(func.count(cls.id)).where(cls.user_id == user_id, cls.date_posted >= since)
+        )
 
     def is_by(self, user) -> bool:
         """Whether `user` wrote this post."""

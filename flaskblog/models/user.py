@@ -4,7 +4,7 @@ their pictures."""
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128
     SECURITY_STAMP_LENGTH = 32
+    # An account this young is held to tighter limits on posting and commenting (spam).
+    NEW_ACCOUNT_HOURS = 24
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
@@ -112,6 +114,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Disabled accounts cannot log in (Flask-Login asks this)."""
         return self.disabled_at is None
+
+    def is_new_account(self, now: datetime | None = None) -> bool:
+        """Whether the account is younger than NEW_ACCOUNT_HOURS."""
+        return (now or utcnow()) - self.created_at < timedelta(hours=self.NEW_ACCOUNT_HOURS)
 
     @property
     def is_confirmed(self) -> bool:
