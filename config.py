@@ -147,6 +147,12 @@ class Config:
         # Keeps the counts apart when several sites (or test runs) share one Redis server.
         self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Spam defences (flaskblog.spam): the fewest seconds between loading the sign-up or
+        # comment form and sending it (0: no check), and what an account may write an hour
+        # during its first day (0: no limit beyond everyone's).
+        self.SPAM_MIN_FORM_SECONDS = int(env("SPAM_MIN_FORM_SECONDS", "3"))
+        self.NEW_ACCOUNT_POSTS_PER_HOUR = int(env("NEW_ACCOUNT_POSTS_PER_HOUR", "3"))
+        self.NEW_ACCOUNT_COMMENTS_PER_HOUR = int(env("NEW_ACCOUNT_COMMENTS_PER_HOUR", "10"))
         # Whole pages for anonymous visitors (flaskblog.caching). Redis when CACHE_REDIS_URL
         # is set: every worker and instance then shares the pages and their invalidation.
         # Without it, development keeps them in its one process; production keeps none,
@@ -213,6 +219,11 @@ class TestingConfig(Config):
         # Tests that exercise the limits switch them on for their own app.
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Every test account is a new one, and test clients are quick: the spam tests
+        # switch these on for their own app.
+        self.SPAM_MIN_FORM_SECONDS = 0
+        self.NEW_ACCOUNT_POSTS_PER_HOUR = 0
+        self.NEW_ACCOUNT_COMMENTS_PER_HOUR = 0
         self.SERVER_NAME = os.environ.get("TEST_SERVER_NAME", "flaskblog.test")
         self.SQLALCHEMY_DATABASE_URI = database_url(
             os.environ.get("TEST_DATABASE_URL", "sqlite://")

@@ -70,6 +70,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
+    from flaskblog.moderation import bp as moderation_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
     from flaskblog.uploads import bp as uploads_bp
@@ -86,6 +87,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(moderation_bp)
 
     from flaskblog import api
 

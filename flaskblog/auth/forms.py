@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from flaskblog.forms import HtmlForm
 from flaskblog.models import User
+from flaskblog.spam import SpamTraps
 from flaskblog.user_fields import (
     NewAccountFields,
     email_field,
@@ -13,7 +14,7 @@ from flaskblog.user_fields import (
 )
 
 
-class RegistrationForm(NewAccountFields):
+class RegistrationForm(SpamTraps, NewAccountFields):
     submit = SubmitField("Sign up")
 
 

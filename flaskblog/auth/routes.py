@@ -26,6 +26,7 @@ from flaskblog.security import (
     submitted_email_key,
     user_or_address_key,
 )
+from flaskblog.spam import spam_verdict
 from flaskblog.transactions import commit_or_rollback
 
 # A wrong password and an unconfirmed address get this one answer, so that logging in with
@@ -52,6 +53,30 @@ def flash_signed_up(email: str, sent: bool) -> None:
         )
 
 
+def create_account(form: RegistrationForm) -> bool:
+    """Sign up with the form's details and say so; False if the username was taken
+    meanwhile (the form then says so)."""
+    user = User(username=form.username.data, email=form.email.data)
+    user.set_password(form.password.data)  # for a taken address too: both answers take as long
+    owner = User.by_email(user.email)
+    if owner is None:
+        db.session.add(user)
+        if not commit_or_rollback():  # a concurrent sign-up took the name or the address
+            owner = User.by_email(user.email)
+    if owner is None and user.id is None:
+        form.validate()  # the name was taken meanwhile, which the form now says
+        return False
+    # A taken address is answered as a new one, and its owner is told instead, so that the
+    # page does not reveal who has an account here.
+    if owner is None:
+        sent = send_confirmation_email(user)
+    else:
+        log_event("register_taken_email", user_id=owner.id)
+        sent = send_address_taken_email(owner)
+    flash_signed_up(form.email.data, sent)
+    return True
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", methods=["POST"])
 @limiter.limit("5/hour", key_func=submitted_email_key, methods=["POST"])  # no inbox flooding
@@ -59,24 +84,12 @@ def flash_signed_up(email: str, sent: bool) -> None:
 def register():
     form = RegistrationForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, email=form.email.data)
-        user.set_password(form.password.data)  # for a taken address too: both answers take as long
-        owner = User.by_email(user.email)
-        if owner is None:
-            db.session.add(user)
-            if not commit_or_rollback():  # a concurrent sign-up took the name or the address
-                owner = User.by_email(user.email)
-        if owner is None and user.id is None:
-            form.validate()  # the name was taken meanwhile, which the form now says
-        else:
-            # A taken address is answered as a new one, and its owner is told instead, so
-            # that the page does not reveal who has an account here.
-            if owner is None:
-                sent = send_confirmation_email(user)
-            else:
-                log_event("register_taken_email", user_id=owner.id)
-                sent = send_address_taken_email(owner)
-            flash_signed_up(form.email.data, sent)
+        verdict = spam_verdict(form, "register")
+        if verdict == "honeypot":
+            # A bot: answered as a sign-up that worked, so it learns nothing; nothing is stored.
+            flash_signed_up(form.email.data, sent=True)
+            return redirect(url_for("auth.login"))
+        if verdict is None and create_account(form):
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", title="Register", form=form)
 

@@ -21,6 +21,7 @@ from flaskblog.media import (
     store_image,
 )
 from flaskblog.models import MAX_ID, Comment, Image, Post, Tag, utcnow
+from flaskblog.spam import SpamTraps
 from flaskblog.timezones import from_local
 
 TAG_NAME = re.compile(Tag.NAME_PATTERN)
@@ -45,6 +46,19 @@ def _strip(value):
 
 def _none_if_empty(value):
     return value or None
+
+
+class SentCheckbox(BooleanField):
+    """A checkbox that tells "unticked" from "not sent at all": the editor sends an empty
+    value of the same name after the box (see create_post.html), so a browser always sends
+    the field, and only its first value counts. A request without it (an older client, a
+    script) leaves the setting as it was: `data` is None."""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] not in self.false_values if valuelist else None
+
+    def _value(self) -> str:
+        return "y"  # never the empty value sent beside it
 
 
 class PostTextForm(HtmlForm):
@@ -161,6 +175,8 @@ class PostForm(CoverFields, PostTextForm):
     submit = SubmitField("Publish")
     unpublish = SubmitField("Unpublish")
     preview = SubmitField("Preview")
+    # Unticked, the post takes no new comments (those it has stay shown).
+    comments_enabled = SentCheckbox("Allow comments", default=True)
     # Read in the author's time zone (flaskblog.timezones), checked only when scheduling.
     publish_at = StringField("Publish at", filters=[_strip], widget=DateTimeLocalInput())
     schedule = SubmitField("Schedule")
@@ -221,7 +237,7 @@ def _tidy(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-class CommentForm(HtmlForm):
+class CommentForm(SpamTraps, HtmlForm):
     body = TextAreaField(
         "Your comment",
         filters=[_tidy],

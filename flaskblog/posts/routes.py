@@ -30,6 +30,7 @@ from flaskblog.posts import bp
 from flaskblog.posts.forms import AutosaveForm, CommentForm, PostForm
 from flaskblog.rendering import render_markdown
 from flaskblog.security import in_words, user_or_address_key
+from flaskblog.spam import new_account_refusal, spam_verdict
 from flaskblog.timezones import local_date_and_time, to_local, zone_name
 from flaskblog.urls import post_url
 
@@ -64,7 +65,7 @@ def get_own_post_or_abort(post_id: int) -> Post:
 
 def render_post_page(post: Post, comment_form: CommentForm | None = None):
     """The post page with its comments; a comment form that failed comes back with its errors."""
-    if comment_form is None and post.is_public and current_user.is_authenticated:
+    if comment_form is None and post.accepts_comments and current_user.is_authenticated:
         comment_form = CommentForm()
     return render_template(
         "posts/post.html",
@@ -111,6 +112,8 @@ def save_from_editor(post: Post, form: PostForm, state: str) -> str:
     forget the autosaved one; the message to show."""
     tags = Tag.named(form.tag_names)  # before a new post joins the session: this query flushes
     post.title, post.content, post.summary = form.title.data, form.content.data, form.summary.data
+    if form.comments_enabled.data is not None:  # not sent: left as it was
+        post.comments_enabled = form.comments_enabled.data
     post.tags = tags
     post.author = post.author or current_user
     form.apply_cover(post)
@@ -148,6 +151,8 @@ def render_editor(
     state = editor_state(post)
     legend = "New post" if post is None and not form.post_id.data else "Edit post"
     form.publish_at.label.text = f"Publish at ({zone_name(current_user)})"
+    if form.comments_enabled.data is None:  # a request that did not send it
+        form.comments_enabled.data = post.comments_enabled if post is not None else True
     if state == "scheduled" and not form.publish_at.data:
         form.publish_at.data = f"{to_local(post.published_at, current_user):%Y-%m-%dT%H:%M}"
     page = render_template(
@@ -214,6 +219,10 @@ def new_post():
     if form.is_submitted() and form.action not in offered_actions("new") | {None}:
         return refuse_action(form, None)
     if form.validate_on_submit():
+        refusal = new_account_refusal(current_user, "post")
+        if refusal:
+            form.form_errors.append(refusal)
+            return render_editor(form, status=429)
         post = Post(is_published=False, date_posted=utcnow())  # written before published
         message = save_from_editor(post, form, "new")
         db.session.commit()
@@ -322,6 +331,7 @@ def editor_text(post: Post) -> dict:
         "content": source.content,
         "tags": tags,
         "summary": source.summary,
+        "comments_enabled": post.comments_enabled,
     }
 
 
@@ -462,10 +472,21 @@ def create_comment(post_id: int):
         abort(404)  # drafts and scheduled posts take no comments, not even from their author
     if not current_user.is_authenticated:
         return login_to_return_to(post, "comment-form", "Please log in to comment.")
+    if not post.comments_enabled:
+        abort(403, "Comments are closed on this post.")
     form = CommentForm()
     if not form.validate_on_submit():
         # The post page again, with the error under the field and the text still in it.
         return render_post_page(post, form)
+    verdict = spam_verdict(form, "comment", current_user.id)
+    if verdict == "honeypot":  # a bot: told it worked, so it learns nothing
+        flash("Your comment has been posted.", "success")
+        return redirect(f"{post_url(post)}#comments")
+    refusal = new_account_refusal(current_user, "comment")
+    if verdict or refusal:
+        if refusal:
+            form.form_errors.append(refusal)
+        return render_post_page(post, form), 429 if refusal else 400
     comment = Comment(body=form.body.data, post=post, author=current_user)
     db.session.add(comment)
     db.session.commit()

@@ -84,6 +84,13 @@ ACCESS = {
     "history.revisions_list": OWNER,
     "history.revision": OWNER,
     "history.restore": OWNER,
+    # Reports: any confirmed reader of a public post or comment, once per item.
+    "moderation.report_post": USER,
+    "moderation.report_comment": USER,
+    # Hiding a comment: the post's author or an admin (not the comment's author).
+    "moderation.hide_comment": OWNER,
+    "moderation.unhide_comment": OWNER,
+    "moderation.reports": ADMIN,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     "api.list_posts": PUBLIC,

@@ -1,0 +1,43 @@
+"""What an admin's decision on a report does to the item, its author and its reports."""
+
+from flaskblog.extensions import db
+from flaskblog.models import Comment, Post, Report, User
+from flaskblog.security import log_event
+
+
+class CannotResolve(Exception):
+    """The decision cannot be carried out (the message says why); nothing changed."""
+
+
+def kind_of(item: Post | Comment) -> str:
+    return "post" if isinstance(item, Post) else "comment"
+
+
+def resolve(report: Report, action: str, admin: User) -> str:
+    """Carry out `action` ("dismiss", "hide", "delete", "disable_author") on the reported
+    item, close every open report of it and log it; the message for the admin."""
+    item, kind = report.item, kind_of(report.item)
+    author = item.author
+    details = {"report_id": report.id, "item": kind, "item_id": item.id, "author_id": author.id}
+    if action == "dismiss":
+        resolution, message = "dismissed", f"Report dismissed: the {kind} stays as it is."
+    elif action == "hide":
+        if isinstance(item, Post):
+            item.unpublish()  # a post's hiding: back to its author's drafts
+        else:
+            item.hide(admin)
+        resolution, message = "hidden", f"The {kind} is hidden."
+    elif action == "delete":
+        resolution, message = "deleted", f"The {kind} is deleted."
+    elif action == "disable_author":
+        if author.id == admin.id:
+            raise CannotResolve("You cannot disable your own account.")
+        author.disable()
+        resolution, message = "author_disabled", f"{author.username} is disabled."
+    else:
+        raise CannotResolve("Choose what to do about the report.")
+    closed = Report.resolve_all_about(item, admin, resolution)
+    if action == "delete":
+        db.session.delete(item)  # its reports go with it; the log keeps the decision
+    log_event("report_resolved", user_id=admin.id, resolution=resolution, closed=closed, **details)
+    return message
