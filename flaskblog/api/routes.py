@@ -55,6 +55,7 @@ from flaskblog.models import MAX_ID, ApiToken, Post, Revision, Tag, User
 from flaskblog.models.types import utcnow
 from flaskblog.revisions import record
 from flaskblog.security import log_event
+from flaskblog.spam import new_account_refusal
 from flaskblog.urls import image_url
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
@@ -216,6 +217,9 @@ def get_post(post_id: int):
 def create_post(data: dict):
     """Write a post (or a draft, with `"published": false`, or schedule it with `publish_at`)."""
     confirmed(g.user)
+    refusal = new_account_refusal(g.user, "post")
+    if refusal:
+        raise ApiError(429, refusal)
     when = publish_time(data)
     same = db.session.scalar(
         db.select(Post.id).where(
@@ -233,6 +237,7 @@ def create_post(data: dict):
         author=g.user,
         summary=data.get("summary") or None,
         is_published=data["published"],
+        comments_enabled=data["comments_enabled"],
         tags=Tag.named(data["tags"]),
     )
     if when is not None:
@@ -280,6 +285,8 @@ def update_post(data: dict, post_id: int):
         post.tags = Tag.named(data["tags"])
     if "summary" in data:
         post.summary = data["summary"] or None
+    if "comments_enabled" in data:
+        post.comments_enabled = data["comments_enabled"]
     if when is not None:
         post.schedule(when)
     elif data.get("published") is True:

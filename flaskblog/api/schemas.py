@@ -208,6 +208,9 @@ class PostSchema(Schema):
         },
     )
     tags = fields.Pluck(TagSchema, "name", many=True, required=True)
+    comments_enabled = fields.Boolean(
+        required=True, metadata={"description": "false: the post takes no new comments."}
+    )
     author = fields.Nested(AuthorSchema, required=True)
     created_at = fields.AwareDateTime(required=True, attribute="date_posted")
     published_at = fields.AwareDateTime(
@@ -249,6 +252,10 @@ class PostInputSchema(Schema):
     published = StrictBoolean(
         load_default=True, metadata={"description": "false saves (or takes back to) a draft."}
     )
+    comments_enabled = StrictBoolean(
+        load_default=True,
+        metadata={"description": "false closes the post to new comments (those it has stay)."},
+    )
     publish_at = Text(
         metadata={
             "format": "date-time",
@@ -275,6 +282,7 @@ class PostUpdateSchema(PostInputSchema):
     content = Text(validate=validate.Length(min=1, max=Post.CONTENT_LENGTH))
     tags = tag_list()
     published = StrictBoolean()
+    comments_enabled = StrictBoolean()
 
 
 # --- Pages ------------------------------------------------------------------------------------

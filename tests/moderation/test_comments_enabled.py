@@ -5,6 +5,7 @@ import re
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post
+from tests.helpers.api import bearer, get_token
 from tests.helpers.pages import page_text
 
 CLOSED = "Comments are closed on this post."
@@ -101,3 +102,21 @@ def test_the_editor_sends_an_empty_value_after_the_box(reader, alice):
 
     box = page.index('type="checkbox"', page.index('id="comments_enabled"') - 200)
     assert page.index('<input type="hidden" name="comments_enabled" value="">') > box
+
+
+def test_the_api_closes_and_opens_comments(app, client, alice):
+    token = get_token(client)
+    created = client.post(
+        "/api/v1/posts",
+        json={"title": "Quiet", "content": "No replies.", "comments_enabled": False},
+        headers=bearer(token),
+    )
+    post_id = created.get_json()["id"]
+
+    assert created.get_json()["comments_enabled"] is False
+    assert comments_enabled(app, post_id) is False
+    opened = client.patch(
+        f"/api/v1/posts/{post_id}", json={"comments_enabled": True}, headers=bearer(token)
+    )
+    assert opened.get_json()["comments_enabled"] is True
+    assert comments_enabled(app, post_id) is True

@@ -15,6 +15,7 @@ import pytest
 from flaskblog import spam
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, User
+from tests.helpers.api import bearer, error_of, get_token
 from tests.helpers.factories import PASSWORD, add_posts, make_user
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes, page_text
 
@@ -231,4 +232,21 @@ def test_a_new_account_may_start_only_a_few_posts_an_hour(limited_app):
     assert first.status_code == 302
     assert second.status_code == 429
     assert "New accounts can write at most 1 post an hour" in page_text(second)
+    assert count(limited_app, Post) == 1
+
+
+def test_a_new_account_is_held_to_the_same_post_limit_on_the_api(limited_app):
+    make_user(limited_app, "alice")
+    client = limited_app.test_client()
+    token = get_token(client)
+
+    answers = [
+        client.post(
+            "/api/v1/posts", json={"title": f"Post {n}", "content": "x"}, headers=bearer(token)
+        )
+        for n in range(2)
+    ]
+
+    assert [answer.status_code for answer in answers] == [201, 429]
+    assert "New accounts can write at most 1 post an hour" in error_of(answers[1])["message"]
     assert count(limited_app, Post) == 1
