@@ -199,14 +199,20 @@ def editor_limited(limit: RequestLimit):
     return render_editor(form, post, alert=notice, status=429)
 
 
+def saves_limited(limit: str):
+    """The publishing limit `limit`, per user, counting only saves (see saved) and answering
+    a breach with the editor (see editor_limited)."""
+    return limiter.limit(
+        limit,
+        key_func=user_or_address_key,
+        methods=["POST"],
+        deduct_when=saved,
+        on_breach=editor_limited,
+    )
+
+
 @bp.route("/post/new", methods=["GET", "POST"])
-@limiter.limit(
-    NEW_POST_LIMIT,
-    key_func=user_or_address_key,
-    methods=["POST"],
-    deduct_when=saved,
-    on_breach=editor_limited,
-)
+@saves_limited(NEW_POST_LIMIT)
 @login_required
 @confirmed_required
 def new_post():
@@ -286,13 +292,7 @@ def post(post_id: int, slug: str | None = None):
 
 
 @bp.route("/post/<int:post_id>/update", methods=["GET", "POST"])
-@limiter.limit(
-    EDIT_LIMIT,
-    key_func=user_or_address_key,
-    methods=["POST"],
-    deduct_when=saved,
-    on_breach=editor_limited,
-)
+@saves_limited(EDIT_LIMIT)
 @login_required
 @confirmed_required
 def update_post(post_id: int):
