@@ -1,6 +1,7 @@
 """What admins do to other people's accounts: disable, enable, promote, demote, reset two-factor
 login, purge. One place for the rules (nobody acts on their own account) and the security log,
-whichever page or command asks; the caller commits."""
+whichever page or command asks (`admin` None: an operator at the command line); the caller
+commits."""
 
 import logging
 from dataclasses import dataclass, field
@@ -16,23 +17,25 @@ class Refused(Exception):
     """An action the rules forbid; its message says why, for the page or the command."""
 
 
-def _refuse_own_account(admin: User, user: User, action: str) -> None:
-    if admin.id == user.id:
+def _refuse_own_account(admin: User | None, user: User, action: str) -> None:
+    if admin is not None and admin.id == user.id:
         log_event("admin_action_refused", user_id=admin.id, target_user_id=user.id, action=action)
         raise Refused(f"You cannot {action} your own account.")
 
 
 def _done(event: str, admin: User | None, user: User) -> None:
+    # admin None: an operator at the command line (`flask users disable`).
     log_event(
         event,
         user_id=admin.id if admin else None,
+        by="admin" if admin else "command line",
         target_user_id=user.id,
         target_username=user.username,
         level=logging.INFO,
     )
 
 
-def disable_user(admin: User, user: User) -> str:
+def disable_user(admin: User | None, user: User) -> str:
     """Disable `user` (see User.disable); the message to show."""
     _refuse_own_account(admin, user, "disable")
     user.disable()
@@ -40,21 +43,21 @@ def disable_user(admin: User, user: User) -> str:
     return f"{user.username} is disabled and logged out everywhere."
 
 
-def enable_user(admin: User, user: User) -> str:
+def enable_user(admin: User | None, user: User) -> str:
     """Let `user` log in again; the message to show."""
     user.enable()
     _done("admin_user_enabled", admin, user)
     return f"{user.username} can log in again."
 
 
-def promote_user(admin: User, user: User) -> str:
+def promote_user(admin: User | None, user: User) -> str:
     """Make `user` an admin; the message to show."""
     user.is_admin = True
     _done("admin_user_promoted", admin, user)
     return f"{user.username} is now an admin."
 
 
-def demote_user(admin: User, user: User) -> str:
+def demote_user(admin: User | None, user: User) -> str:
     """Take `user`'s admin powers away (never one's own); the message to show."""
     _refuse_own_account(admin, user, "demote")
     user.is_admin = False
@@ -67,7 +70,7 @@ def has_two_factor(user: User) -> bool:
     return getattr(user, "has_two_factor", False)
 
 
-def reset_two_factor(admin: User, user: User) -> str:
+def reset_two_factor(admin: User | None, user: User) -> str:
     """Turn `user`'s two-factor login off (they lost their phone and recovery codes)."""
     if not has_two_factor(user):
         raise Refused(f"{user.username} does not use two-factor login.")

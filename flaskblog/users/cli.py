@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from flaskblog.account_actions import purge_users
+from flaskblog import account_actions
 from flaskblog.extensions import db
 from flaskblog.models import Post, User, utcnow
 from flaskblog.user_fields import NewAccountFields
@@ -81,9 +81,9 @@ def promote(username: str) -> None:
     if user.is_admin:
         click.echo(f"{user.username} is already an admin.")
         return
-    user.is_admin = True
+    message = account_actions.promote_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} is now an admin.")
+    click.echo(message)
 
 
 @bp.cli.command("disable")
@@ -97,9 +97,9 @@ def disable(username: str) -> None:
     if not user.is_active:
         click.echo(f"{user.username} is already disabled.")
         return
-    user.disable()
+    message = account_actions.disable_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} is disabled and logged out everywhere.")
+    click.echo(message)
 
 
 @bp.cli.command("enable")
@@ -110,9 +110,9 @@ def enable(username: str) -> None:
     if user.is_active:
         click.echo(f"{user.username} is not disabled.")
         return
-    user.enable()
+    message = account_actions.enable_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} can log in again.")
+    click.echo(message)
 
 
 @bp.cli.command("list")
@@ -192,7 +192,7 @@ def purge(since: str | None, max_posts: int | None, unconfirmed: bool, dry_run: 
         max_posts=max_posts,
         unconfirmed=unconfirmed,
     )
-    result = purge_users(query, dry_run=dry_run, operator="flask users purge")
+    result = account_actions.purge_users(query, dry_run=dry_run, operator="flask users purge")
     counts = (
         f"{result.accounts} account{'' if result.accounts == 1 else 's'}, "
         f"{result.posts} post{'' if result.posts == 1 else 's'}, "

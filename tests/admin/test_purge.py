@@ -140,3 +140,17 @@ def test_nothing_matching_deletes_nothing(app, users, spammers):
     assert result.exit_code == 0
     assert "Deleted 0 accounts, 0 posts, 0 comments." in result.output
     assert len(remaining(app)) == 5
+
+
+def test_the_other_account_commands_are_on_the_record_too(app, users, spammers):
+    users("disable", "spam1")
+    users("enable", "spam1")
+    users("promote", "reader")
+
+    with app.app_context():
+        events = db.session.scalars(db.select(SecurityEvent).order_by(SecurityEvent.id)).all()
+        assert [(event.event, event.facts["by"]) for event in events] == [
+            ("admin_user_disabled", "command line"),
+            ("admin_user_enabled", "command line"),
+            ("admin_user_promoted", "command line"),
+        ]
