@@ -101,6 +101,7 @@ class Config:
 
         self.RESET_TOKEN_MAX_AGE = int(env("RESET_TOKEN_MAX_AGE", str(30 * 60)))
         self.POSTS_PER_PAGE = 5
+        self.ADMIN_USERS_PER_PAGE = 50
 
         # Switching this on or off later invalidates every stored hash: it stays on.
         self.BCRYPT_HANDLE_LONG_PASSWORDS = True

@@ -64,6 +64,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.add_template_global(image_url)
 
     from flaskblog.account import bp as account_bp
+    from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
@@ -79,6 +80,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(history_bp)

@@ -7,9 +7,10 @@ import logging
 import math
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_limiter import RequestLimit
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # --- Headers on every response --------------------------------------------------------------
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     if hops:
         # Outermost, so that the address it takes from X-Forwarded-For is checked next.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.teardown_request(store_security_events)
     headers = dict(SECURITY_HEADERS)
     if app.config.get("HSTS_MAX_AGE"):
         headers["Strict-Transport-Security"] = (
@@ -155,20 +157,69 @@ def log_event(
 
     An email address is written only as its hash. Never pass a password, token or cookie.
     """
+    in_request = has_request_context()  # or a command (`flask users purge`)
     record = {
         "event": event,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "ip": request.remote_addr,
-        "method": request.method,
-        "endpoint": request.endpoint,  # not the path: a reset link's path holds its token
+        "ip": request.remote_addr if in_request else None,
+        "method": request.method if in_request else None,
+        # not the path: a reset link's path holds its token
+        "endpoint": request.endpoint if in_request else None,
         "user_id": user_id,
         "email_sha256": email_hash(email) if email is not None else None,
-        "request_id": g.get("request_id"),  # the same id as the request's own log line
+        "request_id": g.get("request_id") if in_request else None,  # as the request's log line
         **details,
     }
     # The message is the JSON line itself; `fields` lets the JSON log format write the
     # event's keys at the top level instead of as a string inside a string.
     security_log.log(level, json.dumps(record, sort_keys=True), extra={"fields": record})
+    if event in stored_events():
+        keep_for_admins(record, in_request)
+
+
+def stored_events() -> frozenset[str]:
+    """The events kept in the database too (SecurityEvent.STORED)."""
+    # Imported here: flaskblog.extensions imports this module, and the models import it.
+    from flaskblog.models import SecurityEvent
+
+    return SecurityEvent.STORED
+
+
+def keep_for_admins(record: dict, in_request: bool) -> None:
+    """Store an event admins should see (SecurityEvent). In a request it is written when the
+    request ends, after the view's own commit, so that it neither commits the view's
+    unfinished work nor vanishes with a view that commits nothing (a refused login).
+    Outside a request (a command) it joins the session, to commit with the command's work."""
+    from flaskblog.extensions import db
+    from flaskblog.models import SecurityEvent
+
+    if in_request:
+        g.setdefault("security_events", []).append(record)
+    else:
+        db.session.add(SecurityEvent.from_record(record))
+
+
+def store_security_events(error: BaseException | None = None) -> None:
+    """teardown_request: write the request's stored events in a transaction of their own.
+
+    Whatever the view left uncommitted is rolled back first (the session ends with the
+    request anyway); old events are pruned at the same time. A database that cannot take
+    them costs the events, never the response: the log line has been written already.
+    """
+    records = g.pop("security_events", None)
+    if not records:
+        return
+    from flaskblog.extensions import db
+    from flaskblog.models import SecurityEvent
+
+    try:
+        db.session.rollback()
+        db.session.add_all(SecurityEvent.from_record(record) for record in records)
+        SecurityEvent.prune()
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        security_log.exception("Could not store %d security event(s)", len(records))
 
 
 def current_user_id() -> int | None:

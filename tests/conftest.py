@@ -4,6 +4,8 @@ stories start from, so that a test reads like what a user does:
 
 import functools
 import gc
+import json
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -169,6 +171,19 @@ def auth(client, forms):
 def count_queries(app):
     """`with count_queries() as queries: ...` then `len(queries)` is the SQL statements run."""
     return functools.partial(statements_run, app)
+
+
+@pytest.fixture
+def security_log(caplog):
+    """`security_log()`: the security events written so far, each line parsed as JSON."""
+    caplog.set_level(logging.INFO, logger="flaskblog.security")
+
+    def events() -> list[dict]:
+        records = [r for r in caplog.records if r.name == "flaskblog.security"]
+        assert all("\n" not in r.getMessage() for r in records), "one line per event"
+        return [json.loads(r.getMessage()) for r in records]
+
+    return events
 
 
 # --- People and posts -------------------------------------------------------------------------

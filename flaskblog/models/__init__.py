@@ -1,5 +1,5 @@
 """The blog's data: users, their logins and API tokens, posts and their revisions, tags,
-comments, pictures, and readers' reports.
+comments, pictures, readers' reports, and the security events admins see.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -11,6 +11,7 @@ from flaskblog.models.image import Image, post_images
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
 from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
+from flaskblog.models.security_event import SecurityEvent
 from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
@@ -27,6 +28,7 @@ __all__ = [
     "Post",
     "Report",
     "Revision",
+    "SecurityEvent",
     "Tag",
     "UTCDateTime",
     "User",

@@ -98,6 +98,8 @@ class User(UserMixin, db.Model):
 
     # Loaded only by User.profile: how many posts the user has published.
     post_count: Mapped[int | None] = query_expression()
+    # Loaded only by User.directory (the admins' list): every post, drafts included.
+    posts_written: Mapped[int | None] = query_expression()
 
     # The login this request belongs to (see start_session and load_user); not stored.
     login_token = None
@@ -211,6 +213,52 @@ class User(UserMixin, db.Model):
             .where(func.lower(cls.username) == username.strip().lower())
             .options(with_expression(cls.post_count, count))
         )
+
+    @classmethod
+    def _posts_written(cls):
+        # Every post of the user, drafts included: an index range of posts.user_id.
+        return (
+            db.select(func.count(Post.id))
+            .where(Post.user_id == cls.id)
+            .correlate(cls)
+            .scalar_subquery()
+        )
+
+    @classmethod
+    def directory(cls, search: str = ""):
+        """A select of every account, newest first, with `posts_written` counted in the same
+        query; with `search`, only those whose name or address contains it (any case)."""
+        written = cls._posts_written()
+        query = db.select(cls).options(with_expression(cls.posts_written, written))
+        search = search.strip().lower()
+        if search:
+            # autoescape: a % or _ typed in the box is looked for, not a wildcard.
+            query = query.where(
+                func.lower(cls.username).contains(search, autoescape=True)
+                | func.lower(cls.email).contains(search, autoescape=True)
+            )
+        return query.order_by(cls.created_at.desc(), cls.id.desc())
+
+    @classmethod
+    def purgeable(
+        cls,
+        *,
+        since: datetime | None = None,
+        max_posts: int | None = None,
+        unconfirmed: bool = False,
+    ):
+        """A select of the non-admin accounts that match every filter given (joined at or
+        after `since`, with at most `max_posts` posts, drafts included, not confirmed),
+        with `posts_written` counted, oldest first."""
+        written = cls._posts_written()
+        query = db.select(cls).where(cls.is_admin.is_(False))
+        if since is not None:
+            query = query.where(cls.created_at >= since)
+        if max_posts is not None:
+            query = query.where(written <= max_posts)
+        if unconfirmed:
+            query = query.where(cls.confirmed_at.is_(None))
+        return query.options(with_expression(cls.posts_written, written)).order_by(cls.id)
 
     @classmethod
     def authenticate(cls, email: str, password: str) -> "User | None":

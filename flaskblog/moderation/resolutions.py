@@ -1,5 +1,6 @@
 """What an admin's decision on a report does to the item, its author and its reports."""
 
+from flaskblog import account_actions
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, Report, User
 from flaskblog.security import log_event
@@ -30,10 +31,11 @@ def resolve(report: Report, action: str, admin: User) -> str:
     elif action == "delete":
         resolution, message = "deleted", f"The {kind} is deleted."
     elif action == "disable_author":
-        if author.id == admin.id:
-            raise CannotResolve("You cannot disable your own account.")
-        author.disable()
-        resolution, message = "author_disabled", f"{author.username} is disabled."
+        try:  # the rules and the log entry of disabling an account, wherever it is done
+            message = account_actions.disable_user(admin, author)
+        except account_actions.Refused as refusal:
+            raise CannotResolve(str(refusal)) from refusal
+        resolution = "author_disabled"
     else:
         raise CannotResolve("Choose what to do about the report.")
     closed = Report.resolve_all_about(item, admin, resolution)

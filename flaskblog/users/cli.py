@@ -1,10 +1,15 @@
-"""`flask users ...`: create admins, promote, disable and enable accounts, list everyone."""
+"""`flask users ...`: create admins, promote, disable and enable accounts, list everyone, purge
+spam accounts in bulk."""
+
+import re
+from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from flaskblog import account_actions
 from flaskblog.extensions import db
 from flaskblog.models import Post, User, utcnow
 from flaskblog.user_fields import NewAccountFields
@@ -76,9 +81,9 @@ def promote(username: str) -> None:
     if user.is_admin:
         click.echo(f"{user.username} is already an admin.")
         return
-    user.is_admin = True
+    message = account_actions.promote_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} is now an admin.")
+    click.echo(message)
 
 
 @bp.cli.command("disable")
@@ -92,9 +97,9 @@ def disable(username: str) -> None:
     if not user.is_active:
         click.echo(f"{user.username} is already disabled.")
         return
-    user.disable()
+    message = account_actions.disable_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} is disabled and logged out everywhere.")
+    click.echo(message)
 
 
 @bp.cli.command("enable")
@@ -105,9 +110,9 @@ def enable(username: str) -> None:
     if user.is_active:
         click.echo(f"{user.username} is not disabled.")
         return
-    user.enable()
+    message = account_actions.enable_user(None, user)
     db.session.commit()
-    click.echo(f"{user.username} can log in again.")
+    click.echo(message)
 
 
 @bp.cli.command("list")
@@ -142,3 +147,61 @@ def list_users() -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+# --since: a date ("2026-12-01", midnight UTC) or how long ago ("36h", "7d", "2w").
+DURATION = re.compile(r"(\d{1,6})([hdw])")
+DURATION_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str) -> datetime:
+    """The moment `value` names: a date or date and time (ISO, UTC unless it says), or a
+    duration back from now; BadParameter otherwise."""
+    value = value.strip()
+    match = DURATION.fullmatch(value)
+    if match:
+        amount, unit = int(match.group(1)), DURATION_UNITS[match.group(2)]
+        return utcnow() - timedelta(**{unit: amount})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            "use a date such as 2026-12-01, or a time back from now such as 36h, 7d or 2w.",
+            param_hint="'--since'",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@bp.cli.command("purge")
+@click.option("--since", help="Only accounts created since: a date (2026-12-01) or 36h, 7d, 2w.")
+@click.option("--max-posts", type=click.IntRange(min=0), help="Only accounts with at most N posts.")
+@click.option("--unconfirmed", is_flag=True, help="Only accounts never confirmed.")
+@click.option("--dry-run", is_flag=True, help="Show who would be deleted, and delete nothing.")
+def purge(since: str | None, max_posts: int | None, unconfirmed: bool, dry_run: bool) -> None:
+    """Delete spam accounts in bulk, with their posts, comments and pictures.
+
+    Only accounts matching every filter given; at least one filter is needed. Admins are
+    never deleted.
+    """
+    if since is None and max_posts is None and not unconfirmed:
+        raise click.UsageError(
+            "Refusing to purge every account: give --since, --max-posts or --unconfirmed."
+        )
+    query = User.purgeable(
+        since=parse_since(since) if since is not None else None,
+        max_posts=max_posts,
+        unconfirmed=unconfirmed,
+    )
+    result = account_actions.purge_users(query, dry_run=dry_run, operator="flask users purge")
+    counts = (
+        f"{result.accounts} account{'' if result.accounts == 1 else 's'}, "
+        f"{result.posts} post{'' if result.posts == 1 else 's'}, "
+        f"{result.comments} comment{'' if result.comments == 1 else 's'}"
+    )
+    if dry_run:
+        click.echo(f"Dry run: would delete {counts}.")
+        for username in result.usernames:
+            click.echo(f"  {username}")
+        return
+    db.session.commit()
+    click.echo(f"Deleted {counts}.")

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
+from flaskblog import account_actions
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import admin_required
 from flaskblog.extensions import db
@@ -59,12 +60,12 @@ def user_posts(username: str):
 @admin_required
 def disable_user(username: str):
     user = get_user_or_404(username)
-    if user.id == current_user.id:
-        flash("You cannot disable your own account.", "danger")
-    else:
-        user.disable()
+    try:
+        message = account_actions.disable_user(current_user, user)
         db.session.commit()
-        flash(f"{user.username} is disabled and logged out everywhere.", "success")
+        flash(message, "success")
+    except account_actions.Refused as refusal:
+        flash(str(refusal), "danger")
     return redirect(url_for("users.user_posts", username=user.username))
 
 
@@ -72,7 +73,7 @@ def disable_user(username: str):
 @admin_required
 def enable_user(username: str):
     user = get_user_or_404(username)
-    user.enable()
+    message = account_actions.enable_user(current_user, user)
     db.session.commit()
-    flash(f"{user.username} can log in again.", "success")
+    flash(message, "success")
     return redirect(url_for("users.user_posts", username=user.username))

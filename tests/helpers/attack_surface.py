@@ -93,6 +93,14 @@ ACCESS = {
     "moderation.reports": ADMIN,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
+    # The admin console (a visitor is asked to log in; any other user gets a 403).
+    "admin.dashboard": ADMIN,
+    "admin.users": ADMIN,
+    "admin.disable_user": ADMIN,
+    "admin.enable_user": ADMIN,
+    "admin.promote_user": ADMIN,
+    "admin.demote_user": ADMIN,
+    "admin.reset_two_factor": ADMIN,
     "api.list_posts": PUBLIC,
     "api.get_post": PUBLIC,  # a draft for its author's token only
     "api.get_user": PUBLIC,

@@ -171,3 +171,32 @@ def add_revisions(
         db.session.add_all(revisions)
         db.session.commit()
         return [revision.id for revision in revisions]
+
+
+def add_accounts(app, count: int, name: str = "user{n:03}", *, confirmed: bool = True) -> list[int]:
+    """`count` plain accounts at once ("user001", ...), joined a minute apart, the last one
+    newest; their ids. They share one password hash (PASSWORD), made once."""
+    with app.app_context():
+        first = User(username="hash-maker", email="hash-maker@example.com")
+        first.set_password(PASSWORD)
+        start = datetime.now(UTC) - timedelta(minutes=count)
+        users = [
+            User(
+                username=name.format(n=n),
+                email=f"{name.format(n=n).lower()}@example.com",
+                password_hash=first.password_hash,
+                created_at=start + timedelta(minutes=n),
+                confirmed_at=start if confirmed else None,
+            )
+            for n in range(1, count + 1)
+        ]
+        db.session.add_all(users)
+        db.session.commit()
+        return [user.id for user in users]
+
+
+def set_joined(app, user_id: int, when: datetime) -> None:
+    """Move the moment an account was created, straight in the database."""
+    with app.app_context():
+        db.session.get(User, user_id).created_at = when
+        db.session.commit()

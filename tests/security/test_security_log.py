@@ -3,7 +3,6 @@ each write one line of JSON (event, user or email hash, address, UTC time) to th
 "flaskblog.security" logger, and no password, token, cookie or email address ever does."""
 
 import hashlib
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -19,19 +18,6 @@ WRONG = "wrong password"
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def security_log(caplog):
-    """`security_log()`: the events written so far, each line parsed as JSON."""
-    caplog.set_level(logging.INFO, logger="flaskblog.security")
-
-    def events() -> list[dict]:
-        records = [r for r in caplog.records if r.name == "flaskblog.security"]
-        assert all("\n" not in r.getMessage() for r in records), "one line per event"
-        return [json.loads(r.getMessage()) for r in records]
-
-    return events
 
 
 def assert_recent_utc(stamp: str) -> None:
