@@ -203,9 +203,7 @@ def test_a_broken_resolve_form_is_refused_with_a_message(app, reader, reported_c
     assert database_snapshot(app) == before
 
 
-def test_the_admin_dashboard_counts_open_reports_and_links_the_queue(
-    reader, reported_comment, ada
-):
+def test_the_admin_dashboard_counts_open_reports_and_links_the_queue(reader, reported_comment, ada):
     page = reader("ada@example.com").page("/admin")
 
     assert f'<a href="{QUEUE}">2 open reports</a>' in page
