@@ -7,7 +7,7 @@ import logging
 import math
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_limiter import RequestLimit
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -155,15 +155,18 @@ def log_event(
 
     An email address is written only as its hash. Never pass a password, token or cookie.
     """
+    # Outside a request (a `flask users ...` command) there is no address or endpoint.
+    in_request = has_request_context()
     record = {
         "event": event,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "ip": request.remote_addr,
-        "method": request.method,
-        "endpoint": request.endpoint,  # not the path: a reset link's path holds its token
+        "ip": request.remote_addr if in_request else None,
+        "method": request.method if in_request else None,
+        # Not the path: a reset link's path holds its token.
+        "endpoint": request.endpoint if in_request else None,
         "user_id": user_id,
         "email_sha256": email_hash(email) if email is not None else None,
-        "request_id": g.get("request_id"),  # the same id as the request's own log line
+        "request_id": g.get("request_id") if in_request else None,  # as the request's log line
         **details,
     }
     # The message is the JSON line itself; `fields` lets the JSON log format write the
