@@ -1,4 +1,5 @@
-"""`flask users ...`: create admins, promote, disable and enable accounts, list everyone."""
+"""`flask users ...`: create admins, promote, disable and enable accounts, turn off someone's
+two-factor login, list everyone."""
 
 import click
 from sqlalchemy import func
@@ -7,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, User, utcnow
+from flaskblog.security import log_event
 from flaskblog.user_fields import NewAccountFields
 from flaskblog.users import bp
 
@@ -108,6 +110,24 @@ def enable(username: str) -> None:
     user.enable()
     db.session.commit()
     click.echo(f"{user.username} can log in again.")
+
+
+@bp.cli.command("reset-2fa")
+@click.argument("username")
+def reset_2fa(username: str) -> None:
+    """Turn off USERNAME's two-factor login.
+
+    For someone who lost both their phone and their recovery codes: check who is asking
+    first. Every login and API token of the account ends; the password stays.
+    """
+    user = get_user(username)
+    if not user.has_two_factor:
+        click.echo(f"{user.username} does not use two-factor login.")
+        return
+    user.reset_two_factor()
+    db.session.commit()
+    log_event("two_factor_reset", user_id=user.id, by="cli")
+    click.echo(f"Two-factor login is off for {user.username}; every login of theirs has ended.")
 
 
 @bp.cli.command("list")
