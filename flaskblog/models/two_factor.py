@@ -125,13 +125,12 @@ class RecoveryCode(db.Model):
 def claim_step(user: "User", step: int) -> bool:
     """Record `step` as the user's last accepted one, unless that step (or a later one)
     was accepted already: True if this call claimed it."""
-    from flaskblog.models.user import User
-
+    users = type(user)  # the User model, without importing it back from here
     result = db.session.execute(
-        update(User)
+        update(users)
         .where(
-            User.id == user.id,
-            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+            users.id == user.id,
+            or_(users.totp_last_step.is_(None), users.totp_last_step < step),
         )
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
