@@ -41,6 +41,7 @@ TABLES = {
     "post_images",
     "post_revisions",
     "security_events",
+    "recovery_codes",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3

@@ -55,7 +55,6 @@ def users():
         form=form,
         search=search,
         accounts=accounts,
-        has_two_factor=account_actions.has_two_factor,
     )
 
 
