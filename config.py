@@ -139,6 +139,11 @@ class Config:
         self.SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", str(7 * 24 * 60)))
         self.SESSION_MAX_HOURS = int(env("SESSION_MAX_HOURS", "12"))
         self.CONFIRM_TOKEN_MAX_AGE = int(env("CONFIRM_TOKEN_MAX_AGE", str(48 * 60 * 60)))
+        # Two-factor login: how long, in seconds, a correct password waits for its code
+        # before the login has to start again; and whether admins must have two-factor login
+        # on before any admin page (production says yes unless told otherwise).
+        self.TWO_FACTOR_LOGIN_SECONDS = int(env("TWO_FACTOR_LOGIN_SECONDS", "300"))
+        self.ADMIN_REQUIRE_2FA = env_flag("ADMIN_REQUIRE_2FA")
 
         # Flask-Limiter counts in Redis whenever one is configured (its own setting first,
         # else REDIS_URL), so that every worker and instance shares one count; memory://
@@ -230,6 +235,8 @@ class TestingConfig(Config):
             os.environ.get("TEST_DATABASE_URL", "sqlite://")
         )
         self.BCRYPT_LOG_ROUNDS = 4
+        # Admin tests that need two-factor login switch this on for their own app.
+        self.ADMIN_REQUIRE_2FA = False
         # Pages are cached only in the tests of caching, which ask for a backend.
         self.CACHE_TYPE = "NullCache"
         self.CACHE_REDIS_URL = None
@@ -262,6 +269,7 @@ class ProductionConfig(Config):
         self.REMEMBER_COOKIE_NAME = "__Host-remember_token"
         self.DEVICE_COOKIE_NAME = "__Host-known_device"
         self.HSTS_MAX_AGE = 365 * 24 * 60 * 60
+        self.ADMIN_REQUIRE_2FA = env_flag("ADMIN_REQUIRE_2FA", default=True)
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
         self.debug_requested = env_flag("FLASK_DEBUG")  # lower case: not a Flask setting
         # Heroku (which sets DYNO) puts exactly one router in front of every dyno; anywhere

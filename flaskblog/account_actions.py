@@ -65,18 +65,16 @@ def demote_user(admin: User | None, user: User) -> str:
     return f"{user.username} is no longer an admin."
 
 
-def has_two_factor(user: User) -> bool:
-    """Whether `user` signs in with a second step (False until two-factor login exists)."""
-    return getattr(user, "has_two_factor", False)
-
-
 def reset_two_factor(admin: User | None, user: User) -> str:
     """Turn `user`'s two-factor login off (they lost their phone and recovery codes)."""
-    if not has_two_factor(user):
+    if not user.has_two_factor:
         raise Refused(f"{user.username} does not use two-factor login.")
     user.reset_two_factor()
     _done("admin_two_factor_reset", admin, user)
-    return f"Two-factor login is off for {user.username}; they can turn it on again."
+    return (
+        f"Two-factor login is off for {user.username}; every login of theirs has ended, "
+        "and they can turn it on again."
+    )
 
 
 @dataclass

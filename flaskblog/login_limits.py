@@ -8,6 +8,9 @@ A browser that has logged in to the account before holds a signed "known device"
 to the account and its security stamp; its attempts spend a budget of that device's own
 (DEVICE_GUESSES) instead, so the owner's browser still gets in while strangers' guesses pile up.
 Successful logins spend nothing. Each client address also has its own limits, on each view.
+
+The code asked after a correct password for an account with two-factor login has a budget
+of its own per account (SECOND_FACTOR_GUESSES), which a known device does not lift.
 """
 
 import hashlib
@@ -18,8 +21,9 @@ from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from flaskblog.extensions import limiter
+from flaskblog.logins import pending_user_id
 from flaskblog.models import User
-from flaskblog.security import email_hash, log_event
+from flaskblog.security import client_address_key, email_hash, log_event
 
 ACCOUNT_GUESSES = "5/minute;20/hour"
 DEVICE_GUESSES = "5/minute;20/hour"
@@ -143,4 +147,37 @@ device_guesses = limiter.shared_limit(
     exempt_when=lambda: known_device() is None,
     deduct_when=login_failed,
     on_breach=log_lockout("device"),
+)
+
+
+# --- The second step: codes for an account with two-factor login ----------------------------
+
+# Per account a pending login names (the password was right): a code has a million values,
+# three of which pass at any moment, so 20 guesses an hour give an attacker who holds the
+# password about one chance in 16,000 a day.
+SECOND_FACTOR_GUESSES = "5/minute;20/hour"
+
+
+def pending_account_key() -> str:
+    """Rate-limit key for the account whose login waits for a code (the signed session
+    names it); the client's address when there is none."""
+    user_id = pending_user_id()
+    return f"login-2fa:{user_id}" if user_id is not None else "login-2fa:" + client_address_key()
+
+
+def second_factor_failed(response) -> bool:
+    """A wrong code shows the form again; a right one (or an expired login) redirects."""
+    return response.status_code != 302
+
+
+def log_second_factor_lockout(limit) -> None:
+    log_event("login_2fa_locked", user_id=pending_user_id(), limit=str(limit.limit))
+
+
+second_factor_guesses = limiter.limit(
+    SECOND_FACTOR_GUESSES,
+    key_func=pending_account_key,
+    methods=["POST"],
+    deduct_when=second_factor_failed,
+    on_breach=log_second_factor_lockout,
 )

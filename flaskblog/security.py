@@ -157,13 +157,14 @@ def log_event(
 
     An email address is written only as its hash. Never pass a password, token or cookie.
     """
-    in_request = has_request_context()  # or a command (`flask users purge`)
+    # Outside a request (a `flask users ...` command) there is no address or endpoint.
+    in_request = has_request_context()
     record = {
         "event": event,
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "ip": request.remote_addr if in_request else None,
         "method": request.method if in_request else None,
-        # not the path: a reset link's path holds its token
+        # Not the path: a reset link's path holds its token.
         "endpoint": request.endpoint if in_request else None,
         "user_id": user_id,
         "email_sha256": email_hash(email) if email is not None else None,

@@ -42,6 +42,7 @@ TABLES = {
     "post_revisions",
     "reports",
     "security_events",
+    "recovery_codes",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3

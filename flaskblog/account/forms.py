@@ -1,15 +1,17 @@
-"""Forms for the account pages: name, address and picture; password; deletion."""
+"""Forms for the account pages: name, address and picture; password; two-factor login;
+deletion."""
 
 import io
 
 from flask import abort, current_app
 from flask_wtf.file import FileField
-from wtforms import SubmitField
-from wtforms.validators import ValidationError
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from flaskblog.forms import HtmlForm
 from flaskblog.images import InvalidPicture, make_avatar
 from flaskblog.models import User
+from flaskblog.models.two_factor import CODE_MAX_LENGTH
 from flaskblog.user_fields import (
     UniqueUsername,
     check_current_password,
@@ -87,3 +89,31 @@ class DeleteAccountForm(OwnAccountForm):
 
     def validate_password(self, field) -> None:
         check_current_password(self.user, field)
+
+
+def code_field(label: str = "Code from your authenticator app") -> StringField:
+    """A code from the authenticator app (or, where said, a recovery code)."""
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=CODE_MAX_LENGTH)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class EnableTwoFactorForm(HtmlForm):
+    code = code_field("The 6-digit code your app shows now")
+    submit = SubmitField("Turn on two-factor login")
+
+
+class DisableTwoFactorForm(OwnAccountForm):
+    password = current_password_field("Your password")
+    code = code_field("Code from your authenticator app, or a recovery code")
+    submit = SubmitField("Turn off two-factor login")
+
+    def validate_password(self, field) -> None:
+        check_current_password(self.user, field)
+
+
+class NewRecoveryCodesForm(HtmlForm):
+    code = code_field("Code from your authenticator app, or a recovery code")
+    submit = SubmitField("Make new recovery codes")

@@ -1,18 +1,28 @@
-"""Views for the account pages: name, address and picture; password; where the user is logged
-in; export and deletion."""
+"""Views for the account pages: name, address and picture; password; two-factor login; where
+the user is logged in; export and deletion."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+import logging
+
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
 from flaskblog.account.export import account_export
-from flaskblog.account.forms import ChangePasswordForm, DeleteAccountForm, UpdateAccountForm
+from flaskblog.account.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    NewRecoveryCodesForm,
+    UpdateAccountForm,
+)
+from flaskblog.account.qr import qr_svg
 from flaskblog.account.user_agents import describe_user_agent
 from flaskblog.email import send_email_change_emails
 from flaskblog.extensions import db, limiter
 from flaskblog.logins import log_out
-from flaskblog.models import ApiToken, UserSession
-from flaskblog.security import user_or_address_key
+from flaskblog.models import ApiToken, User, UserSession
+from flaskblog.security import log_event, user_or_address_key
 from flaskblog.transactions import commit_unique
 
 
@@ -62,6 +72,101 @@ def change_password():
         )
         return redirect(url_for("account.account"))
     return render_template("account/change_password.html", title="Change password", form=form)
+
+
+# The secret offered while two-factor login is being set up, kept in the signed session
+# between showing the QR code and confirming it (the database learns it once confirmed).
+TOTP_SETUP_KEY = "totp_setup"
+# The 2FA page has two forms with a `code` field: this one's is `recovery-code`.
+RECOVERY_PREFIX = "recovery"
+
+
+@bp.route("/account/2fa", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def two_factor():
+    if current_user.has_two_factor:
+        return render_two_factor_on()
+    secret = session.get(TOTP_SETUP_KEY)
+    if not isinstance(secret, str) or len(secret) != User.TOTP_SECRET_LENGTH:
+        secret = session[TOTP_SETUP_KEY] = User.new_totp_secret()
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit():
+        codes = current_user.enable_two_factor(secret, form.code.data)
+        if codes is None:
+            form.code.errors.append("That code is not the one your app shows now: try again.")
+        else:
+            db.session.commit()
+            session.pop(TOTP_SETUP_KEY, None)
+            log_event("two_factor_enabled", user_id=current_user.id, level=logging.INFO)
+            flash("Two-factor login is on: every other login and API token has ended.", "success")
+            return render_two_factor_on(recovery_codes=codes)
+    uri = current_user.totp_uri(secret)
+    return render_template(
+        "account/two_factor_setup.html",
+        title="Two-factor login",
+        form=form,
+        secret=secret,
+        qr_code=qr_svg(uri, "QR code for your authenticator app"),
+    )
+
+
+def render_two_factor_on(
+    recovery_codes: list[str] | None = None, disable_form: DisableTwoFactorForm | None = None
+):
+    """The 2FA page while it is on: new recovery codes (once, when just made), the forms to
+    make new ones and to turn it off."""
+    return render_template(
+        "account/two_factor_on.html",
+        title="Two-factor login",
+        recovery_codes=recovery_codes,
+        codes_left=current_user.recovery_codes_left,
+        codes_form=NewRecoveryCodesForm(formdata=None, prefix=RECOVERY_PREFIX),
+        disable_form=disable_form or DisableTwoFactorForm(current_user, formdata=None),
+    )
+
+
+@bp.route("/account/2fa/recovery-codes", methods=["POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def new_recovery_codes():
+    if not current_user.has_two_factor:
+        return redirect(url_for("account.two_factor"))
+    form = NewRecoveryCodesForm(prefix=RECOVERY_PREFIX)
+    if form.validate_on_submit():
+        if current_user.verify_second_factor(form.code.data) is None:
+            log_event("two_factor_code_refused", user_id=current_user.id, action="recovery_codes")
+            flash("That code is wrong or has been used already: no new codes were made.", "danger")
+        else:
+            codes = current_user.new_recovery_codes()
+            db.session.commit()
+            log_event("recovery_codes_replaced", user_id=current_user.id, level=logging.INFO)
+            flash("Here are your new recovery codes; the old ones no longer work.", "success")
+            return render_two_factor_on(recovery_codes=codes)
+    else:
+        flash("Enter a code to make new recovery codes.", "danger")
+    return redirect(url_for("account.two_factor"))
+
+
+@bp.route("/account/2fa/disable", methods=["POST"])
+@limiter.limit("5/minute;20/hour", key_func=user_or_address_key, methods=["POST"])
+@login_required
+def disable_two_factor():
+    if not current_user.has_two_factor:
+        flash("Two-factor login is already off.", "info")
+        return redirect(url_for("account.two_factor"))
+    form = DisableTwoFactorForm(current_user)
+    if form.validate_on_submit():
+        if current_user.verify_second_factor(form.code.data) is None:
+            form.code.errors.append("That code is wrong or has been used already.")
+        else:
+            current_user.reset_two_factor()
+            db.session.commit()
+            log_event("two_factor_disabled", user_id=current_user.id)
+            flash("Two-factor login is off: every other login and API token has ended.", "success")
+            return redirect(url_for("account.two_factor"))
+    log_event("two_factor_disable_refused", user_id=current_user.id)
+    return render_two_factor_on(disable_form=form)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

@@ -56,7 +56,6 @@ def users():
         form=form,
         search=search,
         accounts=accounts,
-        has_two_factor=account_actions.has_two_factor,
     )
 
 

@@ -16,6 +16,19 @@ from flaskblog.security import client_address_key
 BODY_METHODS = ("POST", "PUT", "PATCH")
 BEARER_SECURITY = [{"bearerAuth": []}]
 BASIC_SECURITY = [{"basicAuth": []}]
+# Asking for a token for an account with two-factor login: the code goes in this header.
+OTP_HEADER = "X-OTP"
+OTP_PARAMETER = {
+    "in": "header",
+    "name": OTP_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 40},
+    "description": (
+        "Only for an account with two-factor login, where it is required: the 6-digit code "
+        "the authenticator app shows now, or an unused recovery code. Each code is accepted "
+        "once; without it, or with a wrong or used one, the answer is a 401 naming X-OTP."
+    ),
+}
 
 
 def bearer_token() -> str | None:

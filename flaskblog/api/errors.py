@@ -28,9 +28,11 @@ class ApiError(HTTPException):
         self.extra_headers = headers or {}
 
 
-def unauthorized(message: str, scheme: str = "Bearer", error: str | None = None) -> ApiError:
+def unauthorized(
+    message: str, scheme: str = "Bearer", error: str | None = None, details: dict | None = None
+) -> ApiError:
     """A 401 that tells the client which credentials to send (RFC 6750 for Bearer)."""
     challenge = f'{scheme} realm="flaskblog API"'
     if error:
         challenge += f', error="{error}"'
-    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+    return ApiError(401, message, details, headers={"WWW-Authenticate": challenge})

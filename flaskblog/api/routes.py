@@ -15,6 +15,8 @@ from flaskblog.api import bp
 from flaskblog.api.auth import (
     BASIC_SECURITY,
     BEARER_SECURITY,
+    OTP_HEADER,
+    OTP_PARAMETER,
     api_user,
     confirmed,
     token_in_use,
@@ -74,16 +76,18 @@ def refuse_bad_tokens() -> None:
 @limiter.limit("10/minute;50/hour", methods=["POST"])
 @account_guesses  # one budget with the site's login form (flaskblog.login_limits)
 @device_guesses
-@bp.doc(security=BASIC_SECURITY)
+@bp.doc(security=BASIC_SECURITY, parameters=[OTP_PARAMETER])
 @bp.response(201, TokenSchema)
 @error(
     401,
-    "The email address or password is wrong, the address is not confirmed, or the account is off.",
+    "The email address or password is wrong, the address is not confirmed, or the account is "
+    "off; or the account has two-factor login and the X-OTP header is missing, wrong or used.",
 )
 @error(429, "Too many attempts.")
 @common_errors
 def create_token():
-    """Get a token with your email address and password (HTTP Basic)."""
+    """Get a token with your email address and password (HTTP Basic), and for an account
+    with two-factor login a code in the X-OTP header."""
     auth = request.authorization
     if auth is None or auth.type != "basic":
         raise unauthorized("Send your email address and password with HTTP Basic.", "Basic")
@@ -97,10 +101,33 @@ def create_token():
             "open the link we emailed you first).",
             "Basic",
         )
+    if user.has_two_factor:
+        check_otp_header(user)
     token, row = ApiToken.issue(user)
-    db.session.commit()
+    db.session.commit()  # with the code it spent, if the account has two-factor login
     remember_device(user)  # a client that keeps cookies is then a known device, as a browser
     return {"token": token, "expires_at": row.expires_at}
+
+
+def check_otp_header(user: User) -> None:
+    """An account with two-factor login needs a current code (or an unused recovery code)
+    in X-OTP as well as its password; a 401 naming the header otherwise."""
+    code = request.headers.get(OTP_HEADER, "")
+    if not code.strip():
+        log_event("api_token_otp_missing", user_id=user.id)
+        raise unauthorized(
+            f"This account uses two-factor login: send the code from your authenticator app "
+            f"(or a recovery code) in the {OTP_HEADER} header.",
+            "Basic",
+            details={"reason": "otp_required", "header": OTP_HEADER},
+        )
+    if user.verify_second_factor(code) is None:
+        log_event("api_token_otp_refused", user_id=user.id)
+        raise unauthorized(
+            f"The code in the {OTP_HEADER} header is wrong or has been used already.",
+            "Basic",
+            details={"reason": "otp_invalid", "header": OTP_HEADER},
+        )
 
 
 @bp.route("/tokens", methods=["DELETE"])

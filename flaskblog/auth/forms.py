@@ -1,10 +1,11 @@
-"""Forms for signing up, logging in and resetting a forgotten password."""
+"""Forms for signing up, logging in (with a second factor) and resetting a forgotten password."""
 
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from flaskblog.forms import HtmlForm
 from flaskblog.models import User
+from flaskblog.models.two_factor import CODE_MAX_LENGTH
 from flaskblog.spam import SpamTraps
 from flaskblog.user_fields import (
     NewAccountFields,
@@ -33,6 +34,15 @@ class LoginForm(HtmlForm):
     )
     remember = BooleanField("Remember me")
     submit = SubmitField("Log in")
+
+
+class SecondFactorForm(HtmlForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=CODE_MAX_LENGTH)],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+    submit = SubmitField("Verify")
 
 
 class RequestResetForm(HtmlForm):

@@ -12,12 +12,24 @@ from flaskblog.auth.forms import (
     RequestResetForm,
     ResendConfirmationForm,
     ResetPasswordForm,
+    SecondFactorForm,
 )
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
-from flaskblog.login_limits import account_guesses, device_guesses, remember_device
-from flaskblog.logins import log_in, log_out
+from flaskblog.login_limits import (
+    account_guesses,
+    device_guesses,
+    remember_device,
+    second_factor_guesses,
+)
+from flaskblog.logins import (
+    end_pending_login,
+    log_in,
+    log_out,
+    pending_login,
+    start_pending_login,
+)
 from flaskblog.models import User
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
@@ -112,6 +124,13 @@ def login():
         elif user is not None and not user.is_active:
             log_event("login_disabled_account", user_id=user.id)
             flash("This account has been disabled.", "danger")
+        elif user is not None and user.has_two_factor:
+            # Not logged in at all until /login/2fa accepts a code (Ghost's #25806).
+            start_pending_login(
+                user, remember=form.remember.data, next_url=safe_next_url(request.args.get("next"))
+            )
+            log_event("login_password_accepted", user_id=user.id, level=logging.INFO)
+            return redirect(url_for("auth.login_second_factor"))
         elif user is not None:
             log_in(user, remember=form.remember.data)
             remember_device(user)
@@ -120,6 +139,43 @@ def login():
             log_event("login_failed", email=form.email.data)
             flash(LOGIN_FAILED, "danger")
     return render_template("auth/login.html", title="Log in", form=form)
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
+@second_factor_guesses  # per account: the password was right, the code is being guessed
+@visitors_only
+def login_second_factor():
+    pending = pending_login()
+    if pending is None:
+        end_pending_login()
+        flash("Please log in again: the login waited too long for its code.", "info")
+        return redirect(url_for("auth.login"))
+    user, choices = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        kind = user.verify_second_factor(form.code.data)
+        if kind is None:
+            log_event("login_2fa_failed", user_id=user.id)
+            form.code.errors.append("That code is wrong or has been used already.")
+        else:
+            end_pending_login()
+            log_in(user, remember=choices["remember"])  # commits the spent code with the login
+            remember_device(user)
+            log_event("login_2fa_passed", user_id=user.id, factor=kind, level=logging.INFO)
+            if kind == "recovery_code":
+                flash_recovery_code_used(user.recovery_codes_left)
+            return redirect(choices["next"] or url_for("main.home"))
+    return render_template("auth/login_2fa.html", title="Two-factor login", form=form)
+
+
+def flash_recovery_code_used(left: int) -> None:
+    """Say that a recovery code is spent, and how many remain."""
+    flash(
+        f"You used a recovery code; {left} left. Make new ones on the two-factor login page "
+        "if you are running short.",
+        "warning",
+    )
 
 
 @bp.route("/logout", methods=["POST"])

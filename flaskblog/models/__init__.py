@@ -1,5 +1,5 @@
-"""The blog's data: users, their logins and API tokens, posts and their revisions, tags,
-comments, pictures, readers' reports, and the security events admins see.
+"""The blog's data: users, their logins, API tokens and recovery codes, posts and their
+revisions, tags, comments, pictures, readers' reports, and the security events admins see.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -13,6 +13,7 @@ from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
 from flaskblog.models.security_event import SecurityEvent
 from flaskblog.models.session import UserSession, load_user, save_last_seen
+from flaskblog.models.two_factor import RecoveryCode
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
 
@@ -26,6 +27,7 @@ __all__ = [
     "Comment",
     "Image",
     "Post",
+    "RecoveryCode",
     "Report",
     "Revision",
     "SecurityEvent",

@@ -38,6 +38,10 @@ class SecurityEvent(db.Model):
             "admin_user_promoted",
             "admin_user_demoted",
             "admin_two_factor_reset",
+            "admin_needs_two_factor",
+            "login_2fa_locked",
+            "two_factor_enabled",
+            "two_factor_disabled",
             "admin_action_refused",
             "users_purged",
         }

@@ -10,7 +10,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, false, func
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, false, func
 from sqlalchemy.orm import (
     Mapped,
     deferred,
@@ -24,6 +24,13 @@ from flaskblog.extensions import bcrypt, db
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.post import Post
 from flaskblog.models.session import UserSession
+from flaskblog.models.two_factor import (
+    RecoveryCode,
+    claim_step,
+    matching_step,
+    new_totp_secret,
+    provisioning_uri,
+)
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 
 # The purposes of the account tokens (each signs with its own salt, so that a token made
@@ -61,6 +68,7 @@ class User(UserMixin, db.Model):
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128
     SECURITY_STAMP_LENGTH = 32
+    TOTP_SECRET_LENGTH = 32
     # An account this young is held to tighter limits on posting and commenting (spam).
     NEW_ACCOUNT_HOURS = 24
 
@@ -78,6 +86,11 @@ class User(UserMixin, db.Model):
     security_stamp: Mapped[str] = mapped_column(
         String(SECURITY_STAMP_LENGTH), default=new_security_stamp
     )
+    # Two-factor login (flaskblog.models.two_factor): the authenticator app's secret, when
+    # it was turned on, and the last time step whose code was accepted (no replays).
+    totp_secret: Mapped[str | None] = mapped_column(String(TOTP_SECRET_LENGTH))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -316,6 +329,16 @@ class User(UserMixin, db.Model):
             return None
         return user, data
 
+    @classmethod
+    def token_user_id(cls, purpose: str, token: str) -> int | None:
+        """The user id a token made by get_token for `purpose` names, without asking the
+        database or checking its age (for rate-limit keys); None if it is not one."""
+        try:
+            user_id = int(cls._serializer(purpose).loads(token)["user"])
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        return user_id if 0 < user_id <= MAX_ID else None
+
     def get_reset_token(self) -> str:
         """A signed token for the reset link; it expires, and dies with the security stamp
         (so it works once: the new password changes the stamp)."""
@@ -365,6 +388,59 @@ class User(UserMixin, db.Model):
             self.rotate_security_stamp()
         self.email = email
         self.confirmed_at = utcnow()
+
+    # --- Two-factor login --------------------------------------------------------------------
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether logging in needs a code from an authenticator app (or a recovery code)."""
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+    @staticmethod
+    def new_totp_secret() -> str:
+        """A fresh secret to offer when the user sets up two-factor login."""
+        return new_totp_secret()
+
+    def totp_uri(self, secret: str) -> str:
+        """The otpauth:// URI for `secret`, naming this account, for the QR code."""
+        return provisioning_uri(secret, self.email)
+
+    def enable_two_factor(self, secret: str, code: str) -> list[str] | None:
+        """Turn two-factor login on with `secret` if `code` is its current code: returns the
+        new recovery codes (to be shown once), or None if the code is wrong. Every other
+        login and API token ends, as when the password changes."""
+        step = matching_step(secret, code)
+        if step is None:
+            return None
+        self.totp_secret, self.totp_enabled_at, self.totp_last_step = secret, utcnow(), step
+        self.sign_out_everywhere_else()
+        return RecoveryCode.replace_all(self)
+
+    def verify_second_factor(self, code: str) -> str | None:
+        """Accept `code` once, if it is a current TOTP code not used before or an unused
+        recovery code: returns "totp" or "recovery_code", else None. Spends the code."""
+        if not self.has_two_factor:
+            return None
+        step = matching_step(self.totp_secret, code)
+        if step is not None:
+            return "totp" if claim_step(self, step) else None
+        return "recovery_code" if RecoveryCode.use(self, code) else None
+
+    def new_recovery_codes(self) -> list[str]:
+        """Replace every recovery code with new ones; returns them (to be shown once)."""
+        return RecoveryCode.replace_all(self)
+
+    @property
+    def recovery_codes_left(self) -> int:
+        return RecoveryCode.count_for(self)
+
+    def reset_two_factor(self) -> None:
+        """Turn two-factor login off (the user's choice, or an operator's for someone who
+        lost their phone): secret and recovery codes go, and every login and API token but
+        this request's ends, as when the password changes."""
+        self.totp_secret = self.totp_enabled_at = self.totp_last_step = None
+        db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == self.id))
+        self.sign_out_everywhere_else()
 
     def set_avatar(self, image: bytes) -> None:
         """Replace the profile picture with `image` (already processed WebP bytes)."""

@@ -1,5 +1,5 @@
-"""`flask users ...`: create admins, promote, disable and enable accounts, list everyone, purge
-spam accounts in bulk."""
+"""`flask users ...`: create admins, promote, disable and enable accounts, turn off someone's
+two-factor login, list everyone, purge spam accounts in bulk."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -111,6 +111,24 @@ def enable(username: str) -> None:
         click.echo(f"{user.username} is not disabled.")
         return
     message = account_actions.enable_user(None, user)
+    db.session.commit()
+    click.echo(message)
+
+
+@bp.cli.command("reset-2fa")
+@click.argument("username")
+def reset_2fa(username: str) -> None:
+    """Turn off USERNAME's two-factor login.
+
+    For someone who lost both their phone and their recovery codes: check who is asking
+    first. Every login and API token of the account ends; the password stays.
+    """
+    user = get_user(username)
+    try:
+        message = account_actions.reset_two_factor(None, user)
+    except account_actions.Refused as refusal:
+        click.echo(str(refusal))
+        return
     db.session.commit()
     click.echo(message)
 

@@ -8,7 +8,7 @@ SQLite adds a foreign key only by rebuilding the table (batch mode): comments is
 rebuild drops the full-text search triggers, which are made again afterwards.
 
 Revision ID: 752ad43712e8
-Revises: a3d95c7e0f21
+Revises: a3d5f7c9e1b2
 Create Date: 2026-12-03 07:52:47.093984
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "752ad43712e8"
-down_revision = "a3d95c7e0f21"
+down_revision = "a3d5f7c9e1b2"
 branch_labels = None
 depends_on = None
 
