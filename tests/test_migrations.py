@@ -526,3 +526,28 @@ def test_sqlite_upgrade_stops_reusing_the_ids_of_deleted_users(sqlite_app):
         # The rebuild keeps the index on lower(username).
         with pytest.raises(IntegrityError):
             add_user("NEWCOMER", "other@example.com")
+
+
+# Reports, hidden comments and closed comments
+
+BEFORE_REPORTS = "a3d5f7c9e1b2"  # the revision before reports
+
+
+def test_upgrade_keeps_comments_open_and_moves_a_slug_that_is_now_an_action(empty_app):
+    with empty_app.app_context():
+        make_core_era_database()
+        upgrade(revision=BEFORE_REPORTS)
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE posts SET title = 'Report', slug = 'report' WHERE id = 2")
+            )
+        db.engine.dispose()
+
+        upgrade()
+
+        posts = db.session.scalars(db.select(Post).order_by(Post.id)).all()
+        assert [post.slug for post in posts] == ["hello-world", "report-post", "update-post"]
+        assert all(post.comments_enabled for post in posts)
+        db.session.remove()
+
+    assert empty_app.test_client().get("/post/2/report-post").status_code == 200

@@ -1,7 +1,8 @@
 """reports, hidden comments and closed comments
 
 Readers' reports of posts and comments (`reports`), a comment's hidden state (`hidden_at`,
-`hidden_by_id`) and a post's `comments_enabled` (true for every post there is).
+`hidden_by_id`) and a post's `comments_enabled` (true for every post there is). A post
+whose slug was "report" (now an action's word) takes "report-post".
 
 SQLite adds a foreign key only by rebuilding the table (batch mode): comments is rebuilt
 (it has no triggers); posts gains its column in place, and when it loses it again the
@@ -58,6 +59,10 @@ def upgrade():
         "posts",
         sa.Column("comments_enabled", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
+
+    # /post/<id>/report is now an action, so "report" is a word slugs cannot be (as
+    # slugify now writes it): a post already titled so moves to the slug it would get today.
+    op.execute("UPDATE posts SET slug = 'report-post' WHERE slug = 'report'")
 
     op.create_table(
         "reports",
