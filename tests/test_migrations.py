@@ -40,6 +40,8 @@ TABLES = {
     "images",
     "post_images",
     "post_revisions",
+    "passkeys",
+    "passkey_user_handles",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3

@@ -16,8 +16,8 @@ from flaskblog.auth.forms import (
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
-from flaskblog.login_limits import account_guesses, device_guesses, remember_device
-from flaskblog.logins import log_in, log_out
+from flaskblog.login_limits import account_guesses, device_guesses
+from flaskblog.logins import complete_login, log_out
 from flaskblog.models import User
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import (
@@ -100,8 +100,7 @@ def login():
             log_event("login_disabled_account", user_id=user.id)
             flash("This account has been disabled.", "danger")
         elif user is not None:
-            log_in(user, remember=form.remember.data)
-            remember_device(user)
+            complete_login(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
