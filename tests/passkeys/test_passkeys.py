@@ -12,7 +12,7 @@ from webauthn.helpers import bytes_to_base64url
 from flaskblog.extensions import db
 from flaskblog.models import Passkey, PasskeyUserHandle, User, UserSession
 from flaskblog.passkeys import ceremonies
-from tests.helpers.factories import log_in_unconfirmed, make_user
+from tests.helpers.factories import log_in_unconfirmed, make_user, set_confirmed
 from tests.helpers.pages import flashes, page_text
 from tests.helpers.passkeys import Authenticator, PasskeyActions
 
@@ -361,6 +361,17 @@ def test_a_disabled_account_cannot_log_in_with_its_passkey(app, alice, passkeys,
     assert error_of(response) == "This account has been disabled."
     assert logins(app, alice) == 0
     assert stored(app, alice)[0].last_used_at is None
+
+
+def test_an_account_whose_address_is_unconfirmed_cannot_log_in_with_its_passkey(
+    app, alice, passkeys, phone
+):
+    set_confirmed(app, "alice@example.com", False)
+
+    response = passkeys.login(phone)
+
+    assert error_of(response) == "Confirm your email address before you log in."
+    assert logins(app, alice) == 0
 
 
 def test_the_login_page_offers_a_passkey_to_browsers_that_can_use_one(client):
