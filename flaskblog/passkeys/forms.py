@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from flaskblog.forms import HtmlForm
 from flaskblog.models import Passkey
+from flaskblog.user_fields import current_password_field
 
 
 def name_field(label: str) -> StringField:
@@ -17,9 +18,11 @@ def name_field(label: str) -> StringField:
 
 
 class AddPasskeyForm(HtmlForm):
-    """Names the passkey; passkeys.js makes it with the browser and sends both as JSON."""
+    """Names the passkey, with the password (a stolen session must not add a way back in
+    that outlives a new password); passkeys.js makes the passkey and sends it as JSON."""
 
     name = name_field("Name for the new passkey (e.g. the device it is on)")
+    current_password = current_password_field()
     submit = SubmitField("Add a passkey")
 
 

@@ -77,10 +77,15 @@ def add_passkey():
 @login_required
 @confirmed_required
 def registration_options():
+    body = request.get_json(silent=True)
+    password = body.get("password") if isinstance(body, dict) else None
+    if not (isinstance(password, str) and password and current_user.check_password(password)):
+        return refused(PasskeyError("That is not your current password.", "passkey_password_wrong"))
     return jsonify(ceremonies.registration_options(current_user))
 
 
 @bp.route("/account/passkeys/<int:passkey_id>/rename", methods=["POST"])
+@limiter.limit(ANSWER_LIMIT, key_func=user_or_address_key)
 @login_required
 def rename_passkey(passkey_id: int):
     passkey = Passkey.of_user(current_user, passkey_id)
@@ -102,6 +107,7 @@ def rename_passkey(passkey_id: int):
 
 
 @bp.route("/account/passkeys/<int:passkey_id>/remove", methods=["POST"])
+@limiter.limit(ANSWER_LIMIT, key_func=user_or_address_key)
 @login_required
 def remove_passkey(passkey_id: int):
     passkey = Passkey.of_user(current_user, passkey_id)

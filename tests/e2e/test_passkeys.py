@@ -65,6 +65,7 @@ def test_add_a_passkey_log_out_log_in_with_it_and_remove_it(app, make_user, lapt
     page.goto("/account")
     page.get_by_role("link", name="Passkeys: log in without a password").click()
     page.get_by_label("Name for the new passkey").fill("Laptop")
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_role("status")).to_contain_text("Passkey “Laptop” added")
     expect(page.get_by_role("heading", name="Laptop")).to_be_visible()

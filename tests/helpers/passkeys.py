@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
+from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from
 
 # The testing app's SERVER_NAME, as the test client's requests come from it.
@@ -106,7 +107,7 @@ class PasskeyActions:
     def __init__(self, client) -> None:
         self.client = client
 
-    def _post(self, url: str, page: str, body=None):
+    def post(self, url: str, page: str, body=None):
         """POST `body` as JSON (bytes are sent as they are, as broken JSON can be)."""
         token = csrf_token_from(self.client.get(page))
         data = body if isinstance(body, bytes) else json.dumps(body)
@@ -114,8 +115,10 @@ class PasskeyActions:
             url, data=data, content_type="application/json", headers={"X-CSRFToken": token}
         )
 
-    def registration_options(self) -> dict:
-        response = self._post("/account/passkeys/options", "/account/passkeys")
+    def registration_options(self, password: str = PASSWORD) -> dict:
+        response = self.post(
+            "/account/passkeys/options", "/account/passkeys", {"password": password}
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()
 
@@ -125,10 +128,10 @@ class PasskeyActions:
         return self.send_registration({"name": name, "credential": credential})
 
     def send_registration(self, body):
-        return self._post("/account/passkeys", "/account/passkeys", body)
+        return self.post("/account/passkeys", "/account/passkeys", body)
 
     def login_options(self) -> dict:
-        response = self._post("/login/passkey/options", "/login")
+        response = self.post("/login/passkey/options", "/login")
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()
 
@@ -139,4 +142,4 @@ class PasskeyActions:
 
     def send_login(self, body, next: str | None = None):
         url = "/login/passkey" if next is None else f"/login/passkey?next={next}"
-        return self._post(url, "/login", body)
+        return self.post(url, "/login", body)

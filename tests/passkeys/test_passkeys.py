@@ -95,6 +95,23 @@ def test_the_options_ask_for_a_discoverable_passkey_bound_to_a_random_handle(
     assert options["user"]["id"] != str(alice) and len(options["user"]["id"]) > 40
 
 
+@pytest.mark.parametrize("password", ["wrong password", "", None, 5])
+def test_adding_a_passkey_needs_the_current_password(
+    app, alice, auth, passkeys, security_log, password
+):
+    # A stolen session must not add a way back in that outlives a new password.
+    auth.login()
+
+    response = passkeys.post(
+        "/account/passkeys/options", "/account/passkeys", {"password": password}
+    )
+
+    assert error_of(response) == "That is not your current password."
+    assert "passkey_password_wrong" in [event["event"] for event in security_log()]
+    assert passkeys.send_registration({"name": "Phone", "credential": {}}).status_code == 400
+    assert stored(app, alice) == []
+
+
 def test_the_users_passkeys_are_excluded_when_adding_another(alice, auth, passkeys, phone):
     auth.login()
 
@@ -391,7 +408,7 @@ def test_the_options_and_answers_are_rate_limited(build_app):
     token_page = actions.client.get("/login")
     assert token_page.status_code == 200
 
-    statuses = [actions._post("/login/passkey/options", "/login").status_code for _ in range(11)]
+    statuses = [actions.post("/login/passkey/options", "/login").status_code for _ in range(11)]
     answers = [actions.send_login({}).status_code for _ in range(11)]
 
     assert statuses[:10] == [200] * 10 and statuses[10] == 429

@@ -97,9 +97,16 @@ function setUpRegistration(section) {
       form.elements.name.focus();
       return;
     }
+    const password = form.elements.current_password.value;
+    if (!password) {
+      status.textContent = "Enter your current password first.";
+      form.elements.current_password.focus();
+      return;
+    }
     status.textContent = "Follow your browser's steps to make the passkey…";
     try {
-      const options = await postJson(section.dataset.options);
+      const options = await postJson(section.dataset.options, { password });
+      form.elements.current_password.value = "";
       options.challenge = fromBase64url(options.challenge);
       options.user.id = fromBase64url(options.user.id);
       options.excludeCredentials = descriptors(options.excludeCredentials);
