@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 from flask import g, request, url_for
 from flask_login import AnonymousUserMixin
-from marshmallow import RAISE
 from sqlalchemy import func
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from flaskblog.api import bp
 from flaskblog.api.auth import (
@@ -20,42 +19,26 @@ from flaskblog.api.auth import (
     confirmed,
     token_in_use,
     token_required,
-    token_required_for_upload,
     token_user_key,
 )
 from flaskblog.api.errors import ApiError, unauthorized
 from flaskblog.api.pagination import paginate
 from flaskblog.api.schemas import (
-    ImageSchema,
-    ImageUploadSchema,
     MeSchema,
     PageArgsSchema,
     PostInputSchema,
     PostPageSchema,
     PostSchema,
     PostUpdateSchema,
-    RevisionPageSchema,
-    RevisionSchema,
     TokenSchema,
     UserSchema,
 )
 from flaskblog.extensions import db, limiter
-from flaskblog.images import InvalidPicture
 from flaskblog.login_limits import account_guesses, device_guesses, remember_device
-from flaskblog.media import (
-    UPLOAD_LIMIT,
-    QuotaFull,
-    UploadTooLarge,
-    alt_text,
-    markdown_for,
-    picture_from_upload,
-    store_image,
-)
-from flaskblog.models import MAX_ID, ApiToken, Post, Revision, Tag, User
+from flaskblog.models import MAX_ID, ApiToken, Post, Tag, User
 from flaskblog.models.types import utcnow
 from flaskblog.revisions import record
 from flaskblog.security import log_event
-from flaskblog.urls import image_url
 
 # Documented on every operation that takes a token (flask-smorest adds 422 and the
 # default error itself); each answers with the one error schema.
@@ -363,98 +346,3 @@ def list_user_posts(page: int, per_page: int, username: str):
 def me():
     """The token owner's own profile, email address included."""
     return with_post_count(g.user)
-
-
-# --- Images -----------------------------------------------------------------------------------
-
-
-@bp.route("/images", methods=["POST"])
-@limiter.limit(UPLOAD_LIMIT, key_func=token_user_key, methods=["POST"])
-@token_required_for_upload
-@bp.doc(**NEEDS_TOKEN)
-# Fields it does not know are refused (422), as in every JSON body here.
-@bp.arguments(ImageUploadSchema, location="files", unknown=RAISE)
-@bp.response(201, ImageSchema)
-@error(401, "No valid token was sent.")
-@error(403, "The email address is not confirmed yet.")
-@error(413, "The file is over 5 MB, or the user's image quota (IMAGE_QUOTA_MB) is full.")
-@error(415, "The body is not multipart/form-data.")
-@error(429, "Too many uploads in a short time.")
-@error(503, "The image storage cannot be reached; nothing was saved.")
-@common_errors
-def upload_image(data: dict):
-    """Upload an image for a post (multipart, field `image`, optional `alt`); the answer
-    holds its URL and the Markdown that shows it. A bad or fake image is a 400."""
-    confirmed(g.user)
-    try:
-        picture = picture_from_upload(data["image"])
-        image = store_image(g.user, picture, alt_text(data["alt"]))
-        db.session.commit()
-    except (UploadTooLarge, QuotaFull) as error:
-        raise ApiError(413, str(error)) from error
-    except InvalidPicture as error:
-        raise ApiError(400, str(error)) from error
-    # StorageUnavailable is a 503 of its own, answered in JSON like every error here.
-    url = image_url(image, external=True)
-    return {
-        "id": image.id,
-        "url": url,
-        "markdown": markdown_for(image, url),
-        "width": image.width,
-        "height": image.height,
-    }
-
-
-# --- Revisions --------------------------------------------------------------------------------
-
-
-def own_post_or_404(post_id: int, user: User) -> Post:
-    """The post if `user` wrote it; anyone else's is a 404 (its history is its author's)."""
-    post = visible_post_or_404(post_id, user)
-    if not post.is_by(user):
-        raise ApiError(404, f"There is no post {post_id} of yours.")
-    return post
-
-
-@bp.route("/posts/<int(max=None):post_id>/revisions", methods=["GET"])
-@token_required
-@bp.doc(**NEEDS_TOKEN)
-@bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@bp.response(200, RevisionPageSchema)
-@error(401, "No valid token was sent.")
-@error(404, "No such post of yours, or no such page.")
-@common_errors
-def list_revisions(page: int, per_page: int, post_id: int):
-    """Your post's revisions, newest first (without their text)."""
-    post = own_post_or_404(post_id, g.user)
-    query = (
-        post.revisions.select()
-        .options(joinedload(Revision.author), defer(Revision.content))
-        .order_by(None)
-        .order_by(Revision.is_pending.desc(), Revision.created_at.desc(), Revision.id.desc())
-    )
-    return paginate(query, page, per_page)
-
-
-@bp.route("/posts/<int(max=None):post_id>/revisions/<int(max=None):revision_id>", methods=["GET"])
-@token_required
-@bp.doc(**NEEDS_TOKEN)
-@bp.response(200, RevisionSchema)
-@error(401, "No valid token was sent.")
-@error(404, "No such post of yours, or no such revision of it.")
-@common_errors
-def get_revision(post_id: int, revision_id: int):
-    """One revision of your post, with its title, content, tags and summary."""
-    post = own_post_or_404(post_id, g.user)
-    revision = (
-        db.session.scalar(
-            post.revisions.select()
-            .where(Revision.id == revision_id)
-            .options(joinedload(Revision.author))
-        )
-        if revision_id <= MAX_ID
-        else None
-    )
-    if revision is None:
-        raise ApiError(404, f"Post {post_id} has no revision {revision_id}.")
-    return revision

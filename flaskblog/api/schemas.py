@@ -293,15 +293,20 @@ class PageLinksSchema(Schema):
     prev = fields.Url(required=True, allow_none=True)
 
 
-class PostPageSchema(Schema):
-    """One page of posts, newest first."""
+class PageSchema(Schema):
+    """What every page of a list says besides its items: where it is, and the way on."""
 
-    items = fields.List(fields.Nested(PostSchema), required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     total = fields.Integer(required=True)
     links = fields.Nested(PageLinksSchema, required=True)
+
+
+class PostPageSchema(PageSchema):
+    """One page of posts, newest first."""
+
+    items = fields.List(fields.Nested(PostSchema), required=True)
 
 
 # --- Images -----------------------------------------------------------------------------------
@@ -382,12 +387,7 @@ class RevisionSchema(RevisionSummarySchema):
     summary = fields.String(required=True, allow_none=True)
 
 
-class RevisionPageSchema(Schema):
+class RevisionPageSchema(PageSchema):
     """One page of a post's revisions, newest first (the pending one, if any, first of all)."""
 
     items = fields.List(fields.Nested(RevisionSummarySchema), required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    links = fields.Nested(PageLinksSchema, required=True)

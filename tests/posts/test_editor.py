@@ -11,7 +11,7 @@ import pytest
 from flaskblog import revisions
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision, User, utcnow
-from flaskblog.posts.routes import EDIT_LIMIT, NEW_POST_LIMIT
+from flaskblog.posts.editor import EDIT_LIMIT, NEW_POST_LIMIT
 from tests.helpers.factories import make_drafts, make_user
 from tests.helpers.pages import (
     AuthActions,

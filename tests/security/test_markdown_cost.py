@@ -180,7 +180,7 @@ TOO_LONG = "[" * (Post.CONTENT_LENGTH + 1)
 def test_a_preview_fragment_over_the_length_limit_is_refused_before_rendering(
     client, writer, monkeypatch
 ):
-    monkeypatch.setattr("flaskblog.posts.routes.render_markdown", never_render)
+    monkeypatch.setattr("flaskblog.posts.editor.render_markdown", never_render)
 
     response = preview(client, TOO_LONG, fragment=True)
 
@@ -191,7 +191,7 @@ def test_a_preview_fragment_over_the_length_limit_is_refused_before_rendering(
 
 
 def test_a_preview_page_over_the_length_limit_says_so_on_the_field(client, writer, monkeypatch):
-    monkeypatch.setattr("flaskblog.posts.routes.render_markdown", never_render)
+    monkeypatch.setattr("flaskblog.posts.editor.render_markdown", never_render)
 
     response = preview(client, TOO_LONG, fragment=False)
 
