@@ -42,6 +42,8 @@ TABLES = {
     "post_revisions",
     "security_events",
     "recovery_codes",
+    "passkeys",
+    "passkey_user_handles",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3
