@@ -188,6 +188,13 @@ class Config:
             if origin.strip()
         ]
         self.API_MAX_BODY_BYTES = 256 * 1024
+        # Passkeys (WebAuthn, flaskblog/passkeys): the relying party id is the site's domain,
+        # which every passkey is bound to, and the origin the one its pages are served from.
+        # By default the host of SERVER_NAME (the request's host when there is none, as in
+        # development), and the scheme and host the request came with.
+        self.WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID") or None
+        self.WEBAUTHN_ORIGIN = (env("WEBAUTHN_ORIGIN") or "").rstrip("/") or None
+        self.WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", "flaskblog")
         # flask-smorest's settings for the OpenAPI document at /api/v1/openapi.json.
         self.API_TITLE = "flaskblog API"
         self.API_VERSION = "1"

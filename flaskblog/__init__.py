@@ -72,6 +72,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.moderation import bp as moderation_bp
+    from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
     from flaskblog.uploads import bp as uploads_bp
@@ -81,6 +82,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(passkeys_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(history_bp)

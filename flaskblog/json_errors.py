@@ -12,8 +12,11 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException, Unauthorized
 
 API_PREFIX = "/api/"
-# Pages' scripts that read JSON answers, errors too: the editor's image upload.
-JSON_PATHS = frozenset({"/post/images"})
+# Pages' scripts that read JSON answers, errors too: the editor's image upload, and the
+# passkey ceremonies' options and login (adding a passkey shares its URL with the page).
+JSON_PATHS = frozenset(
+    {"/post/images", "/account/passkeys/options", "/login/passkey/options", "/login/passkey"}
+)
 
 # Machine-readable codes; a status not listed gets its reason phrase in snake_case.
 CODES = {

@@ -20,8 +20,8 @@ import secrets
 from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from flaskblog import logins  # a module: logins calls back into this one
 from flaskblog.extensions import limiter
-from flaskblog.logins import pending_user_id
 from flaskblog.models import User
 from flaskblog.security import client_address_key, email_hash, log_event
 
@@ -161,7 +161,7 @@ SECOND_FACTOR_GUESSES = "5/minute;20/hour"
 def pending_account_key() -> str:
     """Rate-limit key for the account whose login waits for a code (the signed session
     names it); the client's address when there is none."""
-    user_id = pending_user_id()
+    user_id = logins.pending_user_id()
     return f"login-2fa:{user_id}" if user_id is not None else "login-2fa:" + client_address_key()
 
 
@@ -171,7 +171,7 @@ def second_factor_failed(response) -> bool:
 
 
 def log_second_factor_lockout(limit) -> None:
-    log_event("login_2fa_locked", user_id=pending_user_id(), limit=str(limit.limit))
+    log_event("login_2fa_locked", user_id=logins.pending_user_id(), limit=str(limit.limit))
 
 
 second_factor_guesses = limiter.limit(

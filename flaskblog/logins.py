@@ -1,10 +1,11 @@
 """Starting and ending the login a request comes with: the login form starts one (for an
-account with two-factor login, only once /login/2fa has accepted a code); the Log out button
-and "Log out here" on the sessions page both end it."""
+account with two-factor login, only once /login/2fa has accepted a code), and so does a
+passkey; the Log out button and "Log out here" on the sessions page both end it."""
 
 from flask import current_app, flash, g, request, session
 from flask_login import current_user, login_user, logout_user
 
+from flaskblog import login_limits  # a module: login_limits reads the pending login from here
 from flaskblog.extensions import db
 from flaskblog.models import User
 
@@ -27,6 +28,14 @@ def log_in(user: User, *, remember: bool) -> None:
     session.pop(csrf_key, None)
     g.pop(csrf_key, None)  # the signed token, if this request made one already
     login_user(user, remember=remember)
+
+
+def complete_login(user: User, *, remember: bool) -> None:
+    """Everything a successful login does, whichever way the user proved who they are (a
+    password, a passkey): the login itself and the known-device cookie. (The security log
+    keeps the failures; a login is on the sessions page.)"""
+    log_in(user, remember=remember)
+    login_limits.remember_device(user)
 
 
 def log_out() -> None:

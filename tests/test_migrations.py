@@ -43,6 +43,8 @@ TABLES = {
     "reports",
     "security_events",
     "recovery_codes",
+    "passkeys",
+    "passkey_user_handles",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3
@@ -530,7 +532,7 @@ def test_sqlite_upgrade_stops_reusing_the_ids_of_deleted_users(sqlite_app):
 
 # Reports, hidden comments and closed comments
 
-BEFORE_REPORTS = "a3d5f7c9e1b2"  # the revision before reports
+BEFORE_REPORTS = "d3a1f0c2b8e5"  # the revision before reports
 
 
 def test_upgrade_keeps_comments_open_and_moves_a_slug_that_is_now_an_action(empty_app):

@@ -17,15 +17,10 @@ from flaskblog.auth.forms import (
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
-from flaskblog.login_limits import (
-    account_guesses,
-    device_guesses,
-    remember_device,
-    second_factor_guesses,
-)
+from flaskblog.login_limits import account_guesses, device_guesses, second_factor_guesses
 from flaskblog.logins import (
+    complete_login,
     end_pending_login,
-    log_in,
     log_out,
     pending_login,
     start_pending_login,
@@ -132,8 +127,7 @@ def login():
             log_event("login_password_accepted", user_id=user.id, level=logging.INFO)
             return redirect(url_for("auth.login_second_factor"))
         elif user is not None:
-            log_in(user, remember=form.remember.data)
-            remember_device(user)
+            complete_login(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
@@ -160,8 +154,7 @@ def login_second_factor():
             form.code.errors.append("That code is wrong or has been used already.")
         else:
             end_pending_login()
-            log_in(user, remember=choices["remember"])  # commits the spent code with the login
-            remember_device(user)
+            complete_login(user, remember=choices["remember"])  # commits the spent code too
             log_event("login_2fa_passed", user_id=user.id, factor=kind, level=logging.INFO)
             if kind == "recovery_code":
                 flash_recovery_code_used(user.recovery_codes_left)

@@ -8,6 +8,7 @@ the rest of the site says `from flaskblog.models import User, Post`.
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.passkey import Passkey, PasskeyUserHandle
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
 from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
@@ -26,6 +27,8 @@ __all__ = [
     "Avatar",
     "Comment",
     "Image",
+    "Passkey",
+    "PasskeyUserHandle",
     "Post",
     "RecoveryCode",
     "Report",

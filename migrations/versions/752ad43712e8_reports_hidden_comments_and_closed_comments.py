@@ -9,7 +9,7 @@ SQLite adds a foreign key only by rebuilding the table (batch mode): comments is
 rebuild drops the full-text search triggers, which are made again afterwards.
 
 Revision ID: 752ad43712e8
-Revises: a3d5f7c9e1b2
+Revises: d3a1f0c2b8e5
 Create Date: 2026-12-03 07:52:47.093984
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "752ad43712e8"
-down_revision = "a3d5f7c9e1b2"
+down_revision = "d3a1f0c2b8e5"
 branch_labels = None
 depends_on = None
 

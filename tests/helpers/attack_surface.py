@@ -76,6 +76,14 @@ ACCESS = {
     "account.end_session": USER,
     "account.end_other_sessions": USER,
     "account.end_api_token": USER,
+    # Passkeys: the user's own (someone else's id is answered as not on the account).
+    "passkeys.passkeys": USER,
+    "passkeys.registration_options": USER,
+    "passkeys.rename_passkey": USER,
+    "passkeys.remove_passkey": USER,
+    # Logging in with a passkey: the options, then the browser's answer.
+    "passkeys.login_options": VISITOR,
+    "passkeys.login": VISITOR,
     "posts.new_post": USER,
     "posts.preview": USER,
     "uploads.upload_image": USER,
@@ -248,6 +256,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "image_id": 1,
         "extension": "webp",
         "revision_id": world.revision_id,
+        "passkey_id": 1,
     }
     if rule.endpoint in tokens:
         known["token"] = tokens[rule.endpoint]
