@@ -1,9 +1,6 @@
 """The people of the moderation stories: alice wrote a post, bob commented under it, carol
 reads it, ada is an admin; each can open a browser of their own."""
 
-import json
-import logging
-
 import pytest
 
 from flaskblog.extensions import db
@@ -58,17 +55,6 @@ def bobs_comment(app, alices_post, bob) -> int:
         db.session.add(comment)
         db.session.commit()
         return comment.id
-
-
-@pytest.fixture
-def security_log(caplog):
-    """`security_log()`: the security events written so far, as dicts."""
-    caplog.set_level(logging.INFO, logger="flaskblog.security")
-    return lambda: [
-        json.loads(record.getMessage())
-        for record in caplog.records
-        if record.name == "flaskblog.security"
-    ]
 
 
 def stored_reports(app) -> list[tuple]:

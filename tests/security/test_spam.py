@@ -3,8 +3,6 @@
 those forms and sending them (too fast: refused, saying so), and tighter limits for an
 account's first day. Every refusal goes to the security log."""
 
-import json
-import logging
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,17 +24,6 @@ SIGN_UP = {
     "password": PASSWORD,
     "confirm_password": PASSWORD,
 }
-
-
-@pytest.fixture
-def security_log(caplog):
-    """`security_log()`: the security events written so far, as dicts."""
-    caplog.set_level(logging.INFO, logger="flaskblog.security")
-    return lambda: [
-        json.loads(record.getMessage())
-        for record in caplog.records
-        if record.name == "flaskblog.security"
-    ]
 
 
 def count(app, model) -> int:
