@@ -18,15 +18,18 @@ BEARER_SECURITY = [{"bearerAuth": []}]
 BASIC_SECURITY = [{"basicAuth": []}]
 # Asking for a token for an account with two-factor login: the code goes in this header.
 OTP_HEADER = "X-OTP"
+# Longer than any code: a 6-digit one, or a recovery code with its hyphens.
+OTP_MAX_LENGTH = 40
 OTP_PARAMETER = {
     "in": "header",
     "name": OTP_HEADER,
     "required": False,
-    "schema": {"type": "string", "maxLength": 40},
+    "schema": {"type": "string", "maxLength": OTP_MAX_LENGTH},
     "description": (
         "Only for an account with two-factor login, where it is required: the 6-digit code "
         "the authenticator app shows now, or an unused recovery code. Each code is accepted "
-        "once; without it, or with a wrong or used one, the answer is a 401 naming X-OTP."
+        "once; without it, or with a wrong or used one, the answer is a 401 naming X-OTP. "
+        f"Longer than {OTP_MAX_LENGTH} characters it is a 400, whatever the account."
     ),
 }
 

@@ -16,6 +16,7 @@ from flaskblog.api.auth import (
     BASIC_SECURITY,
     BEARER_SECURITY,
     OTP_HEADER,
+    OTP_MAX_LENGTH,
     OTP_PARAMETER,
     api_user,
     confirmed,
@@ -83,6 +84,7 @@ def refuse_bad_tokens() -> None:
     "The email address or password is wrong, the address is not confirmed, or the account is "
     "off; or the account has two-factor login and the X-OTP header is missing, wrong or used.",
 )
+@error(400, f"The {OTP_HEADER} header is longer than any code ({OTP_MAX_LENGTH} characters).")
 @error(429, "Too many attempts.")
 @common_errors
 def create_token():
@@ -91,6 +93,8 @@ def create_token():
     auth = request.authorization
     if auth is None or auth.type != "basic":
         raise unauthorized("Send your email address and password with HTTP Basic.", "Basic")
+    if len(request.headers.get(OTP_HEADER, "")) > OTP_MAX_LENGTH:
+        raise ApiError(400, f"The {OTP_HEADER} header is at most {OTP_MAX_LENGTH} characters long.")
     user = User.authenticate(auth.username or "", auth.password or "")
     # An unconfirmed address is answered as a wrong password, as on the login page, so that
     # the password chosen at sign-up does not tell a new address from one with an account.

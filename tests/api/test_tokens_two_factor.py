@@ -68,3 +68,17 @@ def test_the_openapi_document_describes_the_header(client):
     [parameter] = [p for p in operation["parameters"] if p["name"] == "X-OTP"]
     assert parameter["in"] == "header"
     assert "two-factor" in parameter["description"]
+
+
+@pytest.mark.parametrize("two_factor", [True, False], ids=["with 2FA", "without"])
+def test_an_x_otp_longer_than_any_code_is_a_400_whatever_the_account(
+    app, client, alice, two_factor
+):
+    if two_factor:
+        turn_on_two_factor(app, alice)
+
+    response = ask(client, "0" * 41)
+
+    assert response.status_code == 400
+    assert "X-OTP" in error_of(response)["message"]
+    assert "token" not in response.get_json()
