@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, and_, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, and_, false, func
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from flaskblog.extensions import db
 from flaskblog.models.post import Post
@@ -77,24 +77,38 @@ class Follow(db.Model):
         )
 
     @classmethod
-    def counts(cls, user: User) -> tuple[int, int]:
-        """(followers, following) of `user`, active users only, in one query."""
+    def _count_of(cls, user, mine, theirs):
+        other = aliased(User)
+        return (
+            db.select(func.count())
+            .select_from(cls)
+            .join(other, other.id == theirs)
+            .where(mine == user.id, other.disabled_at.is_(None))
+            .correlate(user)
+            .scalar_subquery()
+        )
 
-        def counted(mine, theirs):
-            return (
-                db.select(func.count())
-                .select_from(cls)
-                .join(User, User.id == theirs)
-                .where(mine == user.id, User.disabled_at.is_(None))
-                .scalar_subquery()
-            )
+    @classmethod
+    def follower_count_of(cls, user):
+        """For a select of `user` (User): how many active users follow them."""
+        return cls._count_of(user, cls.followed_id, cls.follower_id)
 
-        row = db.session.execute(
-            db.select(
-                counted(cls.followed_id, cls.follower_id), counted(cls.follower_id, cls.followed_id)
-            )
-        ).one()
-        return row[0], row[1]
+    @classmethod
+    def following_count_of(cls, user):
+        """For a select of `user` (User): how many active users they follow."""
+        return cls._count_of(user, cls.follower_id, cls.followed_id)
+
+    @classmethod
+    def is_followed_by(cls, user, viewer_id: int | None):
+        """For a select of `user` (User): whether the user `viewer_id` follows them."""
+        if viewer_id is None:
+            return false()
+        return (
+            db.select(cls.follower_id)
+            .where(cls.followed_id == user.id, cls.follower_id == viewer_id)
+            .correlate(user)
+            .exists()
+        )
 
     @classmethod
     def feed_for(cls, user: User):

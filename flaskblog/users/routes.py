@@ -10,7 +10,7 @@ from flaskblog import account_actions
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import admin_required
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Follow, Post, User
+from flaskblog.models import Avatar, Post, User
 from flaskblog.pagination import page_number, paginate
 from flaskblog.users import bp
 
@@ -48,22 +48,12 @@ def get_user_or_404(username: str) -> User:
 @bp.route("/user/<username>")
 @cached_for_anonymous
 def user_posts(username: str):
-    user = User.profile(username)
+    user = User.profile(username, current_user.id if current_user.is_authenticated else None)
     if user is None:
         abort(404)
     page = page_number()
     posts = paginate(Post.newest_first(author=user), page, total=user.post_count) or abort(404)
-    follower_count, following_count = Follow.counts(user)
-    is_following = current_user.is_authenticated and Follow.exists(current_user, user)
-    return render_template(
-        "users/user_posts.html",
-        title=user.username,
-        user=user,
-        posts=posts,
-        follower_count=follower_count,
-        following_count=following_count,
-        is_following=is_following,
-    )
+    return render_template("users/user_posts.html", title=user.username, user=user, posts=posts)
 
 
 @bp.route("/user/<username>/disable", methods=["POST"])
