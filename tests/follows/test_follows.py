@@ -126,9 +126,7 @@ def test_profile_counts_cost_a_bounded_number_of_queries(
     assert profile_queries() == few
 
 
-def test_your_own_profile_shows_your_counts_and_no_follow_button(
-    app, logged_in_alice, bob, client
-):
+def test_your_own_profile_shows_your_counts_and_no_follow_button(app, logged_in_alice, bob, client):
     with app.app_context():
         db.session.add(Follow(follower_id=bob, followed_id=logged_in_alice))
         db.session.commit()
