@@ -55,9 +55,10 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     # Public pages show a user by name only (the picture is an Avatar): a new or deleted
-    # user, or a changed username, forgets cached pages; a password, an address or a flag
-    # does not (see flaskblog.caching).
-    shown_on_public_pages = frozenset({"username"})
+    # user, or a changed username, forgets cached pages; so does disabling or enabling one
+    # (profiles count only active followers); a password, an address or another flag does
+    # not (see flaskblog.caching).
+    shown_on_public_pages = frozenset({"username", "disabled_at"})
 
     # Every form, API schema and message reads these limits from here.
     USERNAME_MIN_LENGTH = 2
