@@ -68,6 +68,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.auth import bp as auth_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
+    from flaskblog.follows import bp as follows_bp
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
@@ -92,6 +93,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(follows_bp)
 
     from flaskblog import api
 

@@ -41,6 +41,8 @@ TABLES = {
     "post_images",
     "post_revisions",
     "reports",
+    "follows",
+    "bookmarks",
     "security_events",
     "recovery_codes",
     "passkeys",

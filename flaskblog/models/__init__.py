@@ -7,6 +7,7 @@ the rest of the site says `from flaskblog.models import User, Post`.
 
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
+from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
@@ -25,7 +26,9 @@ __all__ = [
     "RESET_SALT",
     "ApiToken",
     "Avatar",
+    "Bookmark",
     "Comment",
+    "Follow",
     "Image",
     "Passkey",
     "PasskeyUserHandle",

@@ -56,7 +56,9 @@ if TYPE_CHECKING:
 # /post/<id>/update, /delete, /comment, /revisions and /report are a post's actions and pages: a
 # slug must not be one. The <slug:...> converter (flaskblog.SlugConverter) refuses the
 # same words, read from here.
-RESERVED_SLUGS = frozenset({"update", "delete", "comment", "revisions", "report"})
+RESERVED_SLUGS = frozenset(
+    {"update", "delete", "comment", "revisions", "report", "bookmark", "unbookmark"}
+)
 
 
 def slugify(text: str) -> str:

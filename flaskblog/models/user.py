@@ -55,9 +55,10 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     # Public pages show a user by name only (the picture is an Avatar): a new or deleted
-    # user, or a changed username, forgets cached pages; a password, an address or a flag
-    # does not (see flaskblog.caching).
-    shown_on_public_pages = frozenset({"username"})
+    # user, or a changed username, forgets cached pages; so does disabling or enabling one
+    # (profiles count only active followers); a password, an address or another flag does
+    # not (see flaskblog.caching).
+    shown_on_public_pages = frozenset({"username", "disabled_at"})
 
     # Every form, API schema and message reads these limits from here.
     USERNAME_MIN_LENGTH = 2
@@ -111,6 +112,11 @@ class User(UserMixin, db.Model):
 
     # Loaded only by User.profile: how many posts the user has published.
     post_count: Mapped[int | None] = query_expression()
+    # Loaded only by User.profile: active followers, active users followed, and whether the
+    # reader looking follows this user.
+    follower_count: Mapped[int | None] = query_expression()
+    following_count: Mapped[int | None] = query_expression()
+    followed_by_viewer: Mapped[bool | None] = query_expression()
     # Loaded only by User.directory (the admins' list): every post, drafts included.
     posts_written: Mapped[int | None] = query_expression()
 
@@ -210,9 +216,12 @@ class User(UserMixin, db.Model):
         )
 
     @classmethod
-    def profile(cls, username: str) -> "User | None":
+    def profile(cls, username: str, viewer_id: int | None = None) -> "User | None":
         """`by_username`, with `post_count` (public posts) counted in the same query:
-        an index range of the author's posts, not a scan."""
+        an index range of the author's posts, not a scan; and with the follower and
+        following counts, and whether `viewer_id` follows the user (see Follow)."""
+        from flaskblog.models.follow import Follow  # follow.py imports this module
+
         if len(username) > cls.USERNAME_LENGTH:
             return None
         count = (
@@ -224,7 +233,12 @@ class User(UserMixin, db.Model):
         return db.session.scalar(
             db.select(cls)
             .where(func.lower(cls.username) == username.strip().lower())
-            .options(with_expression(cls.post_count, count))
+            .options(
+                with_expression(cls.post_count, count),
+                with_expression(cls.follower_count, Follow.follower_count_of(cls)),
+                with_expression(cls.following_count, Follow.following_count_of(cls)),
+                with_expression(cls.followed_by_viewer, Follow.is_followed_by(cls, viewer_id)),
+            )
         )
 
     @classmethod

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
-from flaskblog.models import Comment, Post, Tag
+from flaskblog.models import Bookmark, Comment, Post, Tag
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm
@@ -50,6 +50,7 @@ def render_post_page(post: Post, comment_form: CommentForm | None = None):
         post=post,
         comments=post.comments,
         comment_form=comment_form,
+        bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
     )
 
 

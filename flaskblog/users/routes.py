@@ -48,7 +48,7 @@ def get_user_or_404(username: str) -> User:
 @bp.route("/user/<username>")
 @cached_for_anonymous
 def user_posts(username: str):
-    user = User.profile(username)
+    user = User.profile(username, current_user.id if current_user.is_authenticated else None)
     if user is None:
         abort(404)
     page = page_number()

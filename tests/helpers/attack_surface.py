@@ -104,6 +104,16 @@ ACCESS = {
     "moderation.hide_comment": OWNER,
     "moderation.unhide_comment": OWNER,
     "moderation.reports": ADMIN,
+    # Following writers and bookmarks: the reader's own follows and bookmarks; the lists
+    # of followers and followed are public, as the profile's counts are.
+    "follows.follow": USER,
+    "follows.unfollow": USER,
+    "follows.followers": PUBLIC,
+    "follows.following_list": PUBLIC,
+    "follows.following": USER,
+    "follows.bookmark": USER,
+    "follows.unbookmark": USER,
+    "follows.bookmarks": USER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     # The admin console (a visitor is asked to log in; any other user gets a 403).
