@@ -8,8 +8,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Follow, User
 from tests.helpers.factories import add_scheduled_post, make_drafts
 from tests.helpers.pages import page_text, titles_on
-from tests.helpers.queries import statements_run
-from tests.models.test_indexes import postgresql_plan, sqlite_plan
+from tests.helpers.queries import postgresql_plan, sqlite_plan, statements_run
 
 
 @pytest.fixture

@@ -98,3 +98,23 @@ def database_work(app):
 def _rows_handled(node: dict) -> int:
     rows = node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
     return int(rows) + sum(_rows_handled(child) for child in node.get("Plans", ()))
+
+
+def sqlite_plan(app, sql: str, params) -> list[tuple[int, int, str]]:
+    """SQLite's EXPLAIN QUERY PLAN for `sql`: (node, parent, detail) rows."""
+    with app.app_context():
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+        return [(row[0], row[1], row[3]) for row in rows]
+
+
+def postgresql_plan(app, sql: str, params) -> str:
+    """PostgreSQL's EXPLAIN for `sql` with sequential and bitmap scans off, so that an index
+    the planner could use shows on a few rows too."""
+    with app.app_context():
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        rows = connection.exec_driver_sql(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in rows)
+        db.session.rollback()
+        return plan

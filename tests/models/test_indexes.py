@@ -23,7 +23,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Post
 from flaskblog.urls import post_url
 from tests.helpers.factories import add_comments, add_scheduled_post, make_drafts, tag_posts
-from tests.helpers.queries import statements_run
+from tests.helpers.queries import postgresql_plan, sqlite_plan, statements_run
 
 FIRST = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -50,23 +50,6 @@ def listing_query(app, client, url: str, marker: str):
     found = [(sql, params) for sql, params in captured if marker in sql]
     assert found, f"{url} ran no statement with {marker!r}"
     return found[0]
-
-
-def sqlite_plan(app, sql: str, params) -> list[tuple[int, int, str]]:
-    with app.app_context():
-        rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
-        return [(row[0], row[1], row[3]) for row in rows]
-
-
-def postgresql_plan(app, sql: str, params) -> str:
-    with app.app_context():
-        connection = db.session.connection()
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        rows = connection.exec_driver_sql(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in rows)
-        db.session.rollback()
-        return plan
 
 
 def inside(plan, heading_prefixes: tuple[str, ...]) -> list[str]:
