@@ -40,7 +40,9 @@ class SecondFactorForm(HtmlForm):
     code = StringField(
         "Code from your authenticator app, or a recovery code",
         validators=[DataRequired(), Length(max=CODE_MAX_LENGTH)],
-        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+        # No autofocus, as on the login form: the page has one field, and a moved focus is
+        # what screen reader users do not expect on arrival.
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
     )
     submit = SubmitField("Verify")
 
