@@ -21,6 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
+from flaskblog.unread import shown_count, unread_counts
 from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -62,6 +63,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)
+    app.add_template_global(unread_counts)
+    app.add_template_global(shown_count)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp
@@ -73,6 +76,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.moderation import bp as moderation_bp
+    from flaskblog.notifications import bp as notifications_bp
     from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
     from flaskblog.search import bp as search_bp
@@ -94,6 +98,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(notifications_bp)
 
     from flaskblog import api
 

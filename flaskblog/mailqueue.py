@@ -1,9 +1,10 @@
-"""Account emails off the request path.
+"""Account emails, and other work a page should not wait for, off the request path.
 
 A page that sends an email only hands it over here; MAIL_QUEUE decides who delivers it:
 "rq" queues it in Redis for `flask mail-worker` (retried with backoff), "thread" gives it to a
 thread of this process, "immediate" sends it before answering (the tests). Either way a slow
-or dead mail server costs the page nothing but the hand-over.
+or dead mail server costs the page nothing but the hand-over. run_later() hands over other
+work the same way (telling an author's followers of a new post: flaskblog.announcements).
 """
 
 import contextlib
@@ -99,6 +100,66 @@ def without_addresses(error: OSError) -> OSError:
         codes = sorted({code for code, _ in error.recipients.values()})
         return DeliveryFailed(f"the mail server refused the recipient (SMTP {codes})")
     return error
+
+
+def run_later(job, *args, what: str) -> bool:
+    """Run `job(*args)` (a module-level function that works inside an app context) off the
+    request, as MAIL_QUEUE says; False (logged) if it could not be queued. A failing job is
+    logged, and under "rq" retried like an email."""
+    mode = current_app.config["MAIL_QUEUE"]
+    if mode == "immediate":
+        run_logged(job, args, what)
+        return True
+    if mode == "thread":
+        app = current_app._get_current_object()
+        thread_pool(app).submit(run_in_app, app, job, args, what)
+        return True
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    intervals = current_app.config["MAIL_RETRY_INTERVALS"]
+    try:
+        rq_queue().enqueue(
+            run_job_in_app,
+            job,
+            args,
+            what,
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            description=what,
+            result_ttl=0,
+            failure_ttl=FAILED_JOB_TTL,
+        )
+    except RedisError:
+        mail_log.exception("Could not queue the %s", what)
+        return False
+    return True
+
+
+def run_logged(job, args: tuple, what: str) -> None:
+    """Run `job(*args)` here; a failure is logged and its transaction rolled back."""
+    from flaskblog.extensions import db
+
+    try:
+        job(*args)
+    except Exception:
+        db.session.rollback()
+        mail_log.exception("The %s failed", what)
+
+
+def run_in_app(app: Flask, job, args: tuple, what: str) -> None:
+    with app.app_context():
+        run_logged(job, args, what)
+
+
+def run_job_in_app(job, args: tuple, what: str) -> None:
+    """The RQ job for run_later: an error makes RQ retry (see run_job for the app context)."""
+    if has_app_context():
+        job(*args)
+        return
+    from flaskblog import create_app
+
+    with create_app().app_context():
+        job(*args)
 
 
 # --- "thread" ---------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ TABLES = {
     "bookmarks",
     "notifications",
     "notification_settings",
+    "post_announcements",
     "security_events",
     "recovery_codes",
     "passkeys",

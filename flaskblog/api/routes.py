@@ -11,6 +11,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
+from flaskblog.announcements import announce_later
 from flaskblog.api import bp
 from flaskblog.api.auth import (
     BASIC_SECURITY,
@@ -259,6 +260,7 @@ def create_post(data: dict):
     db.session.add(post)
     record(post, g.user, "publish" if post.is_published else "save")
     db.session.commit()
+    announce_later(post)  # if it is public now; a scheduled one when its time comes
     return post, {"Location": url_for("api.get_post", post_id=post.id, _external=True)}
 
 
@@ -290,7 +292,7 @@ def update_post(data: dict, post_id: int):
             '("published": false), then schedule it.',
             {"publish_at": ["The post is public already."]},
         )
-    was_published = post.is_published
+    was_published, was_public = post.is_published, post.is_public
     if "title" in data:
         post.title = data["title"]
     if "content" in data:
@@ -309,6 +311,8 @@ def update_post(data: dict, post_id: int):
         post.unpublish()
     record(post, g.user, revision_kind(was_published, post.is_published))
     db.session.commit()
+    if not was_public:
+        announce_later(post)
     return post
 
 

@@ -7,6 +7,7 @@ from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db
 from flaskblog.follows import bp
 from flaskblog.models import Bookmark, Follow, Post, User
+from flaskblog.models.notification import FOLLOWER, notify
 from flaskblog.pagination import page_number, paginate, paginate_rows
 from flaskblog.urls import post_url
 
@@ -42,6 +43,7 @@ def follow(username: str):
         flash(f"{user.username}'s account is disabled: it cannot be followed.", "warning")
         return redirect(profile)
     if Follow.follow(current_user, user):
+        notify(user, FOLLOWER, current_user)
         db.session.commit()
     flash(f"You are following {user.username}.", "success")
     return redirect(profile)

@@ -10,7 +10,7 @@ from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
-from flaskblog.models.notification import Notification, NotificationSettings
+from flaskblog.models.notification import Notification, NotificationSettings, PostAnnouncement
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
 from flaskblog.models.report import Report
@@ -37,6 +37,7 @@ __all__ = [
     "Passkey",
     "PasskeyUserHandle",
     "Post",
+    "PostAnnouncement",
     "RecoveryCode",
     "Report",
     "Revision",

@@ -1,12 +1,16 @@
 """What readers are told about: comments, replies, mentions, new followers and new posts by
 the authors they follow; and how each reader wants to be told (their settings and digest)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, func, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, and_, func, or_, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 
 from flaskblog.extensions import db
+from flaskblog.models.comment import Comment
+from flaskblog.models.follow import Follow
+from flaskblog.models.post import Post
 from flaskblog.models.types import UTCDateTime, utcnow
 from flaskblog.models.user import User
 
@@ -46,6 +50,8 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
+    post: Mapped[Post | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
 
     __table_args__ = (
         # A reader's notifications, newest first.
@@ -65,6 +71,50 @@ class Notification(db.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+    @classmethod
+    def shown(cls, user_id):
+        """The conditions for the notifications of the user `user_id` (a value or a column)
+        that are shown: their actor's account is active, and the post and comment they are
+        about (if any) are still public. Checked when read, so that a notification about a
+        disabled account or a post taken back to the drafts vanishes without being deleted,
+        and comes back if that is undone."""
+        actor = aliased(User)
+        return and_(
+            cls.user_id == user_id,
+            db.select(actor.id)
+            .where(actor.id == cls.actor_id, actor.disabled_at.is_(None))
+            .exists(),
+            or_(
+                cls.post_id.is_(None),
+                db.select(Post.id).where(Post.id == cls.post_id, Post.is_public).exists(),
+            ),
+            or_(
+                cls.comment_id.is_(None),
+                db.select(Comment.id)
+                .where(Comment.id == cls.comment_id, Comment.hidden_at.is_(None))
+                .exists(),
+            ),
+        )
+
+    @classmethod
+    def newest_for(cls, user: User):
+        """A select of `user`'s shown notifications, newest first, with what they are about."""
+        return (
+            db.select(cls)
+            .where(cls.shown(user.id))
+            .options(joinedload(cls.post), joinedload(cls.comment))
+            .order_by(cls.created_at.desc(), cls.id.desc())
+        )
+
+    @classmethod
+    def mark_read(cls, notifications: list["Notification"]) -> int:
+        """Mark these notifications read now (not committed); how many were unread."""
+        now = utcnow()
+        unread = [notification for notification in notifications if notification.is_unread]
+        for notification in unread:
+            notification.read_at = now
+        return len(unread)
 
 
 class NotificationSettings(db.Model):
@@ -95,40 +145,68 @@ class NotificationSettings(db.Model):
     def of(cls, user: User) -> "NotificationSettings":
         """The reader's settings: their row, or the defaults (not added to the session)."""
         settings = db.session.get(cls, user.id)
-        if settings is None:
-            settings = cls(
-                user_id=user.id,
-                digest="off",
-                notify_comments=True,
-                notify_replies=True,
-                notify_followers=True,
-                notify_followed_posts=True,
-            )
-        return settings
+        return settings if settings is not None else cls.defaults(user.id)
+
+    @classmethod
+    def defaults(cls, user_id: int) -> "NotificationSettings":
+        """The settings of a reader who never changed them (not added to the session)."""
+        return cls(
+            user_id=user_id,
+            digest="off",
+            notify_comments=True,
+            notify_replies=True,
+            notify_followers=True,
+            notify_followed_posts=True,
+        )
 
     def wants(self, kind: str) -> bool:
         """Whether this reader wants notifications of `kind`."""
         return getattr(self, SETTING_FOR_KIND[kind])
 
 
-def count_unread(user: User) -> int:
-    """How many of `user`'s notifications are unread (one query, on the partial index)."""
-    return db.session.scalar(
-        db.select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
+# The header says "99+" past this: counting stops there, so a reader who never reads costs
+# every page no more than a reader with a hundred unread.
+UNREAD_COUNT_LIMIT = 100
+
+
+def unread_count_of(user_id):
+    """A scalar subquery: how many of the user `user_id`'s shown notifications are unread, up
+    to UNREAD_COUNT_LIMIT (the partial index finds the unread ones)."""
+    unread = (
+        db.select(Notification.id)
+        .where(Notification.shown(user_id), Notification.read_at.is_(None))
+        .limit(UNREAD_COUNT_LIMIT)
+        # `user_id` may be a column of the enclosing query (the login loader's): taken from
+        # there, not joined in again.
+        .correlate_except(Notification)
+        .subquery()
     )
+    return db.select(func.count()).select_from(unread).scalar_subquery()
 
 
-def notify(recipient: User, kind: str, actor: User, post=None, comment=None) -> Notification | None:
+def count_unread(user: User) -> int:
+    """How many of `user`'s shown notifications are unread, up to UNREAD_COUNT_LIMIT (one
+    query, on the partial index)."""
+    return db.session.scalar(db.select(unread_count_of(user.id)))
+
+
+def notify(
+    recipient: User,
+    kind: str,
+    actor: User,
+    post=None,
+    comment=None,
+    settings: NotificationSettings | None = None,
+) -> Notification | None:
     """Tell `recipient` that `actor` did `kind` (added to the session, not committed).
 
     Nothing is made about oneself, by or for a disabled account, or of a kind the
-    recipient turned off; None then.
+    recipient turned off; None then. `settings`: the recipient's, when the caller has read
+    them already (a fan-out reads a batch of followers' settings in one query).
     """
     if recipient.id == actor.id or not (recipient.is_active and actor.is_active):
         return None
-    if not NotificationSettings.of(recipient).wants(kind):
+    if not (settings or NotificationSettings.of(recipient)).wants(kind):
         return None
     notification = Notification(
         user_id=recipient.id,
@@ -139,3 +217,96 @@ def notify(recipient: User, kind: str, actor: User, post=None, comment=None) -> 
     )
     db.session.add(notification)
     return notification
+
+
+# --- New posts, told to the author's followers ------------------------------------------------
+
+
+class PostAnnouncement(db.Model):
+    """That the followers of a post's author have been told of it: one row per post, made in
+    the transaction that tells them, so a post is announced once however often it is
+    published again, scheduled or swept (flaskblog.announcements)."""
+
+    __tablename__ = "post_announcements"
+
+    shown_on_public_pages = False
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Followers told at a time: one query for them, one for their settings, then one insert.
+ANNOUNCE_BATCH = 500
+# A post published longer ago than this is old news: not announced. It keeps the sweep's
+# query short, and keeps the posts written before announcements existed quiet.
+ANNOUNCE_WITHIN = timedelta(days=2)
+
+
+def announce(post: Post) -> int | None:
+    """Tell the active followers of `post`'s author about it, once, and commit: how many were
+    told, or None if the post is not public, is old news, or was announced already."""
+    if not post.is_public or post.published_at < utcnow() - ANNOUNCE_WITHIN:
+        return None
+    try:
+        # Two workers announcing the same post: the second waits for the first's row, then
+        # fails here and tells nobody.
+        with db.session.begin_nested():
+            db.session.add(PostAnnouncement(post_id=post.id))
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    author, told, last_id = post.author, 0, 0
+    while True:
+        followers = db.session.scalars(
+            db.select(User)
+            .join(Follow, Follow.follower_id == User.id)
+            .where(Follow.followed_id == author.id, User.id > last_id, User.disabled_at.is_(None))
+            .order_by(User.id)
+            .limit(ANNOUNCE_BATCH)
+        ).all()
+        if not followers:
+            break
+        settings = {
+            row.user_id: row
+            for row in db.session.scalars(
+                db.select(NotificationSettings).where(
+                    NotificationSettings.user_id.in_([follower.id for follower in followers])
+                )
+            )
+        }
+        made = [
+            notify(
+                follower,
+                POST,
+                author,
+                post=post,
+                settings=settings.get(follower.id) or NotificationSettings.defaults(follower.id),
+            )
+            for follower in followers
+        ]
+        made = [notification for notification in made if notification is not None]
+        db.session.flush()
+        told += len(made)
+        last_id = followers[-1].id
+        # A batch at a time in memory, however many followers there are.
+        for row in [*made, *settings.values(), *followers]:
+            db.session.expunge(row)
+    db.session.commit()
+    return told
+
+
+def posts_to_announce(within: timedelta = ANNOUNCE_WITHIN) -> list[Post]:
+    """Public posts published in the last `within` and not announced yet: scheduled posts
+    whose time has come (they become public by themselves, with no request to queue their
+    announcement), and any whose queued announcement was lost."""
+    announced = db.select(PostAnnouncement.post_id).where(PostAnnouncement.post_id == Post.id)
+    return list(
+        db.session.scalars(
+            db.select(Post)
+            .where(Post.is_public, Post.published_at >= utcnow() - within, ~announced.exists())
+            .options(joinedload(Post.author))
+            .order_by(Post.published_at, Post.id)
+        )
+    )

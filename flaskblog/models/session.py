@@ -91,13 +91,24 @@ class UserSession(NamedByHandle, db.Model):
 
 @login_manager.user_loader
 def load_user(token: str) -> "User | None":
-    """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
-    login = db.session.get(UserSession, UserSession.hash(token))
+    """Flask-Login's way back from a cookie to a user: through a login that has not ended.
+
+    The same query reads the user's unread counts, which every page's header shows
+    (flaskblog.unread)."""
+    from flaskblog.unread import UnreadCounts, unread_columns
+
+    row = db.session.execute(
+        db.select(UserSession, *unread_columns(UserSession.user_id)).where(
+            UserSession.id == UserSession.hash(token)
+        )
+    ).first()
     now = utcnow()
-    if login is None or not login.is_current(now):
+    if row is None or not row[0].is_current(now):
         return None
+    login = row[0]
     login.mark_seen(now)
     login.user.login_token = token
+    login.user.unread_counts = UnreadCounts(*row[1:])
     return login.user
 
 

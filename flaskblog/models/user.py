@@ -122,6 +122,8 @@ class User(UserMixin, db.Model):
 
     # The login this request belongs to (see start_session and load_user); not stored.
     login_token = None
+    # The header's unread counts, when read with the login (flaskblog.unread); not stored.
+    unread_counts = None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"

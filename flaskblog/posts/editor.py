@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, TooManyRequests
 
 from flaskblog import revisions
+from flaskblog.announcements import announce_later
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import json_error
@@ -191,6 +192,7 @@ def new_post():
         post = Post(is_published=False, date_posted=utcnow())  # written before published
         message = save_from_editor(post, form, "new")
         db.session.commit()
+        announce_later(post)  # if it is public now; a scheduled one when its time comes
         flash(message, "success")
         return redirect(post_url(post))
     return render_editor(form)
@@ -265,6 +267,8 @@ def update_post(post_id: int):
     if form.validate_on_submit():
         message = save_from_editor(post, form, state)
         db.session.commit()
+        if state != "published":
+            announce_later(post)  # published now: a draft's or a scheduled post's first day
         flash(message, "success")
         return redirect(post_url(post))
     return render_editor(form, post, notice=None if form.is_submitted() else pending_notice(post))

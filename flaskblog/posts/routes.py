@@ -15,6 +15,7 @@ from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Bookmark, Comment, Post, Tag
+from flaskblog.models.notification import COMMENT, notify
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm
@@ -139,6 +140,8 @@ def create_comment(post_id: int):
         return render_post_page(post, form), 429 if refusal else 400
     comment = Comment(body=form.body.data, post=post, author=current_user)
     db.session.add(comment)
+    db.session.flush()  # the notification names the comment
+    notify(post.author, COMMENT, current_user, post=post, comment=comment)
     db.session.commit()
     flash("Your comment has been posted.", "success")
     return redirect(f"{post_url(post)}#comment-{comment.id}")

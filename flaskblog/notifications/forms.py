@@ -1,0 +1,34 @@
+"""The notification settings form."""
+
+from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.validators import ValidationError
+
+from flaskblog.forms import HtmlForm
+from flaskblog.models import NotificationSettings
+
+DIGEST_LABELS = {"off": "Off", "daily": "Daily", "weekly": "Weekly"}
+
+
+class NotificationSettingsForm(HtmlForm):
+    digest = SelectField(
+        "Email digest of unread notifications",
+        choices=[(choice, DIGEST_LABELS[choice]) for choice in NotificationSettings.DIGEST_CHOICES],
+        validate_choice=False,  # validate_digest says what the choices are
+    )
+    notify_comments = BooleanField("Comments on my posts")
+    notify_replies = BooleanField("Replies to my comments, and mentions of me")
+    notify_followers = BooleanField("New followers")
+    notify_followed_posts = BooleanField("New posts by authors I follow")
+    submit = SubmitField("Save settings")
+
+    FLAGS = ("notify_comments", "notify_replies", "notify_followers", "notify_followed_posts")
+
+    def validate_digest(self, field) -> None:
+        if field.data not in NotificationSettings.DIGEST_CHOICES:
+            raise ValidationError("Choose how often to get the digest: off, daily or weekly.")
+
+    def apply_to(self, settings: NotificationSettings) -> None:
+        """Put what the reader chose in their settings."""
+        settings.digest = self.digest.data
+        for name in self.FLAGS:
+            setattr(settings, name, self[name].data)
