@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    from flaskblog.api import history, routes, uploads  # noqa: F401  (views register on bp)
+    from flaskblog.api import history, me, routes, uploads  # noqa: F401  (views register on bp)
 
     # Token-only: no cookie authenticates here, so there is no cross-site request to forge.
     csrf.exempt(bp)

@@ -72,6 +72,10 @@ class Notification(db.Model):
     def is_unread(self) -> bool:
         return self.read_at is None
 
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
     @classmethod
     def shown(cls, user_id):
         """The conditions for the notifications of the user `user_id` (a value or a column)

@@ -1,6 +1,7 @@
 """The notification settings form."""
 
 from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from flaskblog.forms import HtmlForm
@@ -12,7 +13,10 @@ DIGEST_LABELS = {"off": "Off", "daily": "Daily", "weekly": "Weekly"}
 class NotificationSettingsForm(HtmlForm):
     digest = SelectField(
         "Email digest of unread notifications",
-        choices=[(choice, DIGEST_LABELS[choice]) for choice in NotificationSettings.DIGEST_CHOICES],
+        choices=[
+            SelectChoice(choice, DIGEST_LABELS[choice])
+            for choice in NotificationSettings.DIGEST_CHOICES
+        ],
         validate_choice=False,  # validate_digest says what the choices are
     )
     notify_comments = BooleanField("Comments on my posts")

@@ -114,6 +114,9 @@ ACCESS = {
     "follows.bookmark": USER,
     "follows.unbookmark": USER,
     "follows.bookmarks": USER,
+    # Notifications and their settings: the reader's own.
+    "notifications.notifications": USER,
+    "notifications.settings": USER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     # The admin console (a visitor is asked to log in; any other user gets a 403).
@@ -133,6 +136,9 @@ ACCESS = {
     "api.create_token": API_CREDENTIALS,
     "api.revoke_token": API_TOKEN,
     "api.me": API_TOKEN,
+    "api.my_following": API_TOKEN,
+    "api.my_feed": API_TOKEN,
+    "api.my_notifications": API_TOKEN,
     "api.create_post": API_TOKEN,
     "api.upload_image": API_TOKEN,
     "api.update_post": API_OWNER,

@@ -200,3 +200,14 @@ def set_joined(app, user_id: int, when: datetime) -> None:
     with app.app_context():
         db.session.get(User, user_id).created_at = when
         db.session.commit()
+
+
+def add_followers(app, user_id: int, count: int, name: str = "fan{n:03}") -> list[int]:
+    """`count` new accounts ("fan001", ...) that follow the user; their ids."""
+    from flaskblog.models import Follow
+
+    followers = add_accounts(app, count, name)
+    with app.app_context():
+        db.session.add_all(Follow(follower_id=fan, followed_id=user_id) for fan in followers)
+        db.session.commit()
+    return followers

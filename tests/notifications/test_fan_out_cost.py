@@ -1,0 +1,77 @@
+"""Publishing costs the request the same whether the author has many followers or none:
+the followers are told by the background queue, not by the request."""
+
+import threading
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from flaskblog import mailqueue
+from flaskblog.extensions import db
+from flaskblog.models import Notification
+from tests.helpers.factories import add_followers, make_user
+from tests.helpers.pages import AuthActions, Forms, csrf_token_from
+
+FOLLOWERS = 40
+
+
+@contextmanager
+def statements_in_this_thread(app):
+    """The SQL statements `app` runs in the calling thread (the request's, with the test
+    client), not those of the queue's thread."""
+    mine, captured = threading.get_ident(), []
+
+    def record(conn, cursor, statement, *args):
+        if threading.get_ident() == mine:
+            captured.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield captured
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def publish_as(app, email: str, title: str) -> list[str]:
+    """Log in as `email` and publish a post; the statements the publishing request ran."""
+    client = app.test_client()
+    AuthActions(client, Forms(client)).login(email)
+    token = csrf_token_from(client.get("/post/new"))
+    with statements_in_this_thread(app) as statements:
+        response = client.post(
+            "/post/new", data={"title": title, "content": "Words.", "csrf_token": token}
+        )
+    assert response.status_code == 302
+    return statements
+
+
+def notifications_for_post_titled(app, title: str) -> int:
+    from flaskblog.models import Post
+
+    with app.app_context():
+        return db.session.scalar(
+            db.select(db.func.count(Notification.id))
+            .join(Post, Post.id == Notification.post_id)
+            .where(Post.title == title)
+        )
+
+
+def test_publishing_with_many_followers_costs_the_request_what_it_costs_with_none(build_app):
+    app = build_app(shared_sqlite=True, MAIL_QUEUE="thread")
+    make_user(app, "lonely")
+    popular = make_user(app, "popular")
+    add_followers(app, popular, FOLLOWERS)
+
+    # The first request of an app compiles templates and reads settings: not compared.
+    publish_as(app, "lonely@example.com", "Warm up")
+    mailqueue.drain(app)
+    alone = publish_as(app, "lonely@example.com", "Nobody reads this")
+    crowd = publish_as(app, "popular@example.com", "Everybody reads this")
+    mailqueue.drain(app)
+
+    assert len(crowd) == len(alone), (crowd, alone)
+    assert not [sql for sql in crowd if "INSERT INTO notifications" in sql]
+    assert notifications_for_post_titled(app, "Nobody reads this") == 0
+    assert notifications_for_post_titled(app, "Everybody reads this") == FOLLOWERS
