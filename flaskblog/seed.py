@@ -26,10 +26,24 @@ from flask import current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
 from sqlalchemy import func, insert
+from sqlalchemy.orm import joinedload
 
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
+from flaskblog.models import (
+    Avatar,
+    Comment,
+    Follow,
+    Notification,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+    utcnow,
+)
+from flaskblog.models.notification import COMMENT, FOLLOWER, POST, notify
 from flaskblog.rendering import Rendered, render_markdown
 
 DEMO_DOMAIN = "demo.example.com"
@@ -330,6 +344,84 @@ def add_posts(writer: DemoWriter, count: int, now: datetime, progress) -> Added:
     return added
 
 
+# Each demo reader follows a few demo authors, and finds some notifications waiting: the
+# newest posts of those authors, the newest comments on their own posts, their followers.
+FOLLOWS_PER_READER = (2, 6)
+NOTIFIED_POSTS, NOTIFIED_COMMENTS, NOTIFIED_FOLLOWERS = 4, 5, 5
+# Readers given their notifications at a time: flushed, then let go of.
+READER_CHUNK = 200
+
+
+def add_follows_and_notifications(writer: DemoWriter, now: datetime) -> tuple[int, int]:
+    """Follows for the demo readers who follow nobody yet, and notifications for those who
+    have none yet (made through notify(), as the site makes them; the older half read).
+    (follows, notifications) added."""
+    rng = writer.rng
+    users = [user_id for user_id, _ in demo_users()]
+    if len(users) < 2:
+        return 0, 0
+    following = set(db.session.scalars(db.select(Follow.follower_id).distinct()))
+    follows = []
+    for reader in users:
+        if reader in following:
+            continue
+        others = rng.sample(users, min(len(users), rng.randint(*FOLLOWS_PER_READER) + 1))
+        follows += [
+            {"follower_id": reader, "followed_id": author, "created_at": now}
+            for author in others
+            if author != reader
+        ]
+    if follows:
+        db.session.execute(insert(Follow), follows)
+        db.session.commit()
+    notified = set(db.session.scalars(db.select(Notification.user_id).distinct()))
+    waiting = [reader for reader in users if reader not in notified]
+    made = 0
+    for start in range(0, len(waiting), READER_CHUNK):
+        made += _notify_readers(waiting[start : start + READER_CHUNK], now)
+    return len(follows), made
+
+
+def _notify_readers(readers: list[int], now: datetime) -> int:
+    """Notifications for these readers, dated when what they tell of happened."""
+    made = []
+    for reader in db.session.scalars(db.select(User).where(User.id.in_(readers))):
+        settings = NotificationSettings.of(reader)
+        events = []  # (when, kind, actor, post, comment)
+        for follower, since in db.session.execute(
+            db.select(User, Follow.created_at)
+            .join(Follow, Follow.follower_id == User.id)
+            .where(Follow.followed_id == reader.id)
+            .order_by(Follow.created_at.desc())
+            .limit(NOTIFIED_FOLLOWERS)
+        ):
+            events.append((since, FOLLOWER, follower, None, None))
+        for post in db.session.scalars(Follow.feed_for(reader).limit(NOTIFIED_POSTS)):
+            events.append((post.published_at, POST, post.author, post, None))
+        for comment in db.session.scalars(
+            db.select(Comment)
+            .join(Post, Post.id == Comment.post_id)
+            .options(joinedload(Comment.post))
+            .where(Post.user_id == reader.id, Comment.user_id != reader.id)
+            .order_by(Comment.created_at.desc())
+            .limit(NOTIFIED_COMMENTS)
+        ):
+            events.append((comment.created_at, COMMENT, comment.author, comment.post, comment))
+        events.sort(key=lambda event: event[0])
+        for number, (when, kind, actor, post, comment) in enumerate(events):
+            notification = notify(
+                reader, kind, actor, post=post, comment=comment, settings=settings
+            )
+            if notification is not None:
+                notification.created_at = min(when, now)
+                # The older half read already: the page shows both kinds.
+                notification.read_at = now if number < len(events) // 2 else None
+                made.append(notification)
+    db.session.commit()
+    db.session.expunge_all()
+    return len(made)
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -366,6 +458,7 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         posts_added.drafts,
         posts_added.comments,
     )
+    follows, notifications = add_follows_and_notifications(writer, now)
     seconds = time.perf_counter() - started
     if not (added.users or added.posts):
         click.echo(f"The demo already has {users:,} users and {posts:,} posts: nothing added.")
@@ -374,6 +467,8 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
             f"Added {added.users:,} users and {added.posts:,} posts ({added.drafts:,} drafts) "
             f"with {added.comments:,} comments in {seconds:.1f} s."
         )
+    if follows or notifications:
+        click.echo(f"Added {follows:,} follows and {notifications:,} notifications.")
     example = db.session.scalar(
         db.select(User.email).where(User.email.endswith("@" + DEMO_DOMAIN)).order_by(User.id)
     )

@@ -185,3 +185,28 @@ def test_pages_render_with_seeded_data(app, seed, client):
     picture = client.get(f"/avatar/{avatar_user}/{avatar_digest}.webp")
     assert picture.status_code == 200
     assert picture.mimetype == "image/webp"
+
+
+def test_seed_makes_follows_and_notifications_once(app, seed):
+    from flaskblog.models import Follow, Notification
+
+    result = seed("--users", "6", "--posts", "40", "--random-seed", "3")
+
+    assert "follows and" in result.output
+    with app.app_context():
+        follows = db.session.execute(db.select(Follow.follower_id, Follow.followed_id)).all()
+        notifications = db.session.scalars(db.select(Notification)).all()
+        assert follows and all(follower != followed for follower, followed in follows)
+        assert notifications
+        assert all(n.user_id != n.actor_id for n in notifications)
+        assert {n.kind for n in notifications} >= {"follower", "post"}
+        assert any(n.read_at is None for n in notifications)
+        assert any(n.read_at is not None for n in notifications)
+        for n in notifications:
+            if n.kind == "post":
+                assert n.post.is_public and n.post.user_id == n.actor_id
+    before = (count(app, Follow), count(app, Notification))
+
+    seed("--users", "6", "--posts", "40")
+
+    assert (count(app, Follow), count(app, Notification)) == before
