@@ -4,7 +4,7 @@ For each database it seeds the data with `flask seed` (1,000 users, --posts post
 random seed every time), serves the site with gunicorn (2 sync workers, production settings
 with the page cache in Redis, rate limits off) and, beside it, the bare Flask ceiling app
 (bench/ceiling.py), then drives every page with wrk for --duration seconds: anonymous, and
-logged in for the home and post pages. The site's gunicorn is started afresh for each page,
+logged in for the home and post pages, the Following feed and the notifications. The site's gunicorn is started afresh for each page,
 so that a page too slow to answer cannot leave the next one waiting behind its requests. It
 counts each page's SQL statements through the test client, samples the workers' memory during
 a longer run of the home page, and times bcrypt logins. Each run's figures go
@@ -265,7 +265,12 @@ def pick_targets(url: str) -> dict:
             ("avatar", f"/avatar/{avatar.user_id}/{avatar.digest}.webp"),
             ("login page", "/login"),
         ],
-        "logged_in": [("home page 1", "/"), ("post page", f"/post/{post.id}/{post.slug}")],
+        "logged_in": [
+            ("home page 1", "/"),
+            ("post page", f"/post/{post.id}/{post.slug}"),
+            ("following", "/following"),
+            ("notifications", "/notifications"),
+        ],
         "listings": ["home page 1", f"home page {deep:,}", "user page", "tag page", "search"],
         "login_email": demo_email(url),
     }
