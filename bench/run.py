@@ -4,8 +4,9 @@ For each database it seeds the data with `flask seed` (1,000 users, --posts post
 random seed every time), serves the site with gunicorn (2 sync workers, production settings
 with the page cache in Redis, rate limits off) and, beside it, the bare Flask ceiling app
 (bench/ceiling.py), then drives every page with wrk for --duration seconds: anonymous, and
-logged in for the home and post pages, the Following feed and the notifications. The site's gunicorn is started afresh for each page,
-so that a page too slow to answer cannot leave the next one waiting behind its requests. It
+logged in for the home and post pages, the Following feed and the notifications. The site's
+gunicorn is started afresh for each page, so that a page too slow to answer cannot leave the
+next one waiting behind its requests. It
 counts each page's SQL statements through the test client, samples the workers' memory during
 a longer run of the home page, and times bcrypt logins. Each run's figures go
 to bench/results/<database>-<posts>.json, and docs/PERFORMANCE.md's generated part is

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db
 from flaskblog.follows import bp
-from flaskblog.models import Bookmark, Follow, Post, User
+from flaskblog.models import Bookmark, Follow, Notification, Post, User
 from flaskblog.models.notification import FOLLOWER, notify
 from flaskblog.pagination import page_number, paginate, paginate_rows
 from flaskblog.urls import post_url
@@ -43,7 +43,9 @@ def follow(username: str):
         flash(f"{user.username}'s account is disabled: it cannot be followed.", "warning")
         return redirect(profile)
     if Follow.follow(current_user, user):
-        notify(user, FOLLOWER, current_user)
+        # Once per follower: unfollowing and following again does not tell them again.
+        if not Notification.told_before(user, FOLLOWER, current_user):
+            notify(user, FOLLOWER, current_user)
         db.session.commit()
     flash(f"You are following {user.username}.", "success")
     return redirect(profile)

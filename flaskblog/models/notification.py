@@ -107,18 +107,21 @@ class Notification(db.Model):
         return (
             db.select(cls)
             .where(cls.shown(user.id))
-            .options(joinedload(cls.post), joinedload(cls.comment))
+            .options(joinedload(cls.post))
             .order_by(cls.created_at.desc(), cls.id.desc())
         )
 
     @classmethod
-    def mark_read(cls, notifications: list["Notification"]) -> int:
-        """Mark these notifications read now (not committed); how many were unread."""
-        now = utcnow()
-        unread = [notification for notification in notifications if notification.is_unread]
-        for notification in unread:
-            notification.read_at = now
-        return len(unread)
+    def told_before(cls, recipient: User, kind: str, actor: User) -> bool:
+        """Whether `recipient` was ever told that `actor` did `kind` (read or not)."""
+        return (
+            db.session.scalar(
+                db.select(cls.id)
+                .where(cls.user_id == recipient.id, cls.kind == kind, cls.actor_id == actor.id)
+                .limit(1)
+            )
+            is not None
+        )
 
 
 class NotificationSettings(db.Model):

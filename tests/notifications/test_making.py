@@ -76,6 +76,16 @@ def test_a_new_follower_is_told_once_however_often_the_button_is_pressed(
     assert made(app) == [(alice, FOLLOWER, bob, None)]
 
 
+def test_following_again_after_unfollowing_does_not_tell_the_author_again(
+    app, alice, bob, auth, forms
+):
+    auth.login("bob@example.com")
+    for action in ("follow", "unfollow", "follow"):
+        forms.submit(f"/user/alice/{action}", page="/user/alice")
+
+    assert made(app) == [(alice, FOLLOWER, bob, None)]
+
+
 def test_a_reader_who_turned_followers_off_is_not_told(app, alice, bob, auth, forms):
     with app.app_context():
         db.session.add(NotificationSettings(user_id=alice, notify_followers=False))
