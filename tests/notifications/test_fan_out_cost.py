@@ -2,15 +2,21 @@
 the followers are told by the background queue, not by the request."""
 
 import threading
+import uuid
 from contextlib import contextmanager
 
+import pytest
+import redis
+from rq import Queue
 from sqlalchemy import event
 
 from flaskblog import mailqueue
 from flaskblog.extensions import db
+from flaskblog.mailqueue import make_worker, rq_queue
 from flaskblog.models import Notification
 from tests.helpers.factories import add_followers, make_user
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from
+from tests.helpers.services import REDIS_URL, require_redis
 
 FOLLOWERS = 40
 
@@ -75,3 +81,33 @@ def test_publishing_with_many_followers_costs_the_request_what_it_costs_with_non
     assert not [sql for sql in crowd if "INSERT INTO notifications" in sql]
     assert notifications_for_post_titled(app, "Nobody reads this") == 0
     assert notifications_for_post_titled(app, "Everybody reads this") == FOLLOWERS
+
+
+@pytest.fixture
+def queue_name():
+    """An RQ queue in Redis for this test alone, deleted afterwards."""
+    require_redis()
+    name = f"flaskblog-test-announce-{uuid.uuid4().hex}"
+    yield name
+    with redis.Redis.from_url(REDIS_URL) as server:
+        Queue(name, connection=server).delete(delete_jobs=True)
+        leftovers = list(server.scan_iter(f"rq:*{name}*"))
+        if leftovers:
+            server.delete(*leftovers)
+
+
+def test_with_rq_publishing_queues_the_announcement_for_the_worker(build_app, queue_name):
+    app = build_app(
+        shared_sqlite=True, MAIL_QUEUE="rq", REDIS_URL=REDIS_URL, MAIL_QUEUE_NAME=queue_name
+    )
+    popular = make_user(app, "popular")
+    add_followers(app, popular, 3)
+
+    publish_as(app, "popular@example.com", "Queued news")
+
+    assert notifications_for_post_titled(app, "Queued news") == 0
+    [job] = rq_queue(app).jobs
+    assert job.description == "announcement of post 1"
+    with app.app_context():
+        make_worker(app).work(burst=True)
+    assert notifications_for_post_titled(app, "Queued news") == 3
