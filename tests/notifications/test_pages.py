@@ -163,3 +163,43 @@ def test_nobody_sees_anyone_elses_notifications(app, alice, bob, make_user, auth
 
     assert "carol" not in page_text(client.get("/notifications"))
     assert unread_of(app, bob) == 1
+
+
+def test_a_hidden_comment_takes_its_notification_with_it(
+    app, alices_post, alice, bob, auth, client
+):
+    from flaskblog.models import Comment
+
+    with app.app_context():
+        comment = Comment(body="Buy pills", post_id=alices_post, user_id=bob)
+        db.session.add(comment)
+        db.session.flush()
+        db.session.add(
+            Notification(
+                user_id=alice,
+                kind=COMMENT,
+                actor_id=bob,
+                post_id=alices_post,
+                comment_id=comment.id,
+            )
+        )
+        comment.hide(db.session.get(User, alice))
+        db.session.commit()
+    auth.login()
+
+    assert header_count(client.get("/drafts")) is None
+    assert "commented" not in page_text(client.get("/notifications"))
+
+
+def test_the_page_costs_the_same_queries_with_many_notifications(
+    app, alices_post, alice, bob, auth, client, count_queries
+):
+    auth.login()
+    add_notification(app, alice, COMMENT, bob, post=alices_post)
+    client.get("/notifications")
+    add_notification(app, alice, COMMENT, bob, post=alices_post)
+    few = queries_for(client, count_queries, "/notifications")
+    for minutes in range(NOTIFICATIONS_PER_PAGE):
+        add_notification(app, alice, POST, bob, post=alices_post, minutes_ago=minutes)
+
+    assert queries_for(client, count_queries, "/notifications") == few
