@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flaskblog.extensions import db
-from flaskblog.models import Notification, Post, User
+from flaskblog.models import Comment, Notification, Post, User
 from flaskblog.models.notification import COMMENT, FOLLOWER, POST, UNREAD_COUNT_LIMIT
 from flaskblog.notifications.routes import NOTIFICATIONS_PER_PAGE
 from tests.helpers.factories import add_accounts
@@ -168,8 +168,6 @@ def test_nobody_sees_anyone_elses_notifications(app, alice, bob, make_user, auth
 def test_a_hidden_comment_takes_its_notification_with_it(
     app, alices_post, alice, bob, auth, client
 ):
-    from flaskblog.models import Comment
-
     with app.app_context():
         comment = Comment(body="Buy pills", post_id=alices_post, user_id=bob)
         db.session.add(comment)
