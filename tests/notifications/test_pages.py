@@ -13,7 +13,7 @@ from flaskblog.models.notification import COMMENT, FOLLOWER, POST, UNREAD_COUNT_
 from flaskblog.notifications.routes import NOTIFICATIONS_PER_PAGE
 from tests.helpers.factories import add_accounts
 from tests.helpers.pages import page_text as page_html
-from tests.helpers.queries import queries_for
+from tests.helpers.queries import postgresql_plan, queries_for, sqlite_plan, statements_run
 
 
 @pytest.fixture
@@ -201,3 +201,21 @@ def test_the_page_costs_the_same_queries_with_many_notifications(
         add_notification(app, alice, POST, bob, post=alices_post, minutes_ago=minutes)
 
     assert queries_for(client, count_queries, "/notifications") == few
+
+
+def test_the_login_query_counts_the_unread_ones_through_their_index(app, alice, bob, auth, client):
+    for minutes in range(3):
+        add_notification(app, alice, FOLLOWER, bob, minutes_ago=minutes)
+    auth.login()
+    with statements_run(app, with_parameters=True) as captured:
+        assert client.get("/drafts").status_code == 200
+    sql, params = next((sql, p) for sql, p in captured if "FROM sessions" in sql)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        plan = " ".join(detail for _, _, detail in sqlite_plan(app, sql, params))
+        assert "ix_notifications_user_unread" in plan, plan
+    else:
+        plan = postgresql_plan(app, sql, params)
+        assert "ix_notifications_user_unread" in plan, plan
+        assert "Seq Scan on notifications" not in plan, plan
