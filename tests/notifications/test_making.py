@@ -10,6 +10,7 @@ from flaskblog.announcements import announce_due
 from flaskblog.extensions import db
 from flaskblog.models import Follow, Notification, NotificationSettings, Post, User
 from flaskblog.models.notification import ANNOUNCE_WITHIN, COMMENT, FOLLOWER, POST, announce
+from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import add_followers, add_scheduled_post, set_published_at
 
 
@@ -157,8 +158,6 @@ def test_a_follower_who_turned_new_posts_off_is_not_told(app, alice, bob, make_u
 
 
 def test_a_post_published_through_the_api_tells_followers(app, alice, bob, client):
-    from tests.helpers.api import bearer, get_token
-
     follows(app, bob, alice)
     token = get_token(client)
     response = client.post(
