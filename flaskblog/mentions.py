@@ -55,12 +55,13 @@ def mentioned_users(body: str) -> list[User]:
     """The active users `body` mentions, each once, in the order they are first named."""
     mentions = mentions_in(body)
     known = active_users_named(name for names in mentions for name in names)
-    users: list[User] = []
+    # By id: users compare by their login (flask_login's UserMixin), None for most here.
+    users: dict[int, User] = {}
     for names in mentions:
         user = next((known[name] for name in names if name in known), None)
-        if user is not None and user not in users:
-            users.append(user)
-    return users
+        if user is not None:
+            users.setdefault(user.id, user)
+    return list(users.values())
 
 
 def notify_reply_and_mentions(comment: Comment, parent: Comment | None = None) -> set[int]:
