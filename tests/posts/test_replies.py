@@ -148,13 +148,51 @@ def test_reply_control_naming_no_comment_gives_the_usual_form(
     assert re.search(r'name="parent_id" type="hidden" value=""', html)
 
 
-def test_visitors_and_unconfirmed_readers_get_no_reply_control(
-    app, client, auth, alices_post, bobs_comment, make_user
+def test_visitors_and_unconfirmed_readers_get_no_reply_control_nor_form(
+    app, client, auth, alices_post, bobs_comment, carol
 ):
+    replying = f"{post_url(app, alices_post)}?reply_to={bobs_comment}"
     assert "?reply_to=" not in client.get(post_url(app, alices_post)).get_data(as_text=True)
-    make_user("newbie", confirmed=False)
-    auth.login("newbie@example.com")
+    assert 'name="body"' not in client.get(replying).get_data(as_text=True)
+    auth.login(CAROL)  # a login from before addresses had to be confirmed
+    with app.app_context():
+        db.session.get(User, carol).confirmed_at = None
+        db.session.commit()
     assert "?reply_to=" not in client.get(post_url(app, alices_post)).get_data(as_text=True)
+    html = client.get(replying).get_data(as_text=True)
+    assert 'name="body"' not in html
+    assert "Confirm your email address to comment" in html
+
+
+def test_reply_control_on_a_post_closed_to_comments_brings_no_form(
+    app, client, auth, alices_post, bobs_comment, carol
+):
+    with app.app_context():
+        db.session.get(Comment, bobs_comment).post.comments_enabled = False
+        db.session.commit()
+    auth.login(CAROL)
+
+    html = client.get(f"{post_url(app, alices_post)}?reply_to={bobs_comment}").get_data(
+        as_text=True
+    )
+
+    assert "?reply_to=" not in html
+    assert 'name="body"' not in html
+    assert "Comments are closed on this post." in html
+
+
+def test_a_reply_is_deleted_by_its_author_and_its_thread_stays(
+    app, client, auth, forms, alices_post, bobs_comment, carol
+):
+    reply = add_reply(app, bobs_comment, carol, "Indeed.")
+    auth.login(CAROL)
+
+    response = forms.submit(f"/comment/{reply}/delete", page=post_url(app, alices_post))
+
+    assert response.status_code == 302
+    assert stored(app) == [(bob_id(app), None, "First!")]
+    html = client.get(post_url(app, alices_post)).get_data(as_text=True)
+    assert replies_under(html, bobs_comment) == []
 
 
 # --- Replies refused ------------------------------------------------------------------------
