@@ -198,3 +198,28 @@ def test_names_in_a_comment_hidden_from_the_reader_are_not_looked_up(
 
     assert "secret" not in html
     assert 'class="mention"' not in html
+
+
+def test_the_post_author_replied_to_on_their_own_post_is_told_once_as_a_reply(
+    app, auth, forms, alice, alices_post, people
+):
+    alices = add_comment(app, alices_post, alice, "Thanks for reading")
+    auth.login(BOB)
+
+    reply_on(forms, app, alices_post, alices, "You are welcome, @alice")
+
+    assert [row for row in made(app) if row[0] == "alice"] == [
+        ("alice", REPLY, "bob", newest_comment(app))
+    ]
+
+
+def test_the_post_author_named_in_a_comment_on_their_post_is_told_once_as_a_mention(
+    app, auth, forms, alice, alices_post, people
+):
+    auth.login(BOB)
+
+    comment_on(forms, app, alices_post, "Great post, @alice")
+
+    assert [row for row in made(app) if row[0] == "alice"] == [
+        ("alice", MENTION, "bob", newest_comment(app))
+    ]

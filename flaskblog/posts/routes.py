@@ -195,6 +195,8 @@ def create_comment(post_id: int):
     comment = Comment(body=form.body.data, post=post, author=current_user, parent=parent)
     db.session.add(comment)
     db.session.flush()  # the notifications name the comment
+    # Whom the comment answers or names is told here, each once. It returns whom it told:
+    # the post's author among them is not told of it again as a COMMENT.
     notify_reply_and_mentions(comment, parent)
     db.session.commit()
     flash("Your reply has been posted." if parent else "Your comment has been posted.", "success")

@@ -1,15 +1,15 @@
-"""axe-core, the accessibility rules engine, run inside a page in Chromium."""
+"""axe-core in the browser: the accessibility rules a page breaks, none expected."""
 
 from axe_playwright_python.sync_playwright import Axe
 
-_axe = Axe()  # reads axe.min.js (shipped in the package, not fetched) once
+AXE = Axe()
 
 
-def axe_violations(page) -> list[tuple[str, list]]:
-    """What axe-core finds wrong with the page as it stands: (rule id, the elements that
-    break it), an empty list for a page without violations."""
-    results = _axe.run(page)
+def axe_violations(page) -> list[str]:
+    """The axe-core rules the page in `page` breaks, one line each (rule, impact, where)."""
+    results = AXE.run(page)
     return [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(target for node in violation["nodes"] for target in node["target"])
         for violation in results.response["violations"]
     ]
