@@ -24,6 +24,11 @@ class Comment(db.Model):
     shown_on_public_pages = True
 
     MAX_LENGTH = 2000
+    # What a reply to a comment that is missing or on another post is told (forms too).
+    NOT_ON_THIS_POST = (
+        "The comment you replied to is not on this post (it may have been deleted): "
+        "post your text as a new comment, or reply to another."
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
@@ -35,7 +40,7 @@ class Comment(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The comment this one replies to, always a comment of the same post that is not a reply
-    # itself (one level: see parent_refusal). Deleting a comment leaves its replies in place,
+    # itself (one level: see reply_refusal). Deleting a comment leaves its replies in place,
     # as comments of their own (SET NULL): nobody's words go with someone else's, and the
     # page, which shows comments oldest first, keeps them where they were read. Indexed for
     # that: the database finds a deleted comment's replies through it.
@@ -65,10 +70,7 @@ class Comment(db.Model):
         """Why a new comment on `post` cannot reply to `parent`, or None if it can. `parent`
         is None for a comment that does not exist (any more)."""
         if parent is None or parent.post_id != post.id:
-            return (
-                "The comment you replied to is not on this post (it may have been deleted): "
-                "post your text as a new comment, or reply to another."
-            )
+            return Comment.NOT_ON_THIS_POST
         if parent.is_hidden:
             return (
                 "That comment was hidden by a moderator and takes no replies: post your text "

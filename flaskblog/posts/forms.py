@@ -240,21 +240,18 @@ def _tidy(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
-NOT_A_COMMENT = "The comment you replied to is not on this post: it may have been deleted."
-
-
 def _comment_id(value) -> int | None:
     # The id of the comment a reply answers; empty for a comment of its own.
     if value in (None, ""):
         return None
     if isinstance(value, int) or (POST_ID.fullmatch(value) and int(value) <= MAX_ID):
         return int(value)
-    raise ValueError(NOT_A_COMMENT)
+    raise ValueError(Comment.NOT_ON_THIS_POST)
 
 
 class CommentForm(SpamTraps, HtmlForm):
     # Set by the Reply control: the comment this one answers (checked by the view against
-    # the post, see Comment.parent_refusal).
+    # the post, see Comment.reply_refusal).
     parent_id = HiddenField(filters=[_comment_id])
     body = TextAreaField(
         "Your comment",
