@@ -305,6 +305,8 @@ def test_deleting_a_comment_keeps_its_replies_as_comments_of_their_own(
 ):
     reply = add_reply(app, bobs_comment, carol, "Indeed.")
     auth.login(BOB)
+    page = client.get(post_url(app, alices_post)).get_data(as_text=True)
+    assert "Delete this comment for good? Its replies stay." in page
 
     response = forms.submit(f"/comment/{bobs_comment}/delete", page=post_url(app, alices_post))
 
