@@ -135,12 +135,19 @@ class Comment(db.Model):
 
 def threads(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
     """A post's comments (oldest first) as threads: each comment that is not a reply, with
-    its replies oldest first. Built from the one list, so a page costs no query per thread."""
+    its replies oldest first. Built from the one list, so a page costs no query per thread.
+    A reply whose comment is not in the list (rows written around the rules) stands alone
+    rather than vanish."""
+    starts = {comment.id for comment in comments if not comment.is_reply}
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
-        if comment.parent_id is not None:
+        if comment.parent_id in starts:
             replies.setdefault(comment.parent_id, []).append(comment)
-    return [(comment, replies.get(comment.id, [])) for comment in comments if not comment.is_reply]
+    return [
+        (comment, replies.get(comment.id, []))
+        for comment in comments
+        if comment.parent_id not in starts
+    ]
 
 
 # Listings show how many comments each post has, counted in the listing's own query.

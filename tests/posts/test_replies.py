@@ -329,6 +329,31 @@ def test_database_keeps_replies_when_their_comment_is_deleted(
     assert stored(app) == [(carol, None, "Indeed.")]
 
 
+def test_replies_written_around_the_rules_are_still_shown(
+    app, client, make_posts, alices_post, bobs_comment, carol
+):
+    # Rows no view writes (a reply to a reply, a reply under another post's comment) are
+    # shown as comments of their own rather than lost.
+    reply = add_reply(app, bobs_comment, carol, "Indeed.")
+    with app.app_context():
+        alice = db.session.scalar(db.select(User.id).where(User.username == "alice"))
+    (other_post,) = make_posts(alice, 1, title="Another post")
+    elsewhere = add_comment(app, other_post, carol, "Over there")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Comment(post_id=alices_post, user_id=carol, body="Deeper", parent_id=reply),
+                Comment(post_id=alices_post, user_id=carol, body="Crossed", parent_id=elsewhere),
+            ]
+        )
+        db.session.commit()
+
+    html = client.get(post_url(app, alices_post)).get_data(as_text=True)
+
+    assert PageMarkup(html).bodies == ["First!", "Indeed.", "Deeper", "Crossed"]
+    assert replies_under(html, bobs_comment) == [reply]
+
+
 # --- What the page costs --------------------------------------------------------------------
 
 
