@@ -8,8 +8,15 @@ import pytest
 
 from flaskblog.announcements import announce_due
 from flaskblog.extensions import db
-from flaskblog.models import Follow, Notification, NotificationSettings, Post, User
-from flaskblog.models.notification import ANNOUNCE_WITHIN, COMMENT, FOLLOWER, POST, announce
+from flaskblog.models import Comment, Follow, Notification, NotificationSettings, Post, User
+from flaskblog.models.notification import (
+    ANNOUNCE_WITHIN,
+    COMMENT,
+    FOLLOWER,
+    POST,
+    REPLY,
+    announce,
+)
 from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import add_followers, add_scheduled_post, set_published_at
 
@@ -53,6 +60,26 @@ def test_a_comment_on_your_post_tells_you_who_commented_where(
     with app.app_context():
         notification = db.session.scalars(db.select(Notification)).one()
         assert notification.comment.body == "Nice one."
+
+
+def test_the_posts_author_answered_in_a_reply_is_told_once_as_a_reply(
+    app, alices_post, alice, bob, make_user, auth, forms
+):
+    carol = make_user("carol")
+    with app.app_context():
+        alices_comment = Comment(body="Thanks all.", post_id=alices_post, user_id=alice)
+        db.session.add(alices_comment)
+        db.session.commit()
+        parent = alices_comment.id
+    auth.login("carol@example.com")
+    forms.submit(
+        f"/post/{alices_post}/comment",
+        {"body": "You are welcome.", "parent_id": str(parent)},
+        page=f"/post/{alices_post}",
+    )
+
+    assert made(app) == [(alice, REPLY, carol, alices_post)]
+    assert bob not in [recipient for recipient, *_ in made(app)]
 
 
 def test_commenting_on_your_own_post_tells_nobody(app, alices_post, auth, forms):
