@@ -117,42 +117,45 @@ def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
 
 
 def _find(words: list[str], page: int, per_page: int) -> Matches:
-    """The search itself (see search_posts). Both statements start from the candidates: the
-    newest CANDIDATES posts the index finds, with their score (on SQLite read from the
-    full-text index alone, whose own order is newest first, so it stops there). Each is
-    bounded by CANDIDATES or by a page, never by the number of posts, of matches or of
-    words:
-
-    - the count of the published posts among the candidates (and of the candidates);
-    - one page of those in order of score, each post with a snippet: a piece of its text
-      with the matches between MATCH_START and MATCH_END (`highlighted_snippet` turns it
-      into HTML), cut for the page's posts alone.
+    """The search itself (see search_posts), in one statement that starts from the
+    candidates: the newest CANDIDATES posts the index finds, with their score (on SQLite
+    read from the full-text index alone, whose own order is newest first, so it stops
+    there). It is bounded by CANDIDATES or by a page, never by the number of posts, of
+    matches or of words: it counts the published posts among the candidates (and the
+    candidates), puts those in order of score, and cuts a snippet for the page's posts
+    alone: a piece of each one's text with the matches between MATCH_START and MATCH_END
+    (`highlighted_snippet` turns it into HTML).
     """
     if db.engine.dialect.name == "postgresql":
         candidates, snippet = _postgresql_candidates(words)
     else:
         candidates, snippet = _sqlite_candidates(words)
-    found, published = db.session.execute(
-        db.select(sa.func.count(candidates.c.id), sa.func.count(Post.id)).select_from(
-            candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_public)
-        )
-    ).one()
+    public = Post.id.is_not(None)
+    # The counts are taken over every candidate before the LIMIT picks the page; the
+    # candidates that are not public sort last, and a page past the public ones drops them.
     ranked = (
-        db.select(candidates.c.id, candidates.c.score)
-        .join(Post, Post.id == candidates.c.id)
-        .where(Post.is_public)
-        .order_by(candidates.c.score, Post.published_at.desc(), Post.id.desc())
+        db.select(
+            candidates.c.id,
+            candidates.c.score,
+            public.label("public"),
+            sa.func.count(Post.id).over().label("published"),
+            sa.func.count().over().label("found"),
+        )
+        .select_from(candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_public))
+        .order_by(Post.id.is_(None), candidates.c.score, Post.published_at.desc(), Post.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page_ids")
     )
     query = snippet(
-        db.select(Post)
+        db.select(Post, ranked.c.public, ranked.c.published, ranked.c.found)
         .join(ranked, ranked.c.id == Post.id)
         .options(joinedload(Post.author), defer(Post.content), defer(Post.content_html))
         .order_by(ranked.c.score, Post.published_at.desc(), Post.id.desc())
     )
-    items = list(db.session.scalars(query))
+    rows = db.session.execute(query).all()
+    published, found = (rows[0].published, rows[0].found) if rows else (0, 0)
+    items = [row.Post for row in rows if row.public]
     return Matches(items, page, per_page, published, more=found >= CANDIDATES)
 
 
