@@ -67,6 +67,7 @@ def message_to_dict(message: Message) -> dict:
         "body": message.body,
         "html": message.html,
         "sender": message.sender,
+        "extra_headers": dict(message.extra_headers or {}),
     }
 
 

@@ -20,13 +20,20 @@ from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.tag import Tag, post_tags
 from flaskblog.models.two_factor import RecoveryCode
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
-from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
+from flaskblog.models.user import (
+    EMAIL_CONFIRM_SALT,
+    RESET_SALT,
+    UNSUBSCRIBE_SALT,
+    Avatar,
+    User,
+)
 
 __all__ = [
     "EMAIL_CONFIRM_SALT",
     "MAX_ID",
     "RESERVED_SLUGS",
     "RESET_SALT",
+    "UNSUBSCRIBE_SALT",
     "ApiToken",
     "Avatar",
     "Bookmark",
