@@ -25,11 +25,21 @@ from faker import Faker
 from flask import current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert
+from sqlalchemy import exists, func, insert
 
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
+from flaskblog.models import (
+    Avatar,
+    Comment,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+    utcnow,
+)
 from flaskblog.rendering import Rendered, render_markdown
 
 DEMO_DOMAIN = "demo.example.com"
@@ -330,6 +340,31 @@ def add_posts(writer: DemoWriter, count: int, now: datetime, progress) -> Added:
     return added
 
 
+# Every how-many-th demo user reads a daily or a weekly digest (by id, so a second run
+# chooses the same); the others keep the default, none.
+DAILY_DIGEST_EVERY, WEEKLY_DIGEST_EVERY = 4, 7
+
+
+def add_digest_choices() -> int:
+    """Give some demo users a daily or weekly digest, so `flask digest send` has readers.
+    Only users without notification settings get a row: nothing chosen before changes."""
+    without_settings = db.session.scalars(
+        db.select(User.id).where(
+            User.email.endswith("@" + DEMO_DOMAIN),
+            ~exists().where(NotificationSettings.user_id == User.id),
+        )
+    )
+    rows = [
+        {"user_id": user_id, "digest": "daily" if user_id % DAILY_DIGEST_EVERY == 0 else "weekly"}
+        for user_id in without_settings
+        if user_id % DAILY_DIGEST_EVERY == 0 or user_id % WEEKLY_DIGEST_EVERY == 0
+    ]
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(NotificationSettings), rows[start : start + CHUNK])
+    db.session.commit()
+    return len(rows)
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -361,6 +396,7 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
             click.echo(f"  {done:,} of {want_posts:,} posts", err=True)
 
     posts_added = add_posts(writer, want_posts, now, progress)
+    add_digest_choices()
     added.posts, added.drafts, added.comments = (
         posts_added.posts,
         posts_added.drafts,

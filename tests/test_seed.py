@@ -7,7 +7,16 @@ import pytest
 
 from flaskblog import urls
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
+from flaskblog.models import (
+    Avatar,
+    Comment,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+)
 from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
 from flaskblog.search.queries import search_posts, search_words
@@ -185,3 +194,28 @@ def test_pages_render_with_seeded_data(app, seed, client):
     picture = client.get(f"/avatar/{avatar_user}/{avatar_digest}.webp")
     assert picture.status_code == 200
     assert picture.mimetype == "image/webp"
+
+
+def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, seed):
+    seed("--users", "30", "--posts", "0")
+    with app.app_context():
+        chosen = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+        assert set(chosen.values()) == {"daily", "weekly"}
+        # One reader changes their mind: the next run leaves it.
+        first = db.session.get(NotificationSettings, min(chosen))
+        first.digest = "off"
+        db.session.commit()
+
+    seed("--users", "30", "--posts", "0")
+
+    with app.app_context():
+        again = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+    assert again == {**chosen, min(chosen): "off"}
