@@ -40,10 +40,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_worker)
 
 
-def send_later(message: Message, what: str, user_id: int) -> bool:
-    """Hand `message` to the configured delivery; False (logged) if it could not be sent
-    ("immediate") or could not be queued ("rq" with Redis unreachable)."""
-    mode = current_app.config["MAIL_QUEUE"]
+def send_later(message: Message, what: str, user_id: int, *, mode: str | None = None) -> bool:
+    """Hand `message` to the configured delivery (or to `mode`); False (logged) if it could
+    not be sent ("immediate") or could not be queued ("rq" with Redis unreachable)."""
+    mode = mode or current_app.config["MAIL_QUEUE"]
     payload = message_to_dict(message)
     request_id = current_request_id()
     if mode == "immediate":
@@ -57,6 +57,14 @@ def send_later(message: Message, what: str, user_id: int) -> bool:
         thread_pool(app).submit(deliver_in_thread, app, payload, what, user_id, request_id)
         return True
     return enqueue(payload, what, user_id, request_id)
+
+
+def send_from_command(message: Message, what: str, user_id: int) -> bool:
+    """send_later for a command (`flask digest send`): queued with "rq", else sent before
+    it returns, so that no email waits in a thread the command's exit would cut short, and
+    the command learns whether it went out."""
+    mode = "rq" if current_app.config["MAIL_QUEUE"] == "rq" else "immediate"
+    return send_later(message, what, user_id, mode=mode)
 
 
 def message_to_dict(message: Message) -> dict:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased, contains_eager
 
 from flaskblog.extensions import db
-from flaskblog.mailqueue import send_later
+from flaskblog.mailqueue import send_from_command
 from flaskblog.models import Comment, Notification, NotificationSettings, Post, User, utcnow
 from flaskblog.models.notification import FOLLOWER
 from flaskblog.urls import post_url
@@ -220,7 +220,7 @@ def send_digest(user_id: int, period: str, now: datetime) -> str | None:
     ).rowcount
     if claimed != 1:
         return _end(None)
-    if not send_later(message, f"{period} digest", user_id):
+    if not send_from_command(message, f"{period} digest", user_id):
         return _end("failed")
     db.session.commit()
     return "sent"

@@ -3,6 +3,8 @@ mail client's one click, which carries no CSRF token) turns the digest off. The 
 token is the only authority, so it must be refused when forged, expired, made for another
 purpose or for nobody, and be harmless when used again."""
 
+import logging
+
 import pytest
 
 from flaskblog.extensions import db
@@ -219,3 +221,20 @@ def test_the_pages_with_the_token_are_kept_by_no_cache_and_pass_on_no_referrer(
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert "Set-Cookie" not in answer.headers
+
+
+def test_the_token_never_reaches_the_log(build_app, capsys, caplog):
+    caplog.set_level(logging.DEBUG, logger="flaskblog")
+    app = build_app(LOG_FORMAT="json")
+    alice = factories.make_user(app, "alice")
+    choose_digest(app, alice, "daily")
+    token = unsubscribe_token_for(app, alice, "daily")
+    client = app.test_client()
+
+    client.get(f"/unsubscribe/{token}")
+    client.post(f"/unsubscribe/{token}", data=ONE_CLICK_BODY)
+    client.post(f"/unsubscribe/{token}x", data=ONE_CLICK_BODY)
+
+    written = capsys.readouterr().err + caplog.text
+    assert "/unsubscribe/<token>" in written
+    assert token not in written
