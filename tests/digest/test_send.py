@@ -3,6 +3,7 @@ last digest, each linked, with one-click unsubscribe headers; nothing for an emp
 nothing for disabled or unconfirmed accounts, and never twice for one period however often
 the command runs."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,31 @@ def test_the_period_must_be_daily_or_weekly(app):
 
     assert result.exit_code == 2
     assert "'hourly' is not one of 'daily', 'weekly'" in result.output
+
+
+def test_two_runs_at_once_send_one_digest(build_app, mailbox, monkeypatch):
+    # The second run starts while the first has read the reader but not yet claimed her
+    # digest; it sends and commits. The first one's claim then matches nothing.
+    app = build_app(shared_sqlite=True, **mailbox.settings())
+    alice, bob = (factories.make_user(app, name) for name in ("alice", "bob"))
+    choose_digest(app, alice, "daily")
+    add_notification(app, alice, FOLLOWER, bob)
+    build_message = sending.digest_message
+    started, other_run = [], []
+
+    def meanwhile_another_run(*args, **kwargs):
+        if not started:  # the first run only: the other one goes straight through
+            started.append(True)
+            thread = threading.Thread(target=lambda: other_run.append(run_at(app, now)))
+            thread.start()
+            thread.join(timeout=30)
+        return build_message(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "digest_message", meanwhile_another_run)
+    now = utcnow()
+
+    run_at(app, now)
+
+    assert [len(sent) for sent in other_run] == [1]
+    assert [received.rcpt_tos for received in mailbox.messages] == [["alice@example.com"]]
+    assert digest_settings(app, alice) == ("daily", now)
