@@ -8,6 +8,7 @@ compare-and-set), so running the command twice, or two at once, sends nobody two
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urljoin
 
 from flask import current_app, render_template, url_for
 from flask_mail import Message
@@ -167,6 +168,12 @@ def unsubscribe_headers(user: User, period: str) -> tuple[str, dict[str, str]]:
     return link, headers
 
 
+def notifications_url() -> str:
+    """Where the reader sees every notification: `/notifications`, an address the site
+    promises (built from the home page's, so this module needs no other blueprint)."""
+    return urljoin(url_for("main.home", _external=True), "notifications")
+
+
 def digest_message(user: User, period: str, items: list[DigestItem], total: int) -> Message:
     """The digest email: text and HTML parts, every line linked, and the unsubscribe link."""
     unsubscribe_url, headers = unsubscribe_headers(user, period)
@@ -177,7 +184,7 @@ def digest_message(user: User, period: str, items: list[DigestItem], total: int)
         "total": total,
         "more": total - len(items),
         "unsubscribe_url": unsubscribe_url,
-        "site_url": url_for("main.home", _external=True),
+        "notifications_url": notifications_url(),
     }
     subject = render_template("email/digest_subject.txt", **context).strip()
     return Message(
