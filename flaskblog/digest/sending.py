@@ -12,12 +12,20 @@ from urllib.parse import urljoin
 
 from flask import current_app, render_template, url_for
 from flask_mail import Message
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, exists, func, literal, or_
 from sqlalchemy.orm import aliased, contains_eager
 
 from flaskblog.extensions import db
 from flaskblog.mailqueue import send_from_command
-from flaskblog.models import Comment, Notification, NotificationSettings, Post, User, utcnow
+from flaskblog.models import (
+    Comment,
+    Notification,
+    NotificationSettings,
+    Post,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 from flaskblog.models.notification import FOLLOWER
 from flaskblog.urls import post_url
 
@@ -68,7 +76,8 @@ def window_start(settings: NotificationSettings, period: str, now: datetime) -> 
 def due_readers(period: str, now: datetime, after_id: int = 0, limit: int = BATCH_SIZE):
     """Ids of the readers due a `period` digest with something unread in it, by id: active,
     confirmed accounts only."""
-    since = func.coalesce(NotificationSettings.last_digest_at, now - PERIODS[period])
+    first_since = literal(now - PERIODS[period], UTCDateTime)  # stored as the column is
+    since = func.coalesce(NotificationSettings.last_digest_at, first_since)
     has_unread = exists().where(
         Notification.user_id == User.id,
         Notification.read_at.is_(None),

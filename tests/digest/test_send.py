@@ -196,6 +196,15 @@ def test_a_first_digest_reaches_back_one_period_only(app, people):
     assert "bob" not in email.body
 
 
+@pytest.mark.parametrize(("age", "sent"), [(DAY - timedelta(seconds=1), 1), (DAY, 0)])
+def test_a_first_digest_starts_exactly_one_period_back(app, people, age, sent):
+    now = utcnow().replace(microsecond=0)
+    choose_digest(app, people["alice"], "daily")
+    add_notification(app, people["alice"], FOLLOWER, people["bob"], created_at=now - age)
+
+    assert len(run_at(app, now)) == sent
+
+
 def test_a_weekly_digest_run_every_day_goes_out_once_a_week(app, people):
     alice = people["alice"]
     start = utcnow() - 20 * DAY
