@@ -10,6 +10,7 @@ import contextlib
 import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
+from email.policy import EmailPolicy
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -79,6 +80,33 @@ def message_to_dict(message: Message) -> dict:
     }
 
 
+# Headers whose value is URLs in angle brackets (RFC 2369), sent on one line as written.
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe"})
+
+
+class KeepUrlHeaders(EmailPolicy):
+    """Flask-Mail's SMTP policy, except that it never refolds UNFOLDED_HEADERS: a URL longer
+    than a line would become RFC 2047 encoded words, which mail clients do not decode there,
+    and the one-click unsubscribe would not work. RFC 5322 allows 998 characters a line."""
+
+    def _fold(self, name, value, refold_binary=False):
+        if name.lower() in UNFOLDED_HEADERS and value.isascii() and len(value.splitlines()) == 1:
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, refold_binary)
+
+
+SMTP_POLICY = KeepUrlHeaders(linesep="\r\n")
+
+
+class MessageWithUrlHeaders(Message):
+    """A Flask-Mail message written with KeepUrlHeaders."""
+
+    def _message(self):
+        message = super()._message()
+        message.policy = SMTP_POLICY
+        return message
+
+
 class DeliveryFailed(OSError):
     """A delivery failure told without the addresses smtplib puts in its error messages."""
 
@@ -86,7 +114,7 @@ class DeliveryFailed(OSError):
 def deliver(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
     """Send one email now (inside an app context); log and raise if the server fails."""
     try:
-        mail.send(Message(**payload))
+        mail.send(MessageWithUrlHeaders(**payload))
     except OSError as error:
         failure = without_addresses(error)
         mail_log.error(

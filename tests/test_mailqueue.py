@@ -13,7 +13,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from config import CannotStart, Config
-from flaskblog.mailqueue import drain, make_worker, rq_queue
+from flaskblog.mailqueue import MessageWithUrlHeaders, drain, make_worker, rq_queue
 from flaskblog.models.notification import FOLLOWER
 from tests.helpers import factories
 from tests.helpers.digests import add_notification, choose_digest, digest_settings
@@ -369,3 +369,20 @@ def test_a_command_in_thread_mode_sends_before_it_ends_and_knows_if_it_failed(
     mailbox.refuse = False
     assert send_daily_digests(app).exit_code == 0
     assert len(mailbox.messages) == 1  # already there when the command returned
+
+
+def test_a_list_unsubscribe_url_longer_than_a_line_is_sent_as_written(app):
+    # Python's SMTP policy would make it RFC 2047 encoded words, which mail clients do not
+    # decode in that header: the one-click unsubscribe would break. Other headers still fold.
+    url = "<https://flaskblog.test/unsubscribe/" + "a" * 150 + ">"
+    with app.app_context():
+        message = MessageWithUrlHeaders(
+            "word " * 30,
+            recipients=["alice@example.com"],
+            body="Hello",
+            extra_headers={"List-Unsubscribe": url},
+        )
+        lines = message.as_bytes().split(b"\r\n")
+
+    assert f"List-Unsubscribe: {url}".encode() in lines
+    assert all(len(line) <= 78 for line in lines if not line.startswith(b"List-Unsubscribe"))

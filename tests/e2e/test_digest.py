@@ -81,6 +81,9 @@ def test_the_digest_arrives_over_smtp_with_working_links_and_one_click_unsubscri
     # RFC 8058: one https URI to POST to, and the announcement that one click is enough.
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     (header_link,) = re.fullmatch(r"<([^>]+)>", message["List-Unsubscribe"]).groups()
+    # As sent: the URL itself, not an encoded word a mail client would have to decode.
+    raw = dict(message.raw_items())["List-Unsubscribe"]
+    assert "".join(raw.split()) == f"<{header_link}>"
     assert header_link.startswith(f"https://{server.host}:{server.port}/unsubscribe/")
     # Every line is linked, in both parts; the links and the header lead to this site.
     text_links = TEXT_LINK.findall(text)
