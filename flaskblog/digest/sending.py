@@ -49,7 +49,6 @@ class DigestItem:
     kind: str
     actor: str
     url: str
-    created_at: datetime
     post_title: str | None = None
 
 
@@ -152,7 +151,6 @@ def item_for(notification: Notification, post: Post | None) -> DigestItem:
         kind=notification.kind,
         actor=actor,
         url=url,
-        created_at=notification.created_at,
         post_title=post.title if post is not None else None,
     )
 
