@@ -66,12 +66,14 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
+    from flaskblog.blocks import bp as blocks_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.follows import bp as follows_bp
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
+    from flaskblog.messages import bp as messages_bp
     from flaskblog.moderation import bp as moderation_bp
     from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
@@ -94,6 +96,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(blocks_bp)
+    app.register_blueprint(messages_bp)
 
     from flaskblog import api
 
