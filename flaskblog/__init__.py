@@ -21,6 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
+from flaskblog.models.unread import unread_counts
 from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -62,6 +63,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)
+    app.add_template_global(unread_counts)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp

@@ -10,10 +10,10 @@ from flaskblog.messages.forms import MessageForm
 from flaskblog.models import ConversationMember, Message, User
 from flaskblog.models.message import (
     MESSAGE_YOURSELF,
-    count_unread_messages,
     messaging_refusal,
     send_message,
 )
+from flaskblog.models.unread import forget_unread_counts
 from flaskblog.pagination import Page, page_number, paginate_rows
 from flaskblog.security import user_or_address_key
 
@@ -21,12 +21,6 @@ CONVERSATIONS_PER_PAGE = 20
 MESSAGES_PER_PAGE = 20
 # As comments are limited: enough for a conversation, too few for a flood.
 SEND_LIMIT = "10/minute;300/day"
-
-
-@bp.app_context_processor
-def unread_messages():
-    """The header's unread count, asked only when the layout shows it (logged in)."""
-    return {"unread_messages": lambda: count_unread_messages(current_user)}
 
 
 def get_user_or_404(username: str) -> User:
@@ -75,6 +69,7 @@ def render_conversation(other: User, form: MessageForm, refusal: str | None):
     if member is not None and member.unread_count:
         new_after = member.mark_read()
         db.session.commit()
+        forget_unread_counts(current_user._get_current_object())
     page = page_number()
     if member is None:
         messages = Page([], page, MESSAGES_PER_PAGE, 0) if page == 1 else None

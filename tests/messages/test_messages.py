@@ -308,3 +308,20 @@ def test_the_conversations_are_read_in_order_from_an_index(app, logged_in_alice,
         plan = postgresql_plan(app, sql, params)
         assert "Seq Scan on conversation_members" not in plan, plan
         assert "Sort" not in plan.split("SubPlan")[0], plan
+
+
+def test_the_header_count_comes_with_the_login_and_costs_no_query_of_its_own(
+    app, logged_in_alice, bob, client, count_queries
+):
+    client.get("/about")
+    with count_queries() as quiet:
+        assert header_count(client.get("/about")) == 0
+    send_messages(app, bob, logged_in_alice, 2)
+
+    with count_queries() as statements:
+        response = client.get("/about")
+
+    assert header_count(response) == 2
+    assert len(statements) == len(quiet)
+    counting = [sql for sql in statements if "conversation_members" in sql]
+    assert len(counting) == 1 and "FROM sessions" in counting[0]
