@@ -376,7 +376,7 @@ def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
                 pairs.add(pair)
     members, messages = [], []
     for low, high in sorted(pairs):
-        conversation = Conversation(created_at=now)
+        conversation = Conversation(low_user_id=low, high_user_id=high, created_at=now)
         db.session.add(conversation)
         db.session.flush()
         count = rng.randint(*MESSAGES_PER_CONVERSATION)

@@ -18,11 +18,21 @@ The schema is shaped by the two reads every page makes:
   messages are new.
 
 A conversation's messages are read newest first through `ix_messages_conversation_created`.
+`conversations` keeps the pair too (unique: one conversation per pair, even when both send a
+first message at once), so deleting either account deletes the whole conversation.
 """
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, Text, func, update
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    func,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, with_expression
 
@@ -34,7 +44,10 @@ from flaskblog.rendering import render_comment
 
 
 class Conversation(db.Model):
-    """Two readers' private exchange; each sees it through their ConversationMember row."""
+    """Two readers' private exchange; each sees it through their ConversationMember row.
+
+    The pair is kept here too, lower id first: one conversation per pair (unique), and
+    deleting either account deletes the conversation with all its messages (cascades)."""
 
     __tablename__ = "conversations"
 
@@ -42,7 +55,16 @@ class Conversation(db.Model):
     shown_on_public_pages = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    low_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    high_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("low_user_id < high_user_id", name="ordered_pair"),
+        UniqueConstraint("low_user_id", "high_user_id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Conversation {self.id}>"
@@ -173,13 +195,14 @@ class Message(db.Model):
 def _members_of(sender: User, recipient: User) -> ConversationMember:
     """The sender's side of their conversation with `recipient`, starting the conversation
     (both sides) if there is none. Two first messages sent at once both end up in one
-    conversation: the primary key lets only one pair of rows in, the other side re-reads."""
+    conversation: the pair is unique, so only one is made and the other side re-reads."""
     mine = ConversationMember.of(sender, recipient)
     if mine is not None:
         return mine
     try:
         with db.session.begin_nested():
-            conversation = Conversation()
+            low, high = sorted((sender.id, recipient.id))
+            conversation = Conversation(low_user_id=low, high_user_id=high)
             db.session.add(conversation)
             db.session.flush()
             now = utcnow()

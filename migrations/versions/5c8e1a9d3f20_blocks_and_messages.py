@@ -1,9 +1,10 @@
 """blocks and private messages
 
 Readers blocking one another (`blocks`, never oneself: a CHECK) and private messages:
-`conversations`, one row per participant in `conversation_members` (the other participant,
-the last message's time for the "newest first" index, the unread counter with a partial
-index for the header), and `messages`. New tables only, so SQLite needs no rebuild.
+`conversations` (the pair, unique, deleted with either account), one row per participant
+in `conversation_members` (the other participant, the last message's time for the "newest
+first" index, the unread counter with a partial index for the header), and `messages`.
+New tables only, so SQLite needs no rebuild.
 
 Revision ID: 5c8e1a9d3f20
 Revises: 0b7d2e4f6a81
@@ -40,9 +41,32 @@ def upgrade():
     op.create_table(
         "conversations",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("low_user_id", sa.Integer(), nullable=False),
+        sa.Column("high_user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "low_user_id < high_user_id", name=op.f("ck_conversations_ordered_pair")
+        ),
+        sa.ForeignKeyConstraint(
+            ["low_user_id"],
+            ["users.id"],
+            name=op.f("fk_conversations_low_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["high_user_id"],
+            ["users.id"],
+            name=op.f("fk_conversations_high_user_id_users"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        sa.UniqueConstraint(
+            "low_user_id",
+            "high_user_id",
+            name=op.f("uq_conversations_low_user_id_high_user_id"),
+        ),
     )
+    op.create_index(op.f("ix_conversations_high_user_id"), "conversations", ["high_user_id"])
     op.create_table(
         "conversation_members",
         sa.Column("user_id", sa.Integer(), nullable=False),

@@ -325,3 +325,46 @@ def test_the_header_count_comes_with_the_login_and_costs_no_query_of_its_own(
     assert len(statements) == len(quiet)
     counting = [sql for sql in statements if "conversation_members" in sql]
     assert len(counting) == 1 and "FROM sessions" in counting[0]
+
+
+def test_deleting_an_account_takes_its_conversations_and_blocks_with_it(app, alice, bob):
+    from flaskblog.models import Block
+
+    send_messages(app, alice, bob, 2)
+    send_messages(app, bob, alice, 1)
+    add_block(app, bob, alice)
+
+    with app.app_context():
+        db.session.delete(db.session.get(User, alice))
+        db.session.commit()
+        assert db.session.scalars(db.select(ConversationMember)).all() == []
+        assert db.session.scalars(db.select(Block)).all() == []
+        assert count_unread_messages(db.session.get(User, bob)) == 0
+        # The conversation goes whole: nothing of it is left for anyone to read.
+        assert db.session.scalars(db.select(Message)).all() == []
+
+
+def test_a_first_message_racing_another_joins_the_conversation_the_other_made(
+    app, alice, bob, monkeypatch
+):
+    from flaskblog.models.message import send_message
+
+    send_messages(app, bob, alice, 1, body="Bob was first")
+    real_of = ConversationMember.of.__func__
+    calls = []
+
+    def late_of(cls, user, other):
+        # The first look sees no conversation yet, as when bob's commit lands just after.
+        calls.append(user.id)
+        return None if len(calls) == 1 else real_of(cls, user, other)
+
+    monkeypatch.setattr(ConversationMember, "of", classmethod(late_of))
+    with app.app_context():
+        send_message(db.session.get(User, alice), db.session.get(User, bob), "Alice too")
+        db.session.commit()
+        conversations = {m.conversation_id for m in db.session.scalars(db.select(Message))}
+        assert len(conversations) == 1
+        members = db.session.scalars(db.select(ConversationMember)).all()
+        assert sorted((m.user_id, m.unread_count) for m in members) == sorted(
+            [(alice, 1), (bob, 1)]
+        )
