@@ -14,11 +14,12 @@ from flaskblog.models.image import Image, post_images
 from flaskblog.models.message import Conversation, ConversationMember, Message
 from flaskblog.models.notification import Notification, NotificationSettings
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
-from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
+from flaskblog.models.post import RESERVED_SLUGS, Post, slugify
 from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
 from flaskblog.models.security_event import SecurityEvent
 from flaskblog.models.session import UserSession, load_user, save_last_seen
+from flaskblog.models.tag import Tag, post_tags
 from flaskblog.models.two_factor import RecoveryCode
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import EMAIL_CONFIRM_SALT, RESET_SALT, Avatar, User
