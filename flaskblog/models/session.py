@@ -95,7 +95,7 @@ def load_user(token: str) -> "User | None":
     from flaskblog.models.unread import keep_unread_counts, unread_columns  # imports User
 
     # The header's unread counts come with the login: no query of their own on any page.
-    counts = unread_columns(UserSession.user_id).values()
+    counts = unread_columns(UserSession.user_id)
     row = db.session.execute(
         db.select(UserSession, *counts).where(UserSession.id == UserSession.hash(token))
     ).first()

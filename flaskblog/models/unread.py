@@ -15,18 +15,15 @@ from flaskblog.models.message import unread_messages_of
 _LOADED = "_unread_counts"
 
 
-def unread_columns(user_id) -> dict:
-    """The counts as labelled scalar subqueries on `user_id` (an id or a column)."""
-    return {"messages": unread_messages_of(user_id).label("unread_messages")}
+def unread_columns(user_id) -> list:
+    """The counts as scalar subqueries on `user_id` (an id or a column), each labelled
+    with its name in unread_counts()."""
+    return [unread_messages_of(user_id).label("messages")]
 
 
 def keep_unread_counts(user, row) -> None:
     """Note on `user` the counts a statement selected with unread_columns() (its `row`)."""
-    setattr(
-        user,
-        _LOADED,
-        {name: getattr(row, column.name) for name, column in unread_columns(0).items()},
-    )
+    setattr(user, _LOADED, {column.name: row._mapping[column.name] for column in _NAMED})
 
 
 def forget_unread_counts(user) -> None:
@@ -39,7 +36,11 @@ def unread_counts(user) -> dict[str, int]:
     """`user`'s unread counts ({"messages": n}): those read with the login, else one query."""
     counts = getattr(user, _LOADED, None)
     if counts is None:
-        row = db.session.execute(db.select(*unread_columns(user.id).values())).one()
+        row = db.session.execute(db.select(*unread_columns(user.id))).one()
         keep_unread_counts(user, row)
         counts = getattr(user, _LOADED)
     return counts
+
+
+# The columns' names, for reading them back from a row.
+_NAMED = unread_columns(0)
