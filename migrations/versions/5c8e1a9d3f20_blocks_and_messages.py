@@ -7,7 +7,7 @@ first" index, the unread counter with a partial index for the header), and `mess
 New tables only, so SQLite needs no rebuild.
 
 Revision ID: 5c8e1a9d3f20
-Revises: 0b7d2e4f6a81
+Revises: 5c2e9a7d4b13
 Create Date: 2026-12-03 10:40:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = "5c8e1a9d3f20"
-down_revision = "0b7d2e4f6a81"
+down_revision = "5c2e9a7d4b13"
 branch_labels = None
 depends_on = None
 

@@ -174,6 +174,36 @@ def test_a_blocked_reader_cannot_reply_to_the_blocker(app, make_posts, alice, bo
         db.session.rollback()
 
 
+def test_a_blocked_reader_cannot_reply_to_the_blockers_comment_on_any_post(
+    app, make_posts, alice, bob, make_user
+):
+    carol = make_user("carol")
+    (post_id,) = make_posts(carol, 1)
+    with app.app_context():
+        parent = Comment(body="By alice", post_id=post_id, user_id=alice)
+        db.session.add(parent)
+        db.session.commit()
+        parent_id = parent.id
+    add_block(app, alice, bob)
+    _, bob_forms = as_user(app, "bob")
+
+    response = bob_forms.submit(
+        f"/post/{post_id}/comment",
+        {"body": "Let me answer", "parent_id": parent_id},
+        page=f"/post/{post_id}",
+    )
+
+    assert response.status_code == 403
+    assert "alice has blocked you: you cannot reply to them." in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Comment.id))) == 1
+    # A comment of his own under carol's post is still his to write.
+    allowed = bob_forms.submit(
+        f"/post/{post_id}/comment", {"body": "Hello carol"}, page=f"/post/{post_id}"
+    )
+    assert allowed.status_code == 302
+
+
 @pytest.mark.parametrize("kind", [COMMENT, REPLY, MENTION, FOLLOWER, POST])
 def test_no_notification_passes_between_a_blocker_and_the_blocked_either_way(
     app, alice, bob, make_user, kind

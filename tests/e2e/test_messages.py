@@ -79,6 +79,6 @@ def test_the_axe_check_finds_what_it_is_there_to_find(open_browser, server):
         }"""
     )
 
-    found = {line.split(":")[0] for line in axe_violations(page)}
+    found = {line.split(" ")[0] for line in axe_violations(page)}
 
     assert {"image-alt", "label"} <= found

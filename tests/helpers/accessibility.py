@@ -1,4 +1,4 @@
-"""The accessibility proof of a page: axe-core, run inside the real Chromium page."""
+"""axe-core in the browser: the accessibility rules a page breaks, none expected."""
 
 from axe_playwright_python.sync_playwright import Axe
 
@@ -6,10 +6,10 @@ AXE = Axe()
 
 
 def axe_violations(page) -> list[str]:
-    """axe-core's violations on the page as it is now, one line each (rule: what, where)."""
+    """The axe-core rules the page in `page` breaks, one line each (rule, impact, where)."""
     results = AXE.run(page)
-    lines = []
-    for violation in results.response["violations"]:
-        where = [node["target"] for node in violation["nodes"]]
-        lines.append(f"{violation['id']}: {violation['help']} at {where}")
-    return lines
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(target for node in violation["nodes"] for target in node["target"])
+        for violation in results.response["violations"]
+    ]
