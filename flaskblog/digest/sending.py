@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from flaskblog.extensions import db
 from flaskblog.mailqueue import send_from_command
 from flaskblog.models import (
+    Block,
     Comment,
     Notification,
     NotificationSettings,
@@ -103,9 +104,16 @@ def due_readers(period: str, now: datetime, after_id: int = 0, limit: int = BATC
 
 
 def _digest_query(user: User, since: datetime, until: datetime):
-    """The notifications a digest lists: unread, made in (since, until], by active accounts,
-    about posts readers may see and comments no moderator hid."""
+    """The notifications a digest lists: unread, made in (since, until], by active accounts
+    neither blocked by the reader nor blocking them (since the notification was made), about
+    posts readers may see and comments no moderator hid."""
     actor = aliased(User)
+    blocked_either_way = exists().where(
+        or_(
+            and_(Block.blocker_id == Notification.user_id, Block.blocked_id == actor.id),
+            and_(Block.blocker_id == actor.id, Block.blocked_id == Notification.user_id),
+        )
+    )
     return (
         db.select(Notification, Post)
         .join(actor, actor.id == Notification.actor_id)
@@ -117,6 +125,7 @@ def _digest_query(user: User, since: datetime, until: datetime):
             Notification.created_at > since,
             Notification.created_at <= until,
             actor.disabled_at.is_(None),
+            ~blocked_either_way,
             or_(Notification.post_id.is_(None), and_(Post.id.is_not(None), Post.is_public)),
             Comment.hidden_at.is_(None),
         )

@@ -12,7 +12,7 @@ from markupsafe import escape
 from flaskblog.digest import sending
 from flaskblog.digest.sending import send_digests
 from flaskblog.extensions import db, mail
-from flaskblog.models import Comment, Post, User, utcnow
+from flaskblog.models import Block, Comment, Post, User, utcnow
 from flaskblog.models.notification import COMMENT, FOLLOWER, MENTION, POST, REPLY
 from tests.helpers import factories
 from tests.helpers.digests import (
@@ -280,6 +280,23 @@ def test_disabled_actors_drafts_and_hidden_comments_are_left_out(app, people, ma
     assert "carol published “Still public”" in email.body
     for left_out in ("mallory", "Taken back", "Draft", "bob"):
         assert left_out not in email.body
+
+
+@pytest.mark.parametrize("who_blocks", ["the reader", "the actor"])
+def test_nothing_about_someone_blocked_either_way_since_is_listed(app, people, who_blocks):
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    choose_digest(app, alice, "daily")
+    add_notification(app, alice, FOLLOWER, bob)
+    add_notification(app, alice, FOLLOWER, carol)
+    with app.app_context():
+        reader, actor = db.session.get(User, alice), db.session.get(User, bob)
+        Block.block(*((reader, actor) if who_blocks == "the reader" else (actor, reader)))
+        db.session.commit()
+
+    _, (email,) = send(app)
+
+    assert "carol started following you" in email.body
+    assert "bob" not in email.body and "bob" not in email.html
 
 
 def test_a_long_digest_lists_the_newest_and_counts_the_rest(app, people, monkeypatch):
