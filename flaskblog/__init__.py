@@ -21,7 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
-from flaskblog.unread import shown_count, unread_counts
+from flaskblog.models.unread import shown_count, unread_counts
 from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -69,12 +69,15 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
+    from flaskblog.blocks import bp as blocks_bp
+    from flaskblog.digest import bp as digest_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.follows import bp as follows_bp
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
+    from flaskblog.messages import bp as messages_bp
     from flaskblog.moderation import bp as moderation_bp
     from flaskblog.notifications import bp as notifications_bp
     from flaskblog.passkeys import bp as passkeys_bp
@@ -99,6 +102,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(digest_bp)
+    app.register_blueprint(blocks_bp)
+    app.register_blueprint(messages_bp)
 
     from flaskblog import api
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 
 from flaskblog.extensions import db
+from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Follow
 from flaskblog.models.post import Post
@@ -207,11 +208,15 @@ def notify(
 ) -> Notification | None:
     """Tell `recipient` that `actor` did `kind` (added to the session, not committed).
 
-    Nothing is made about oneself, by or for a disabled account, or of a kind the
-    recipient turned off; None then. `settings`: the recipient's, when the caller has read
-    them already (a fan-out reads a batch of followers' settings in one query).
+    Nothing is made about oneself, by or for a disabled account, between two readers one
+    of whom blocked the other (either way: the blocked one hears nothing of the blocker, and
+    the blocker nothing more of them), or of a kind the recipient turned off; None then.
+    `settings`: the recipient's, when the caller has read them already (a fan-out reads a
+    batch of followers' settings in one query).
     """
     if recipient.id == actor.id or not (recipient.is_active and actor.is_active):
+        return None
+    if Block.between(recipient, actor):
         return None
     if not (settings or NotificationSettings.of(recipient)).wants(kind):
         return None

@@ -91,24 +91,21 @@ class UserSession(NamedByHandle, db.Model):
 
 @login_manager.user_loader
 def load_user(token: str) -> "User | None":
-    """Flask-Login's way back from a cookie to a user: through a login that has not ended.
+    """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
+    from flaskblog.models.unread import keep_unread_counts, unread_columns  # imports User
 
-    The same query reads the user's unread counts, which every page's header shows
-    (flaskblog.unread)."""
-    from flaskblog.unread import UnreadCounts, unread_columns
-
+    # The header's unread counts come with the login: no query of their own on any page.
+    counts = unread_columns(UserSession.user_id)
     row = db.session.execute(
-        db.select(UserSession, *unread_columns(UserSession.user_id)).where(
-            UserSession.id == UserSession.hash(token)
-        )
+        db.select(UserSession, *counts).where(UserSession.id == UserSession.hash(token))
     ).first()
     now = utcnow()
-    if row is None or not row[0].is_current(now):
+    if row is None or not row.UserSession.is_current(now):
         return None
-    login = row[0]
+    login = row.UserSession
     login.mark_seen(now)
     login.user.login_token = token
-    login.user.unread_counts = UnreadCounts(*row[1:])
+    keep_unread_counts(login.user, row)
     return login.user
 
 

@@ -6,11 +6,11 @@ from sqlalchemy import update
 
 from flaskblog.extensions import db
 from flaskblog.models import Notification, NotificationSettings, utcnow
+from flaskblog.models.unread import forget_unread_counts
 from flaskblog.notifications import bp
 from flaskblog.notifications.forms import NotificationSettingsForm
 from flaskblog.pagination import page_number, paginate_rows
 from flaskblog.transactions import commit_or_rollback
-from flaskblog.unread import forget_unread_counts
 
 NOTIFICATIONS_PER_PAGE = 30
 
