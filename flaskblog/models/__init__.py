@@ -9,6 +9,7 @@ from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.imports import ImportedPost, ImportJob, OldLink
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
 from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
 from flaskblog.models.report import Report
@@ -30,6 +31,9 @@ __all__ = [
     "Comment",
     "Follow",
     "Image",
+    "ImportJob",
+    "ImportedPost",
+    "OldLink",
     "Passkey",
     "PasskeyUserHandle",
     "Post",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from flaskblog.extensions import db
@@ -24,6 +24,7 @@ class Comment(db.Model):
     shown_on_public_pages = True
 
     MAX_LENGTH = 2000
+    IMPORTED_AUTHOR_LENGTH = 100
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
@@ -34,6 +35,9 @@ class Comment(db.Model):
     # the comment's author and admins. Who hid it is kept for the record.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A comment brought in by an import: written elsewhere by someone with no account here,
+    # shown under this name (the row belongs to the post's author, who may delete it).
+    imported_author: Mapped[str | None] = mapped_column(String(IMPORTED_AUTHOR_LENGTH))
 
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped["User"] = relationship(lazy="joined", foreign_keys=[user_id])
