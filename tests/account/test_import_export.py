@@ -1,0 +1,215 @@
+"""/account/import and /account/export.zip: a writer imports a file into their own account
+in the background and watches its progress page; their export is a zip of Markdown that
+imports back into an empty account as the same posts, byte for byte."""
+
+import io
+import zipfile
+
+import pytest
+
+from flaskblog.extensions import db
+from flaskblog.imports import jobs
+from flaskblog.models import ImportJob, Post, User
+from tests.helpers.factories import make_user
+from tests.helpers.pages import AuthActions, Forms, page_text
+from tests.helpers.wxr import BILLION_LAUGHS, sample_media, sample_wxr
+
+
+def import_file(forms, data: bytes, name: str):
+    return forms.submit("/account/import", {"file": (io.BytesIO(data), name)})
+
+
+def zip_files(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def markdown_of(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in files.items() if name.startswith("posts/")}
+
+
+@pytest.fixture
+def alice_imported_her_blog(app, logged_in_alice, tmp_path):
+    """Alice, logged in, with the sample WordPress blog imported (its picture too)."""
+    (tmp_path / "export.xml").write_bytes(sample_wxr())
+    sample_media(tmp_path / "uploads")
+    export, media = str(tmp_path / "export.xml"), str(tmp_path / "uploads")
+    result = app.test_cli_runner().invoke(
+        args=["import", "wxr", export, "--author", "alice", "--media", media]
+    )
+    assert result.exit_code == 0, result.output
+    return logged_in_alice
+
+
+def test_an_upload_is_imported_in_the_background_and_its_page_shows_the_summary(
+    app, logged_in_alice, forms, client
+):
+    response = import_file(forms, sample_wxr(), "my-blog.xml")
+
+    assert response.status_code == 302
+    page = client.get(response.location)
+    text = page_text(page)
+    assert "Import of my-blog.xml" in text
+    assert "Done: imported 5 posts, 1 comment and 0 images; skipped 1." in text
+    assert "About me: a page, not a post" in text
+    assert "Hello, wörld: gallery" in text  # the shortcode kept as text
+    assert "tag “Travel & Food” became “travel-food”" in text
+    with app.app_context():
+        assert len(db.session.get(User, logged_in_alice).posts) == 5
+        (job,) = db.session.scalars(db.select(ImportJob)).all()
+        assert job.state == "done" and job.data is None  # the file is not kept
+
+
+def test_a_hostile_upload_fails_with_its_reason_and_imports_nothing(
+    app, logged_in_alice, forms, client
+):
+    response = import_file(forms, BILLION_LAUGHS, "lol.xml")
+
+    text = page_text(client.get(response.location))
+    assert "Nothing was imported." in text
+    assert "billion laughs" in text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_the_form_asks_for_a_file(logged_in_alice, forms):
+    response = forms.submit("/account/import", {})
+
+    assert response.status_code == 200
+    assert "Choose a file to import." in page_text(response)
+
+
+def test_an_import_page_is_its_owners_alone(app, logged_in_alice, forms, make_user):
+    response = import_file(forms, sample_wxr(), "my-blog.xml")
+    make_user("bob")
+    bob = app.test_client()
+    AuthActions(bob, Forms(bob)).login("bob@example.com")
+
+    assert bob.get(response.location).status_code == 404
+    assert app.test_client().get(response.location).status_code == 302  # to the login page
+
+
+def test_the_export_is_a_zip_of_markdown_images_comments_and_a_readme(
+    alice_imported_her_blog, client
+):
+    response = client.get("/account/export.zip")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "flaskblog-alice.zip" in response.headers["Content-Disposition"]
+    files = zip_files(response.data)
+    assert sorted(markdown_of(files)) == [
+        "posts/2019-04-07-hello-world.md",
+        "posts/2019-05-01-cafe-notes.md",
+        "posts/2019-06-01-third-post.md",
+        "posts/2020-01-02-work-in-progress.md",
+        "posts/2099-01-01-coming-soon.md",
+    ]
+    hello = files["posts/2019-04-07-hello-world.md"].decode()
+    assert hello.startswith("---\ntitle: Hello, wörld\ndate: '2019-04-07T10:00:00+00:00'\n")
+    assert "slug: hello-world\n" in hello and "draft: false\n" in hello
+    assert "![Sunset](../images/2019-04-07-hello-world-1.png)" in hello
+    assert "images/2019-04-07-hello-world-1.png" in files
+    draft = files["posts/2020-01-02-work-in-progress.md"].decode()
+    assert "draft: true\n" in draft
+    assert "README.md" in files and b"front matter" in files["README.md"]
+    assert files["comments.json"] == b"[]"  # Jane's comment is hers, not Alice's
+
+
+def test_export_then_import_into_an_empty_account_then_export_gives_the_same_markdown(
+    app, alice_imported_her_blog, client, make_user
+):
+    first = zip_files(client.get("/account/export.zip").data)
+    make_user("bob")
+    bob = app.test_client()
+    bob_forms = Forms(bob)
+    AuthActions(bob, bob_forms).login("bob@example.com")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in first.items():
+            archive.writestr(name, data)
+
+    response = import_file(bob_forms, out.getvalue(), "flaskblog-alice.zip")
+    assert "Done: imported 5 posts, 0 comments and 1 image" in page_text(bob.get(response.location))
+    second = zip_files(bob.get("/account/export.zip").data)
+
+    assert markdown_of(second) == markdown_of(first)
+    assert sorted(second) == sorted(first)
+    with app.app_context():
+        bobs = {post.title: post for post in db.session.get(User, 2).posts}
+        assert bobs["Work in progress"].is_published is False
+        assert bobs["Coming soon"].is_scheduled
+        assert [tag.name for tag in bobs["Hello, wörld"].tags] == [
+            "news",
+            "travel-food",
+            "uberraschung",
+        ]
+        assert bobs["Hello, wörld"].summary == "The first post."
+        assert bobs["Hello, wörld"].images[0].user_id == 2
+
+
+def test_old_wordpress_addresses_redirect_to_the_imported_posts(
+    app, alice_imported_her_blog, client
+):
+    with app.app_context():
+        post = db.session.scalar(db.select(Post).where(Post.slug == "cafe-notes"))
+        new = f"/post/{post.id}/cafe-notes"
+
+    for old in ("/2019/05/01/cafe-notes/", "/?p=124"):
+        response = app.test_client().get(old)
+        assert response.status_code == 301
+        assert response.location.endswith(new)
+
+
+def test_an_upload_larger_than_any_picture_is_accepted(app, logged_in_alice, forms, client):
+    # Over MAX_CONTENT_LENGTH (a picture and a form), well under IMPORT_MAX_MB.
+    padding = b"<!--" + b" " * (app.config["MAX_CONTENT_LENGTH"] + 1024) + b"-->"
+    big = sample_wxr().replace(b"<channel>", b"<channel>" + padding, 1)
+
+    response = import_file(forms, big, "big.xml")
+
+    assert response.status_code == 302
+    assert "Done: imported 5 posts" in page_text(client.get(response.location))
+
+
+def logged_in_client(app, username: str = "alice"):
+    make_user(app, username)
+    client = app.test_client()
+    forms = Forms(client)
+    AuthActions(client, forms).login(f"{username}@example.com")
+    return forms
+
+
+def test_an_upload_over_the_import_limit_is_refused_whole(build_app):
+    app = build_app(IMPORT_MAX_MB=1)
+    forms = logged_in_client(app)
+
+    response = import_file(forms, b"<rss>" + b" " * (2 * 1024 * 1024) + b"</rss>", "big.xml")
+
+    assert response.status_code == 413
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ImportJob.id))) == 0
+
+
+def test_a_new_account_imports_nothing_in_its_first_day(build_app, security_log):
+    app = build_app(NEW_ACCOUNT_POSTS_PER_HOUR=3)
+    forms = logged_in_client(app)
+
+    response = import_file(forms, sample_wxr(), "my-blog.xml")
+
+    assert response.status_code == 429
+    assert "New accounts can import posts once they are 24 hours old." in page_text(response)
+    assert security_log()[-1]["event"] == "new_account_limited"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_with_the_thread_queue_the_import_runs_after_the_answer(build_app):
+    app = build_app(shared_sqlite=True, MAIL_QUEUE="thread")
+    forms = logged_in_client(app)
+
+    response = import_file(forms, sample_wxr(), "my-blog.xml")
+    jobs.drain(app)
+
+    assert response.status_code == 302
+    assert "Done: imported 5 posts" in page_text(forms.client.get(response.location))
