@@ -3,15 +3,20 @@ in the background and watches its progress page; their export is a zip of Markdo
 imports back into an empty account as the same posts, byte for byte."""
 
 import io
+import uuid
 import zipfile
 
 import pytest
+import redis
+from rq import Queue
 
 from flaskblog.extensions import db
 from flaskblog.imports import jobs
+from flaskblog.mailqueue import make_worker
 from flaskblog.models import ImportJob, Post, User
 from tests.helpers.factories import make_user
 from tests.helpers.pages import AuthActions, Forms, page_text
+from tests.helpers.services import REDIS_URL, require_redis
 from tests.helpers.wxr import BILLION_LAUGHS, sample_media, sample_wxr
 
 
@@ -213,3 +218,51 @@ def test_with_the_thread_queue_the_import_runs_after_the_answer(build_app):
 
     assert response.status_code == 302
     assert "Done: imported 5 posts" in page_text(forms.client.get(response.location))
+
+
+def test_a_zip_of_a_wordpress_export_and_its_uploads_brings_the_pictures(
+    app, logged_in_alice, forms, client, tmp_path
+):
+    sample_media(tmp_path / "wp-content" / "uploads")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("export.xml", sample_wxr())
+        for path in (tmp_path / "wp-content").rglob("*.png"):
+            archive.write(path, path.relative_to(tmp_path).as_posix())
+
+    response = import_file(forms, out.getvalue(), "my-blog.zip")
+
+    assert "Done: imported 5 posts, 1 comment and 1 image" in page_text(
+        client.get(response.location)
+    )
+
+
+@pytest.fixture
+def queue_name():
+    """An RQ queue in Redis for this test alone, deleted afterwards with its jobs."""
+    require_redis()
+    name = f"flaskblog-test-import-{uuid.uuid4().hex}"
+    yield name
+    with redis.Redis.from_url(REDIS_URL) as server:
+        Queue(name, connection=server).delete(delete_jobs=True)
+        leftovers = list(server.scan_iter(f"rq:*{name}*"))
+        if leftovers:
+            server.delete(*leftovers)
+
+
+def test_with_rq_the_import_waits_for_the_worker(build_app, queue_name):
+    app = build_app(
+        shared_sqlite=True, MAIL_QUEUE="rq", REDIS_URL=REDIS_URL, MAIL_QUEUE_NAME=queue_name
+    )
+    forms = logged_in_client(app)
+
+    response = import_file(forms, sample_wxr(), "my-blog.xml")
+    waiting = page_text(forms.client.get(response.location))
+    with app.app_context():
+        make_worker(app).work(burst=True)
+
+    assert "Waiting to start" in waiting
+    assert '<meta http-equiv="refresh" content="3">' in waiting
+    done = page_text(forms.client.get(response.location))
+    assert "Done: imported 5 posts" in done
+    assert 'http-equiv="refresh"' not in done

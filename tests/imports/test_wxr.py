@@ -2,6 +2,7 @@
 posts, with their dates, slugs, tags, comments, pictures and old addresses; hostile or
 broken files are refused whole."""
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -16,9 +17,11 @@ from flaskblog.models import (
     User,
 )
 from tests.helpers.factories import make_user
+from tests.helpers.images import png
 from tests.helpers.wxr import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
+    IMAGE_PATH,
     MALFORMED,
     WxrPost,
     sample_media,
@@ -283,3 +286,32 @@ def test_pictures_beyond_the_image_quota_are_skipped(build_app, export_file, med
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Image.id))) == 0
         assert db.session.get(User, alice).posts
+
+
+def test_a_picture_embedded_in_the_file_is_stored(app, alice, tmp_path):
+    encoded = base64.b64encode(png((30, 20), "teal")).decode()
+    html = f'Inline: <img src="data:image/png;base64,{encoded}" alt="Teal">'
+    path = tmp_path / "export.xml"
+    path.write_bytes(wxr([WxrPost(1, "Embedded", html, "embedded")]))
+
+    result = run_import(app, path, "--author", "alice")
+
+    assert "1 image" in result.output
+    with app.app_context():
+        post = db.session.scalar(db.select(Post).where(Post.slug == "embedded"))
+        (image,) = post.images
+        assert "data:" not in post.content
+        assert f"![Teal](/image/{image.id}/{image.digest}.png)" in post.content
+
+
+def test_a_picture_that_is_not_one_is_skipped_with_the_reason(app, alice, export_file, tmp_path):
+    fake = tmp_path / "uploads" / IMAGE_PATH
+    fake.parent.mkdir(parents=True)
+    fake.write_bytes(b"<?php system($_GET['c']); ?>")
+
+    result = run_import(app, export_file, "--author", "alice", "--media", tmp_path / "uploads")
+
+    assert result.exit_code == 0
+    assert "sunset-300x200.png skipped: That file is not a JPEG, PNG, WebP or GIF" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Image.id))) == 0
