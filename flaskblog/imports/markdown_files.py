@@ -36,6 +36,9 @@ PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 # Relative links to pictures in a post's Markdown: ![alt](images/x.png)
 RELATIVE_PICTURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 MAX_FILES = 20_000
+# A front matter's few fields, with a summary of 300 characters, fit in far less.
+MAX_FRONT_MATTER = 10_000
+TEXT_FIELDS = ("title", "slug", "summary", "date", "draft")
 # A zip member may unpack to at most this many times its packed size (text packs to about
 # a tenth, pictures hardly at all): more is a zip bomb.
 MAX_RATIO = 100
@@ -175,6 +178,8 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
     except UnicodeDecodeError as error:
         raise ValueError("not UTF-8 text") from error
     fields, content = _split(text)
+    if any(isinstance(fields.get(name), dict | list) for name in TEXT_FIELDS):
+        raise ValueError(f"its {', '.join(TEXT_FIELDS)} must each be text")
     title = str(fields.get("title") or "").strip() or _title_from(name)
     when = _when(fields.get("date"))
     slug = str(fields["slug"]) if fields.get("slug") else slugify(title)
@@ -202,14 +207,26 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
     )
 
 
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases: `*a` repeating an `&a` nine times over nine
+    levels is a few hundred bytes that turn into billions of strings once read."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            raise yaml.YAMLError("aliases are not allowed")
+        return super().compose_node(parent, index)
+
+
 def _split(text: str) -> tuple[dict, str]:
     match = FRONT_MATTER.match(text)
     if match is None:
         return {}, text.removesuffix("\n")
+    if len(match[0]) > MAX_FRONT_MATTER:
+        raise ValueError(f"its front matter is longer than {MAX_FRONT_MATTER:,} characters")
     try:
-        fields = yaml.safe_load(match[1] or "") or {}
+        fields = yaml.load(match[1] or "", Loader=FrontMatterLoader) or {}  # noqa: S506
     except yaml.YAMLError as error:
-        raise ValueError("its front matter is not valid YAML") from error
+        raise ValueError("its front matter is not valid YAML (or uses aliases)") from error
     if not isinstance(fields, dict):
         raise ValueError("its front matter is not a list of fields (title: ..., date: ...)")
     return fields, text[match.end() :].removesuffix("\n")
@@ -239,7 +256,7 @@ def _tags(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [name.strip() for name in value.split(",") if name.strip()]
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(name, str | int | float) for name in value):
         return [str(name).strip() for name in value if str(name).strip()]
     raise ValueError("its tags are neither a list nor text")
 

@@ -55,9 +55,9 @@ def _inside(root: Path, candidate: Path) -> bytes | None:
         return None
     if not resolved.is_relative_to(root) or not resolved.is_file():
         return None
-    if resolved.stat().st_size > current_app.config["MAX_PICTURE_BYTES"]:
-        return b"\0" * (current_app.config["MAX_PICTURE_BYTES"] + 1)  # refused as too large
-    return resolved.read_bytes()
+    # One byte over the limit is enough for the importer to refuse it as too large.
+    with resolved.open("rb") as file:
+        return file.read(current_app.config["MAX_PICTURE_BYTES"] + 1)
 
 
 def from_files(files: dict[str, bytes]) -> MediaFinder:

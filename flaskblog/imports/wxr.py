@@ -12,7 +12,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException, EntitiesForbidden
@@ -56,7 +56,10 @@ def read_wxr(data: bytes, find_media: MediaFinder) -> tuple[list[Entry], list[di
         if status is None:
             skipped.append({"title": title, "why": f"its status is {_text(item, 'wp:status')}"})
             continue
-        entries.append(_entry(item, title, status, find_media))
+        try:
+            entries.append(_entry(item, title, status, find_media))
+        except RecursionError:
+            skipped.append({"title": title, "why": "its HTML is nested too deeply to convert"})
     return entries, skipped
 
 
@@ -151,7 +154,7 @@ def _entry(item: Element, title: str, status: str, find_media: MediaFinder) -> E
         content=to_markdown(html),
         status=status,
         date=date,
-        slug=_text(item, "wp:post_name") or None,
+        slug=unquote(_text(item, "wp:post_name")) or None,  # "caf%c3%a9": café
         tags=list(dict.fromkeys(name for name in categories if name)),
         summary=_text(item, "excerpt:encoded") or None,
         comments=_comments(item),
@@ -183,9 +186,10 @@ def _comments(item: Element) -> list[CommentEntry]:
 
 def _old_paths(link: str, post_id: str) -> list[str]:
     paths = []
-    parts = urlsplit(link)
-    if parts.path and parts.path != "/":
-        paths.append(parts.path)
+    # As the request will name it: /2019/04/07/caf%C3%A9/ arrives as /2019/04/07/café/.
+    path = unquote(urlsplit(link).path)
+    if path and path != "/":
+        paths.append(path)
     if post_id.isdigit():
         paths.append(f"/?p={post_id}")
     return list(dict.fromkeys(paths))

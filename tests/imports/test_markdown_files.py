@@ -172,3 +172,30 @@ def test_a_folder_without_markdown_is_refused(app, alice, tmp_path):
 
     assert result.exit_code == 1
     assert "No Markdown (.md) files were found" in result.output
+
+
+def test_front_matter_with_yaml_aliases_is_refused_for_its_file(app, alice, tmp_path):
+    # Nine levels of nine: a few hundred bytes that would read as 387 million strings.
+    levels = ['a0: &a0 ["lol"]'] + [
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)
+    ]
+    bomb = "---\n" + "\n".join(levels) + "\ntitle: *a9\n---\nBody.\n"
+    (tmp_path / "bomb.md").write_text(bomb)
+    (tmp_path / "fine.md").write_text(FIRST)
+
+    result = run_import(app, tmp_path, "--author", "alice")
+
+    assert result.exit_code == 0
+    assert "skipped: bomb.md: its front matter is not valid YAML (or uses aliases)" in result.output
+    assert set(posts_by_title(app)) == {"Première journée"}
+
+
+def test_front_matter_fields_that_are_not_text_are_refused_for_their_file(app, alice, tmp_path):
+    (tmp_path / "odd.md").write_text("---\ntitle:\n  nested: yes\n---\nBody.\n")
+
+    result = run_import(app, tmp_path, "--author", "alice")
+
+    assert "skipped: odd.md: its title, slug, summary, date, draft must each be text" in (
+        result.output
+    )
+    assert posts_by_title(app) == {}

@@ -315,3 +315,27 @@ def test_a_picture_that_is_not_one_is_skipped_with_the_reason(app, alice, export
     assert "sunset-300x200.png skipped: That file is not a JPEG, PNG, WebP or GIF" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Image.id))) == 0
+
+
+def test_html_nested_beyond_reason_skips_its_post_only(app, alice, tmp_path):
+    path = tmp_path / "export.xml"
+    deep = "<div>" * 5000 + "deep" + "</div>" * 5000
+    path.write_bytes(wxr([WxrPost(1, "Fine", "Fine.", "fine"), WxrPost(2, "Deep", deep, "deep")]))
+
+    result = run_import(app, path, "--author", "alice")
+
+    assert result.exit_code == 0
+    assert "skipped: Deep: its HTML is nested too deeply to convert" in result.output
+    assert set(posts_of(app, alice)) == {"Fine"}
+
+
+def test_an_address_with_non_ascii_letters_redirects_as_browsers_send_it(app, alice, tmp_path):
+    path = tmp_path / "export.xml"
+    post = WxrPost(7, "Café", "Coffee.", "caf%c3%a9")
+    path.write_bytes(wxr([post]))
+    run_import(app, path, "--author", "alice")
+
+    response = app.test_client().get("/2019/04/07/caf%C3%A9/")
+
+    assert response.status_code == 301
+    assert response.location.endswith(f"/post/{posts_of(app, alice)['Café'].id}/cafe")
