@@ -93,7 +93,8 @@ Exported {when} for {username}.
 
 - `posts/`: one Markdown file per post (drafts and scheduled posts too), named by its date
   and slug. Each starts with YAML front matter: `title`, `date` (when it was published, or
-  is to be; for a draft, when it was written), `slug`, `tags`, `draft` and `summary`.
+  is to be; for a draft, when it was written), `slug`, `tags`, `draft`, `summary`, and
+  `cover` (the picture shown above it) when it has one.
 - `images/`: the pictures your posts show; the posts link to them here.
 - `comments.json`: the comments you wrote, on your posts and others'.
 
@@ -114,7 +115,8 @@ def export_zip(user) -> bytes:
         for post in posts:
             stem = _unique(f"{front_matter_date(post):%Y-%m-%d}-{post.slug}", used)
             content = _with_exported_images(archive, post, stem, user)
-            archive.writestr(f"posts/{stem}.md", post_file(post, content))
+            cover = _exported_cover(archive, post, stem, user)
+            archive.writestr(f"posts/{stem}.md", post_file(post, content, cover))
         comments = account_export(user)["comments"]
         archive.writestr("comments.json", json.dumps(comments, indent=2, ensure_ascii=False))
         archive.writestr(
@@ -148,3 +150,12 @@ def _with_exported_images(archive: zipfile.ZipFile, post: Post, stem: str, user)
     for link, name in names.items():
         content = content.replace(link, f"../{name}")
     return content
+
+
+def _exported_cover(archive: zipfile.ZipFile, post: Post, stem: str, user) -> str | None:
+    """Where the post's cover is in the zip (written there), as its front matter names it."""
+    if post.cover is None or post.cover.user_id != user.id:
+        return None
+    name = f"images/{stem}-cover.{post.cover.extension}"
+    archive.writestr(name, image_bytes(post.cover))
+    return f"../{name}"

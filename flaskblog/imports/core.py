@@ -90,7 +90,10 @@ def _import_entry(
     if len(title) > Post.TITLE_LENGTH:
         title = title[: Post.TITLE_LENGTH].rstrip()
         summary.change(title, f"title cut to {Post.TITLE_LENGTH} characters")
-    content = _with_stored_images(user, entry, title, summary, dry_run)
+    stored = _store_images(user, entry, title, summary, dry_run)
+    content = entry.content
+    for reference, image in stored.items():
+        content = content.replace(reference, image_path(image))
     if len(content) > Post.CONTENT_LENGTH:
         summary.skip(
             title,
@@ -103,6 +106,7 @@ def _import_entry(
     tag_rows = Tag.named(tags)  # before the post joins the session: this query flushes
     with db.session.no_autoflush:
         post = Post(title=title, content=content, author=user, tags=tag_rows)
+        post.cover = stored.get(entry.cover) if entry.cover else None
         post.summary = _summary_text(entry, summary)
         post.slug = _slug(entry, title, summary)
         status = _set_status(post, entry.status, entry.date)
@@ -187,12 +191,16 @@ def _add_old_link(post: Post, path: str, title: str, summary: Summary, claimed: 
     db.session.add(OldLink(path=path, post=post))
 
 
-def _with_stored_images(
-    user: User, entry: Entry, title: str, summary: Summary, dry_run: bool
-) -> str:
-    """The entry's Markdown with each picture it carries stored as the author's own image
-    and linked from here; a picture that is refused keeps its old link, with the reason."""
-    content = entry.content
+def image_path(image) -> str:
+    """Where a stored image is served, as the editor's uploads link it (media.IMAGE_LINK)."""
+    return f"/image/{image.id}/{image.digest}.{image.extension}"
+
+
+def _store_images(user: User, entry: Entry, title: str, summary: Summary, dry_run: bool) -> dict:
+    """{reference: the author's Image} for each picture the entry carries, stored through
+    the upload pipeline and the quota; a picture that is refused is left out (its link
+    kept as it was), with the reason. A dry run stores none."""
+    stored = {}
     max_pixels = current_app.config["MAX_PICTURE_PIXELS"]
     max_bytes = current_app.config["MAX_PICTURE_BYTES"]
     for reference, data in entry.images.items():
@@ -210,6 +218,6 @@ def _with_stored_images(
             summary.change(title, f"image {reference} skipped: {error}")
             continue
         db.session.flush()
-        content = content.replace(reference, f"/image/{image.id}/{image.digest}.{image.extension}")
+        stored[reference] = image
         summary.images += 1
-    return content
+    return stored

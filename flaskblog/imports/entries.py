@@ -41,6 +41,8 @@ class Entry:
     images: dict[str, bytes] = field(default_factory=dict)
     missing_images: list[str] = field(default_factory=list)
     shortcodes: list[str] = field(default_factory=list)
+    # The reference (a key of `images`) of the picture shown above the post, if any.
+    cover: str | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@
     - travel
     draft: false
     summary: null
+    cover: ../images/2019-04-07-my-post-cover.webp    (only if the post has one)
     ---
     The post's Markdown, as written.
 
@@ -38,7 +39,7 @@ RELATIVE_PICTURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 MAX_FILES = 20_000
 # A front matter's few fields, with a summary of 300 characters, fit in far less.
 MAX_FRONT_MATTER = 10_000
-TEXT_FIELDS = ("title", "slug", "summary", "date", "draft")
+TEXT_FIELDS = ("title", "slug", "summary", "date", "draft", "cover")
 # A zip member may unpack to at most this many times its packed size (text packs to about
 # a tenth, pictures hardly at all): more is a zip bomb.
 MAX_RATIO = 100
@@ -60,9 +61,9 @@ def front_matter_date(post: Post) -> datetime:
     return post.date_posted
 
 
-def post_file(post: Post, content: str) -> str:
+def post_file(post: Post, content: str, cover: str | None = None) -> str:
     """The Markdown file for `post`, with `content` (its Markdown, links rewritten by the
-    caller) after the front matter."""
+    caller) after the front matter, and `cover` (where its cover picture is) if it has one."""
     fields = {
         "title": post.title,
         "date": front_matter_date(post).astimezone(UTC).isoformat(),
@@ -71,6 +72,8 @@ def post_file(post: Post, content: str) -> str:
         "draft": not post.is_published,
         "summary": post.summary,
     }
+    if cover is not None:
+        fields["cover"] = cover
     front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=10_000)
     # One newline is added after the content, and taken away again when it is read.
     return f"---\n{front}---\n{content}\n"
@@ -187,7 +190,8 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
     status = "draft" if draft else ("scheduled" if when and when > utcnow() else "published")
     images = {}
     folder = posixpath.dirname(name)
-    for link in dict.fromkeys(RELATIVE_PICTURE.findall(content)):
+    cover = fields.get("cover") if isinstance(fields.get("cover"), str) else None
+    for link in dict.fromkeys([*RELATIVE_PICTURE.findall(content), *filter(None, [cover])]):
         if "://" in link or link.startswith(("/", "data:")):
             continue
         target = posixpath.normpath(posixpath.join(folder, link))
@@ -204,6 +208,7 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
         tags=_tags(fields.get("tags")),
         summary=str(summary) if summary else None,
         images=images,
+        cover=cover if cover in images else None,
     )
 
 

@@ -11,10 +11,13 @@ import redis
 from rq import Queue
 
 from flaskblog.extensions import db
+from flaskblog.images import make_post_image
 from flaskblog.imports import jobs
 from flaskblog.mailqueue import make_worker
+from flaskblog.media import store_image
 from flaskblog.models import ImportJob, Post, User
 from tests.helpers.factories import make_user
+from tests.helpers.images import png
 from tests.helpers.pages import AuthActions, Forms, page_text
 from tests.helpers.services import REDIS_URL, require_redis
 from tests.helpers.wxr import BILLION_LAUGHS, sample_media, sample_wxr
@@ -27,6 +30,14 @@ def import_file(forms, data: bytes, name: str):
 def zip_files(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
 
 
 def markdown_of(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -266,3 +277,26 @@ def test_with_rq_the_import_waits_for_the_worker(build_app, queue_name):
     done = page_text(forms.client.get(response.location))
     assert "Done: imported 5 posts" in done
     assert 'http-equiv="refresh"' not in done
+
+
+def test_a_cover_travels_in_the_export_and_comes_back(app, logged_in_alice, client, make_user):
+    with app.app_context():
+        alice = db.session.get(User, logged_in_alice)
+        picture = make_post_image(io.BytesIO(png((50, 40), "purple")), 16_000_000)
+        cover = store_image(alice, picture)
+        db.session.add(Post(title="With a cover", content="Words.", author=alice, cover=cover))
+        db.session.commit()
+    first = zip_files(client.get("/account/export.zip").data)
+    make_user("bob")
+    bob = Forms(app.test_client())
+    AuthActions(bob.client, bob).login("bob@example.com")
+
+    import_file(bob, zipped(first), "alice.zip")
+    second = zip_files(bob.client.get("/account/export.zip").data)
+
+    (name,) = markdown_of(first)
+    assert "cover: ../images/" in first[name].decode()
+    assert markdown_of(second) == markdown_of(first)
+    with app.app_context():
+        (bobs,) = db.session.get(User, 2).posts
+        assert bobs.cover is not None and bobs.cover.user_id == 2

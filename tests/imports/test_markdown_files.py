@@ -195,7 +195,7 @@ def test_front_matter_fields_that_are_not_text_are_refused_for_their_file(app, a
 
     result = run_import(app, tmp_path, "--author", "alice")
 
-    assert "skipped: odd.md: its title, slug, summary, date, draft must each be text" in (
+    assert "skipped: odd.md: its title, slug, summary, date, draft, cover must each be text" in (
         result.output
     )
     assert posts_by_title(app) == {}
