@@ -226,7 +226,7 @@ def import_posts():
         upload = form.file.data
         job = ImportJob(
             owner=current_user,
-            filename=(upload.filename or "")[-ImportJob.FILENAME_LENGTH :],
+            filename=ImportJob.display_name(upload.filename),
             data=upload.read(),
         )
         db.session.add(job)

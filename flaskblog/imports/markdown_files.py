@@ -180,6 +180,8 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
         raise ValueError("not UTF-8 text") from error
+    if "\x00" in text:
+        raise ValueError("it holds NUL characters, which no text here may hold")
     fields, content = _split(text)
     if any(isinstance(fields.get(name), dict | list) for name in TEXT_FIELDS):
         raise ValueError(f"its {', '.join(TEXT_FIELDS)} must each be text")

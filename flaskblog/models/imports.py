@@ -119,6 +119,13 @@ class ImportJob(db.Model):
     def __repr__(self) -> str:
         return f"<ImportJob {self.id} {self.state}>"
 
+    @classmethod
+    def display_name(cls, filename: str | None) -> str:
+        """An uploaded file's name as the progress page shows it: printable characters only
+        (no NUL, which PostgreSQL cannot store), and its end if it is long."""
+        name = "".join(ch for ch in (filename or "") if ch.isprintable())
+        return name[-cls.FILENAME_LENGTH :]
+
     @property
     def summary(self) -> dict | None:
         return json.loads(self.summary_json) if self.summary_json else None

@@ -300,3 +300,12 @@ def test_a_cover_travels_in_the_export_and_comes_back(app, logged_in_alice, clie
     with app.app_context():
         (bobs,) = db.session.get(User, 2).posts
         assert bobs.cover is not None and bobs.cover.user_id == 2
+
+
+def test_a_file_name_with_control_characters_is_shown_without_them(
+    app, logged_in_alice, forms, client
+):
+    response = import_file(forms, sample_wxr(), "my\tblog\x07.xml")
+
+    assert response.status_code == 302
+    assert "Import of myblog.xml" in page_text(client.get(response.location))

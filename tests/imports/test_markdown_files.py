@@ -199,3 +199,14 @@ def test_front_matter_fields_that_are_not_text_are_refused_for_their_file(app, a
         result.output
     )
     assert posts_by_title(app) == {}
+
+
+def test_a_file_with_nul_characters_is_skipped_with_the_reason(app, alice, tmp_path):
+    (tmp_path / "nul.md").write_text("---\ntitle: Nul\n---\nA\x00B\n")
+    (tmp_path / "fine.md").write_text(FIRST)
+
+    result = run_import(app, tmp_path, "--author", "alice")
+
+    assert result.exit_code == 0
+    assert "skipped: nul.md: it holds NUL characters" in result.output
+    assert set(posts_by_title(app)) == {"Première journée"}
