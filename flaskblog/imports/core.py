@@ -86,19 +86,19 @@ def site_tags(names: list[str]) -> tuple[list[str], list[str]]:
 def _import_entry(
     user: User, entry: Entry, summary: Summary, claimed: set[str], dry_run: bool
 ) -> None:
-    title = " ".join(entry.title.split()) or UNTITLED
+    title = " ".join(entry.title.strip().splitlines()) or UNTITLED  # one line, as typed
     if len(title) > Post.TITLE_LENGTH:
         title = title[: Post.TITLE_LENGTH].rstrip()
         summary.change(title, f"title cut to {Post.TITLE_LENGTH} characters")
+    if len(entry.content) > Post.CONTENT_LENGTH:  # before its pictures take any room
+        summary.skip(title, _too_long(entry.content))
+        return
     stored = _store_images(user, entry, title, summary, dry_run)
     content = entry.content
     for reference, image in stored.items():
         content = content.replace(reference, image_path(image))
     if len(content) > Post.CONTENT_LENGTH:
-        summary.skip(
-            title,
-            f"{len(content):,} characters long; a post may have at most {Post.CONTENT_LENGTH:,}",
-        )
+        summary.skip(title, _too_long(content))
         return
     tags, tag_changes = site_tags(entry.tags)
     for change in tag_changes:
@@ -127,8 +127,12 @@ def _import_entry(
     )
 
 
+def _too_long(content: str) -> str:
+    return f"{len(content):,} characters long; a post may have at most {Post.CONTENT_LENGTH:,}"
+
+
 def _summary_text(entry: Entry, summary: Summary) -> str | None:
-    text = " ".join((entry.summary or "").split())
+    text = (entry.summary or "").replace("\r\n", "\n").strip()
     if len(text) > Post.SUMMARY_LENGTH:
         summary.change(entry.title, f"summary cut to {Post.SUMMARY_LENGTH} characters")
         text = text[: Post.SUMMARY_LENGTH].rstrip()

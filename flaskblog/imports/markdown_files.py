@@ -177,11 +177,13 @@ def read_files(files: dict[str, bytes]) -> tuple[list[Entry], list[dict]]:
 def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
     """One Markdown file as an entry; ValueError saying why it cannot be read."""
     try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValueError("not UTF-8 text") from error
     if "\x00" in text:
         raise ValueError("it holds NUL characters, which no text here may hold")
+    if text.startswith("---\r\n"):
+        text = text.replace("\r\n", "\n")  # written on Windows; this site's own keep theirs
     fields, content = _split(text)
     if any(isinstance(fields.get(name), dict | list) for name in TEXT_FIELDS):
         raise ValueError(f"its {', '.join(TEXT_FIELDS)} must each be text")

@@ -309,3 +309,37 @@ def test_a_file_name_with_control_characters_is_shown_without_them(
 
     assert response.status_code == 302
     assert "Import of myblog.xml" in page_text(client.get(response.location))
+
+
+TRICKY_POSTS = [
+    ("true", "---\nNot front matter.\n---\n\n\n"),
+    ("2019-01-01", ""),
+    ("Re: 'quotes', \"doubles\" — #hash & *stars* [brackets]", "  indented\n\ttab\r\nend"),
+    ("null", "Emoji 🎉 and 日本語\n\n```python\nprint('hi')\n```"),
+]
+
+
+def test_the_round_trip_keeps_titles_content_and_summaries_that_look_like_yaml(
+    app, logged_in_alice, client, make_user
+):
+    with app.app_context():
+        alice = db.session.get(User, logged_in_alice)
+        for number, (title, content) in enumerate(TRICKY_POSTS):
+            post = Post(title=title, content=content, author=alice, tags=[])
+            post.summary = "Two lines:\nthe second: yes" if number == 0 else None
+            db.session.add(post)
+        db.session.commit()
+    first = zip_files(client.get("/account/export.zip").data)
+    make_user("bob")
+    bob = Forms(app.test_client())
+    AuthActions(bob.client, bob).login("bob@example.com")
+
+    import_file(bob, zipped(first), "alice.zip")
+    second = zip_files(bob.client.get("/account/export.zip").data)
+
+    assert len(markdown_of(first)) == len(TRICKY_POSTS)
+    assert markdown_of(second) == markdown_of(first)
+    with app.app_context():
+        bobs = {post.title: post for post in db.session.get(User, 2).posts}
+        assert {title: bobs[title].content for title, _ in TRICKY_POSTS} == dict(TRICKY_POSTS)
+        assert bobs["true"].summary == "Two lines:\nthe second: yes"
