@@ -34,6 +34,9 @@ from flaskblog.models import Post, slugify, utcnow
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Jekyll's file names start with the post's date: 2021-03-04-first-day.md
+DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 # Relative links to pictures in a post's Markdown: ![alt](images/x.png)
 RELATIVE_PICTURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 MAX_FILES = 20_000
@@ -142,7 +145,7 @@ def files_in_folder(folder: Path) -> dict[str, bytes]:
     root = folder.resolve()
     files, budget = {}, max_bytes()
     for path in sorted(root.rglob("*")):
-        if path.suffix.lower() not in (".md", *PICTURE_SUFFIXES) or path.is_symlink():
+        if path.suffix.lower() not in (*MARKDOWN_SUFFIXES, *PICTURE_SUFFIXES) or path.is_symlink():
             continue
         if not path.resolve().is_relative_to(root) or not path.is_file():
             continue
@@ -161,7 +164,7 @@ def read_files(files: dict[str, bytes]) -> tuple[list[Entry], list[dict]]:
     pictures they link to relatively; the files left out, with why."""
     entries, skipped = [], []
     for name in sorted(files):
-        if not name.lower().endswith(".md") or posixpath.basename(name).startswith("."):
+        if not name.lower().endswith(MARKDOWN_SUFFIXES) or posixpath.basename(name).startswith("."):
             continue
         if posixpath.basename(name).lower() == "readme.md":
             continue  # the export's own README
@@ -188,7 +191,8 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
     if any(isinstance(fields.get(name), dict | list) for name in TEXT_FIELDS):
         raise ValueError(f"its {', '.join(TEXT_FIELDS)} must each be text")
     title = str(fields.get("title") or "").strip() or _title_from(name)
-    when = _when(fields.get("date"))
+    dated = DATED_NAME.match(posixpath.basename(name))
+    when = _when(fields.get("date") or (dated[1] if dated else None))
     slug = str(fields["slug"]) if fields.get("slug") else slugify(title)
     draft = fields.get("draft") is True or str(fields.get("draft")).lower() in ("true", "yes")
     status = "draft" if draft else ("scheduled" if when and when > utcnow() else "published")
@@ -209,7 +213,7 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
         status=status,
         date=when,
         slug=slug,
-        tags=_tags(fields.get("tags")),
+        tags=_tags(fields.get("tags")) + _tags(fields.get("categories")),  # Jekyll has both
         summary=str(summary) if summary else None,
         images=images,
         cover=cover if cover in images else None,

@@ -55,7 +55,7 @@ def upload(filename: str, data: bytes) -> Reading:
         if exports:
             return wxr.read_wxr(files[exports[0]], media_files.from_files(files))
         return markdown_files.read_files(files)
-    if filename.lower().endswith(".md"):
+    if filename.lower().endswith(markdown_files.MARKDOWN_SUFFIXES):
         return markdown_files.read_files({filename: data})
     if data.lstrip()[:1] == b"<":
         return wxr.read_wxr(data, media_files.from_folder(None))

@@ -210,3 +210,18 @@ def test_a_file_with_nul_characters_is_skipped_with_the_reason(app, alice, tmp_p
     assert result.exit_code == 0
     assert "skipped: nul.md: it holds NUL characters" in result.output
     assert set(posts_by_title(app)) == {"Première journée"}
+
+
+def test_jekyll_files_give_their_date_by_name_and_categories_as_tags(app, alice, tmp_path):
+    (tmp_path / "2020-02-29-leap-day.markdown").write_text(
+        "---\ntitle: Leap day\ncategories: [Calendar]\ntags: [rare]\n---\nOnce in four years.\n"
+    )
+
+    result = run_import(app, tmp_path, "--author", "alice")
+
+    assert result.exit_code == 0, result.output
+    post = posts_by_title(app)["Leap day"]
+    assert post.published_at == datetime(2020, 2, 29, tzinfo=UTC)
+    assert post.slug == "leap-day"
+    with app.app_context():
+        assert [tag.name for tag in db.session.get(Post, post.id).tags] == ["calendar", "rare"]
