@@ -100,6 +100,12 @@ class Comment(db.Model):
         return render_comment(self.body, profile_url)
 
     @property
+    def writer_name(self) -> str:
+        """Who wrote it, as the page names them: the account, or for an imported comment
+        the name its writer gave on the old site."""
+        return self.imported_author or self.author.username
+
+    @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
 

@@ -140,8 +140,14 @@ def test_approved_comments_come_in_as_plain_text_under_their_authors_names(
         assert comment.user_id == alice
         assert comment.created_at == datetime(2019, 4, 8, 9, 0, tzinfo=UTC)
         post_id = comment.post_id
+        db.session.expunge(comment)
     page = app.test_client().get(f"/post/{post_id}").get_data(as_text=True)
     assert "Jane Reader" in page and "Lovely *post*!" in page
+    article = page[page.index(f'id="comment-{comment.id}"') :]
+    article = article[: article.index("</article>")]
+    # Not Alice's words, so not Alice's picture or name either.
+    assert "default-avatar.svg" in article
+    assert "alice" not in article
 
 
 def test_the_picture_from_the_media_folder_is_stored_and_linked(app, alice, export_file, media):
