@@ -7,7 +7,7 @@ to it), `import_jobs` (imports started from the browser, run in the background),
 and a nullable column only, so SQLite needs no rebuild.
 
 Revision ID: a9d4e2f7c613
-Revises: 5c2e9a7d4b13
+Revises: 5c8e1a9d3f20
 Create Date: 2026-12-03 10:30:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = "a9d4e2f7c613"
-down_revision = "5c2e9a7d4b13"
+down_revision = "5c8e1a9d3f20"
 branch_labels = None
 depends_on = None
 
