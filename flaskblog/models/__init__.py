@@ -11,6 +11,7 @@ from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.imports import ImportedPost, ImportJob, OldLink
 from flaskblog.models.message import Conversation, ConversationMember, Message
 from flaskblog.models.notification import Notification, NotificationSettings, PostAnnouncement
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
@@ -45,9 +46,12 @@ __all__ = [
     "ConversationMember",
     "Follow",
     "Image",
+    "ImportJob",
+    "ImportedPost",
     "Message",
     "Notification",
     "NotificationSettings",
+    "OldLink",
     "Passkey",
     "PasskeyUserHandle",
     "Post",

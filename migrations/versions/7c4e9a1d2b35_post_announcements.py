@@ -5,7 +5,7 @@ that a post is announced once: when it is published, or by `flask notifications 
 once a scheduled post's time has come. A new table only, so SQLite needs no rebuild.
 
 Revision ID: 7c4e9a1d2b35
-Revises: 5c8e1a9d3f20
+Revises: a9d4e2f7c613
 Create Date: 2026-12-03 10:40:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = "7c4e9a1d2b35"
-down_revision = "5c8e1a9d3f20"
+down_revision = "a9d4e2f7c613"
 branch_labels = None
 depends_on = None
 
