@@ -168,6 +168,12 @@ class Config:
         self.CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "flaskblog:")
         self.CACHE_NO_NULL_WARNING = True
         self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "300"))
+        # When Redis stops answering (flaskblog.breaker): seconds to wait for it before a
+        # call fails, seconds before a failed server is tried again, and seconds between the
+        # log's lines saying it is still down.
+        self.REDIS_TIMEOUT_SECONDS = float(env("REDIS_TIMEOUT_SECONDS", "1"))
+        self.REDIS_RETRY_SECONDS = float(env("REDIS_RETRY_SECONDS", "2"))
+        self.REDIS_OUTAGE_LOG_SECONDS = float(env("REDIS_OUTAGE_LOG_SECONDS", "60"))
         # How many proxies in front of the app append to X-Forwarded-For (and set
         # X-Forwarded-Proto): the client address is the one that many hops from the end.
         # 0 trusts no forwarded header, as a site served straight to the internet must;

@@ -8,7 +8,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import caching, logs, mailqueue, media, security
+from flaskblog import breaker, caching, logs, mailqueue, media, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -52,6 +52,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    breaker.init_app(app)  # before the limiter and the cache, whose Redis it guards
     limiter.init_app(app)
     security.init_app(app)
     cache.init_app(app)

@@ -17,12 +17,11 @@ from flask.cli import with_appcontext
 from flask_mail import Message
 
 from config import CannotStart
+from flaskblog.breaker import breaker_for, redis_timeouts
 from flaskblog.extensions import mail
 from flaskblog.logs import current_request_id
 
 MODES = ("rq", "thread", "immediate")
-# Seconds to reach Redis before the page gives up queueing (and says the email was not sent).
-REDIS_TIMEOUT = 2
 # Seconds a job that failed every retry stays in RQ's failed registry for an operator to see.
 FAILED_JOB_TTL = 24 * 60 * 60
 
@@ -136,11 +135,7 @@ def rq_queue(app: Flask | None = None):
     app = app or current_app
     state = app.extensions["mail_queue"]
     if "queue" not in state:
-        connection = Redis.from_url(
-            app.config["REDIS_URL"],
-            socket_connect_timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-        )
+        connection = Redis.from_url(app.config["REDIS_URL"], **redis_timeouts(app))
         state["queue"] = Queue(app.config["MAIL_QUEUE_NAME"], connection=connection)
     return state["queue"]
 
@@ -150,6 +145,10 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
     from rq import Retry
 
     intervals = current_app.config["MAIL_RETRY_INTERVALS"]
+    redis_breaker = breaker_for(current_app, current_app.config["REDIS_URL"])
+    if not redis_breaker.allows():  # Redis is down: the breaker has said so in the log
+        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
+        return False
     try:
         rq_queue().enqueue(
             run_job,
@@ -163,9 +162,11 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
             result_ttl=0,
             failure_ttl=FAILED_JOB_TTL,
         )
-    except RedisError:
-        mail_log.exception("Could not queue the %s email to user %s", what, user_id)
+    except RedisError as error:
+        redis_breaker.failed(error)
+        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
         return False
+    redis_breaker.succeeded()
     return True
 
 
