@@ -5,6 +5,7 @@ This is the only module that reads `os.environ`. Pick a class with
 same names.
 """
 
+import ipaddress
 import logging
 import os
 import sys
@@ -63,6 +64,19 @@ def proxy_hops(value: str | None, default: int) -> int:
             f"PROXY_HOPS must be a whole number of proxies (0 or more), not {value!r}."
         )
     return int(value)
+
+
+def networks(value: str) -> list:
+    """A comma-separated list of addresses or networks ("10.0.0.0/8, ::1"); a malformed one
+    stops the start."""
+    found = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            message = f"METRICS_ALLOW_FROM: {item!r} is not an address or network."
+            raise CannotStart(message) from None
+    return found
 
 
 class Config:
@@ -185,6 +199,14 @@ class Config:
         # "text" for people reading a terminal, "json" (production's default) for log services.
         self.LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
 
+        # /metrics (Prometheus): shown to a scraper sending "Authorization: Bearer
+        # <METRICS_TOKEN>" (32 characters or more) or coming from one of METRICS_ALLOW_FROM's
+        # networks (comma-separated, e.g. "10.0.0.0/8,127.0.0.1"); with neither, no /metrics.
+        # Under gunicorn the workers' counts meet in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+        self.METRICS_TOKEN = env("METRICS_TOKEN") or None
+        self.METRICS_ALLOW_FROM = networks(env("METRICS_ALLOW_FROM", ""))
+        self.METRICS_MULTIPROCESS_DIR = env("PROMETHEUS_MULTIPROC_DIR") or None
+
         # The JSON API (/api/v1, docs/API.md): how long a token lives, in seconds, and the
         # origins (comma-separated, e.g. "https://app.example.com") whose pages may call it.
         self.API_TOKEN_TTL = int(env("API_TOKEN_TTL", "3600"))
@@ -213,6 +235,10 @@ class Config:
         app.logger.setLevel(getattr(logging, self.LOG_LEVEL, logging.INFO))
         if self.MEDIA_STORAGE not in ("database", "s3"):
             raise CannotStart(f"MEDIA_STORAGE is database or s3, not {self.MEDIA_STORAGE!r}.")
+        if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 32:
+            raise CannotStart(
+                "METRICS_TOKEN must be 32 characters or more (e.g. `openssl rand -hex 32`)."
+            )
         if self.MEDIA_STORAGE == "s3" and not self.S3_BUCKET:
             raise CannotStart("MEDIA_STORAGE=s3 needs S3_BUCKET (and usually S3_ENDPOINT_URL).")
 

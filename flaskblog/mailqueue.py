@@ -17,8 +17,9 @@ from flask.cli import with_appcontext
 from flask_mail import Message
 
 from config import CannotStart
-from flaskblog.breaker import breaker_for, redis_timeouts
+from flaskblog.breaker import breaker_for, guarded, redis_timeouts
 from flaskblog.extensions import mail
+from flaskblog.instruments import MAIL_FAILURES, MAIL_THREAD_WAITING
 from flaskblog.logs import current_request_id
 
 MODES = ("rq", "thread", "immediate")
@@ -53,6 +54,7 @@ def send_later(message: Message, what: str, user_id: int) -> bool:
         return True
     if mode == "thread":
         app = current_app._get_current_object()
+        MAIL_THREAD_WAITING.inc()
         thread_pool(app).submit(deliver_in_thread, app, payload, what, user_id, request_id)
         return True
     return enqueue(payload, what, user_id, request_id)
@@ -78,6 +80,7 @@ def deliver(payload: dict, what: str, user_id: int, request_id: str | None = Non
     try:
         mail.send(Message(**payload))
     except OSError as error:
+        MAIL_FAILURES.labels("delivery").inc()
         failure = without_addresses(error)
         mail_log.error(
             "Could not send the %s email to user %s",
@@ -120,8 +123,11 @@ def drain(app: Flask, timeout: float = 30) -> None:
 
 def deliver_in_thread(app: Flask, payload: dict, what: str, user_id: int, request_id) -> None:
     # deliver() has logged a failure; this mode does not retry.
-    with app.app_context(), contextlib.suppress(OSError):
-        deliver(payload, what, user_id, request_id)
+    try:
+        with app.app_context(), contextlib.suppress(OSError):
+            deliver(payload, what, user_id, request_id)
+    finally:
+        MAIL_THREAD_WAITING.dec()
 
 
 # --- "rq" -------------------------------------------------------------------------------------
@@ -147,6 +153,7 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
     intervals = current_app.config["MAIL_RETRY_INTERVALS"]
     redis_breaker = breaker_for(current_app, current_app.config["REDIS_URL"])
     if not redis_breaker.allows():  # Redis is down: the breaker has said so in the log
+        MAIL_FAILURES.labels("queue").inc()
         mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
         return False
     try:
@@ -164,10 +171,26 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
         )
     except RedisError as error:
         redis_breaker.failed(error)
+        MAIL_FAILURES.labels("queue").inc()
         mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
         return False
     redis_breaker.succeeded()
     return True
+
+
+def rq_counts(app: Flask) -> tuple[int, int] | None:
+    """(emails waiting, emails that failed every retry) in the RQ queue; None without RQ or
+    while Redis is down."""
+    if app.config["MAIL_QUEUE"] != "rq":
+        return None
+    from rq.registry import FailedJobRegistry
+
+    queue = rq_queue(app)
+    return guarded(
+        breaker_for(app, app.config["REDIS_URL"]),
+        lambda: (queue.count, FailedJobRegistry(queue=queue).count),
+        lambda: None,
+    )
 
 
 def run_job(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
