@@ -112,6 +112,9 @@ class Config:
         self.MAIL_QUEUE_NAME = "mail"
         # RQ tries a failed delivery again after these many seconds, then gives up.
         self.MAIL_RETRY_INTERVALS = [30, 120, 600]
+        # /health/ready says whether a mail worker was seen this recently: an idle RQ worker
+        # sends a heartbeat every 405 s or so (its TTL of 420 s less 15).
+        self.MAIL_WORKER_SEEN_SECONDS = int(env("MAIL_WORKER_SEEN_SECONDS", "480"))
 
         self.RESET_TOKEN_MAX_AGE = int(env("RESET_TOKEN_MAX_AGE", str(30 * 60)))
         self.POSTS_PER_PAGE = 5

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -191,6 +192,32 @@ def rq_counts(app: Flask) -> tuple[int, int] | None:
         lambda: (queue.count, FailedJobRegistry(queue=queue).count),
         lambda: None,
     )
+
+
+def mail_worker_status(app: Flask) -> dict | None:
+    """With RQ, whether a `flask mail-worker` has been seen recently: `seen` is True when one
+    listening on the mail queue sent a heartbeat in the last MAIL_WORKER_SEEN_SECONDS, False
+    when none did, None when Redis does not answer; `seconds_ago` is the newest heartbeat's
+    age, if any. None without RQ (the web process sends the mail itself)."""
+    if app.config["MAIL_QUEUE"] != "rq":
+        return None
+    from rq import Worker
+
+    queue = rq_queue(app)
+    heartbeats = guarded(
+        breaker_for(app, app.config["REDIS_URL"]),
+        lambda: [w.last_heartbeat for w in Worker.all(queue=queue) if w.last_heartbeat],
+        lambda: None,
+    )
+    if heartbeats is None:
+        return {"seen": None, "reason": "Redis unreachable"}
+    if not heartbeats:
+        return {"seen": False}
+    seconds_ago = max(0, round((datetime.now(UTC) - max(heartbeats)).total_seconds()))
+    return {
+        "seen": seconds_ago <= app.config["MAIL_WORKER_SEEN_SECONDS"],
+        "seconds_ago": seconds_ago,
+    }
 
 
 def run_job(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
