@@ -7,14 +7,14 @@ import sys
 import time
 
 import psycopg
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, ServiceUnavailable
 
 from flaskblog.errors import bp
-from flaskblog.extensions import db, limiter
+from flaskblog.extensions import db, limiter, login_manager
 from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.models import Post
 from flaskblog.security import current_user_id, in_words, log_event
@@ -130,8 +130,17 @@ def database_unavailable(error: DBAPIError):
         _database_down_logged = now
         reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
         database_log.warning("Database unavailable, answering 503: %s", reason)
+    # The page is shown as to a visitor: saying who is logged in would need the database.
+    g._login_user = login_manager.anonymous_user()
     unavailable = ServiceUnavailable(retry_after=5)
-    return render_error(unavailable)
+    try:
+        return render_error(unavailable)
+    except SQLAlchemyError:  # something on the page still asked the database
+        with_rollback_attempted()
+        title, message = MESSAGES[503]
+        response = current_app.response_class(f"{title}. {message}\n", 503, mimetype="text/plain")
+        response.headers["Retry-After"] = "5"
+        return response
 
 
 def database_unreachable(error: DBAPIError) -> bool:

@@ -3,8 +3,11 @@ and a 500 that leaves the database session clean."""
 
 import io
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from flask_login import current_user
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from config import BASE_DIR, ProductionConfig
 from config import TestingConfig as Settings  # not collected as a test class
@@ -239,3 +242,30 @@ def test_while_the_database_is_down_the_api_answers_503_in_json(database_down):
     assert response.status_code == 503
     assert response.is_json
     assert response.headers["Retry-After"] == "5"
+
+
+def test_a_logged_in_reader_gets_the_503_page_when_the_database_goes_away(
+    failing_app, failing_client
+):
+    def refuse(*args, **kwargs):
+        raise OperationalError("SELECT", {}, psycopg.OperationalError("connection refused"))
+
+    @failing_app.route("/broken/database-gone")
+    def database_gone():
+        # From here on every statement fails, as when PostgreSQL restarts mid-request; the
+        # logged-in user's row has to be read again (expired), as after a rollback.
+        db.session.expire(current_user._get_current_object())
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        db.session.execute(text("SELECT 1"))
+
+    token = csrf_token_from(failing_client.get("/login"))
+    failing_client.post(
+        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    try:
+        response = failing_client.get("/broken/database-gone")
+    finally:
+        with failing_app.app_context():
+            event.remove(db.engine, "before_cursor_execute", refuse)
+
+    assert_error_page(response, 503, "Briefly unavailable")
