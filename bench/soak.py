@@ -509,9 +509,10 @@ def postgres_restart(load: Load, postgres: Postgres) -> Outage:
 # --- The figures ---------------------------------------------------------------------------------
 
 
-def bad(answer: Answer) -> bool:
-    """A 5xx, no answer at all, or one slower than ANSWER_BOUND_S."""
-    return answer.status >= 500 or answer.status == 0 or answer.seconds > ANSWER_BOUND_S
+def failed(answer: Answer) -> bool:
+    """A 5xx or no answer at all. (Slow answers are counted on their own: on a saturated
+    machine they come from the load, not from an outage, and would hide the recovery.)"""
+    return answer.status >= 500 or answer.status == 0
 
 
 def overlaps(answer: Answer, start: float, end: float) -> bool:
@@ -525,7 +526,7 @@ def figures(load: Load, outages: list[Outage], database_url: str, log_path: Path
         following = outages[n + 1].started if n + 1 < len(outages) else float("inf")
         during = [a for a in answers if overlaps(a, outage.started, outage.ended)]
         after = [
-            a for a in answers if outage.ended < a.started < following and bad(a)
+            a for a in answers if outage.ended < a.started < following and failed(a)
         ]  # failures once the service was back
         recovery = max((a.started + a.seconds - outage.ended for a in after), default=0.0)
         windows.append(
@@ -765,7 +766,9 @@ def write_document(result: dict, doc: Path) -> None:
 def arguments(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=600, help="seconds of load (600)")
-    parser.add_argument("--rate", type=float, default=10, help="actions a second (10)")
+    parser.add_argument(
+        "--rate", type=float, default=5, help="actions a second (5): half the site's capacity"
+    )
     parser.add_argument("--redis-outage", type=float, default=30, help="seconds Redis is down")
     parser.add_argument("--users", type=int, default=60, help="demo users seeded (60)")
     parser.add_argument("--posts", type=int, default=600, help="demo posts seeded (600)")

@@ -174,7 +174,10 @@ class GuardedRedisCache(RedisCache):
     @classmethod
     def factory(cls, app, config, args, kwargs):
         cache = super().factory(app, config, args, kwargs)
-        cache.breaker = breaker_for(app, config["CACHE_REDIS_URL"])
+        url = config.get("CACHE_REDIS_URL") or "redis://{}:{}".format(
+            config.get("CACHE_REDIS_HOST", "localhost"), config.get("CACHE_REDIS_PORT", 6379)
+        )
+        cache.breaker = breaker_for(app, url)
         cache.outage_seen = False
         return cache
 
