@@ -30,6 +30,7 @@ from sqlalchemy import func, insert
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
 from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
+from flaskblog.models.notification import REPLY, notify
 from flaskblog.rendering import Rendered, render_markdown
 
 DEMO_DOMAIN = "demo.example.com"
@@ -330,6 +331,65 @@ def add_posts(writer: DemoWriter, count: int, now: datetime, progress) -> Added:
     return added
 
 
+# About one comment in three gets replies, one to three of them.
+REPLIED_SHARE = 1 / 3
+
+
+def add_replies(writer: DemoWriter, after_comment_id: int, now: datetime) -> int:
+    """Replies to some of the comments newer than `after_comment_id` (this run's), by other
+    demo users, some starting with the @name of the one they answer; each replied-to
+    author is told through notify(), as on the site. Returns how many replies it added."""
+    rng, authors = writer.rng, [user_id for user_id, _ in demo_users()]
+    users = {
+        user.id: user for user in db.session.scalars(db.select(User).where(User.id.in_(authors)))
+    }
+    texts = [writer.comment() for _ in range(COMMENT_POOL // 2)]
+    added = 0
+    while True:
+        parents = db.session.execute(
+            db.select(Comment.id, Comment.post_id, Comment.user_id, Comment.created_at)
+            .where(Comment.id > after_comment_id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+            .limit(CHUNK)
+        ).all()
+        if not parents or len(authors) < 2:
+            return added
+        after_comment_id = parents[-1].id
+        replies = []
+        for parent in parents:
+            if rng.random() >= REPLIED_SHARE:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                replier = parent.user_id
+                while replier == parent.user_id:
+                    replier = rng.choice(authors)
+                text = texts[rng.randrange(len(texts))]
+                if rng.random() < 0.4:
+                    text = f"@{users[parent.user_id].username} {text}"[: Comment.MAX_LENGTH]
+                written = parent.created_at + timedelta(hours=rng.random() * 48)
+                replies.append(
+                    Comment(
+                        post_id=parent.post_id,
+                        user_id=replier,
+                        body=text,
+                        parent_id=parent.id,
+                        created_at=min(now, written),
+                    )
+                )
+        # The ORM here, not a bulk insert: notify() names each reply by its id.
+        db.session.add_all(replies)
+        db.session.flush()
+        author_of = {parent.id: parent.user_id for parent in parents}
+        with db.session.no_autoflush:  # the notifications go in together, at the commit
+            for reply in replies:
+                parent_author = users[author_of[reply.parent_id]]
+                notification = notify(parent_author, REPLY, users[reply.user_id], comment=reply)
+                if notification is not None:
+                    notification.post_id = reply.post_id  # saves loading the posts
+        db.session.commit()
+        added += len(replies)
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -360,11 +420,12 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         if want_posts > CHUNK:
             click.echo(f"  {done:,} of {want_posts:,} posts", err=True)
 
+    comments_before = db.session.scalar(db.select(func.coalesce(func.max(Comment.id), 0)))
     posts_added = add_posts(writer, want_posts, now, progress)
     added.posts, added.drafts, added.comments = (
         posts_added.posts,
         posts_added.drafts,
-        posts_added.comments,
+        posts_added.comments + add_replies(writer, comments_before, now),
     )
     seconds = time.perf_counter() - started
     if not (added.users or added.posts):

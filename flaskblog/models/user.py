@@ -32,6 +32,7 @@ from flaskblog.models.two_factor import (
     provisioning_uri,
 )
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
+from flaskblog.rendering import USERNAME_CHARACTERS
 
 # The purposes of the account tokens (each signs with its own salt, so that a token made
 # for one purpose is refused for every other).
@@ -64,7 +65,7 @@ class User(UserMixin, db.Model):
     USERNAME_MIN_LENGTH = 2
     USERNAME_LENGTH = 20
     # Letters, digits, '_', '.' and '-', but not only dots (URLs read those as folders).
-    USERNAME_PATTERN = r"^(?!\.+$)[A-Za-z0-9_.-]+$"
+    USERNAME_PATTERN = rf"^(?!\.+$)[{USERNAME_CHARACTERS}]+$"
     EMAIL_LENGTH = 254
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128
