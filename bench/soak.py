@@ -526,8 +526,10 @@ def figures(load: Load, outages: list[Outage], database_url: str, log_path: Path
         following = outages[n + 1].started if n + 1 < len(outages) else float("inf")
         during = [a for a in answers if overlaps(a, outage.started, outage.ended)]
         after = [
-            a for a in answers if outage.ended < a.started < following and failed(a)
-        ]  # failures once the service was back
+            a
+            for a in answers
+            if outage.ended < a.started and a.started + a.seconds < following and failed(a)
+        ]  # failures once the service was back, and before the next fault
         recovery = max((a.started + a.seconds - outage.ended for a in after), default=0.0)
         windows.append(
             {
@@ -559,6 +561,10 @@ def figures(load: Load, outages: list[Outage], database_url: str, log_path: Path
             if a.seconds > ANSWER_BOUND_S
             and not any(overlaps(a, start, end) for start, end in allowed)
         ),
+        "slow_by_action": {
+            action: sum(1 for a in answers if a.action == action and a.seconds > ANSWER_BOUND_S)
+            for action in MIX
+        },
         "outages": windows,
         "writes": check_writes(load.writes, database_url),
         "log": read_log(log_path),
@@ -743,6 +749,10 @@ def report(result: dict) -> list[str]:
         f"| log: lines from the Redis breaker, database outage lines, tracebacks | "
         f"{result['log']['redis_lines']}, {result['log']['database_lines']}, "
         f"{result['log']['tracebacks']} | a few, a few, 0 |",
+        "",
+        "Answers over 5 s by action: "
+        + ", ".join(f"{action} {n:,}" for action, n in result.get("slow_by_action", {}).items())
+        + ".",
         "",
         "Requests by action: "
         + ", ".join(f"{action} {n:,}" for action, n in result["by_action"].items())

@@ -76,13 +76,15 @@ def test_errors_during_an_outage_are_not_counted_outside_it_but_a_500_misses_a_t
         answer(started=11, status=500),
         answer(started=13, status=503),  # within the recovery allowed: recovery 1.01 s
         answer(started=30, status=502),  # long after: an error outside the outages
+        answer(started=39.5, seconds=0.6, status=503),  # cut by the next fault, at 40 s
     ]
 
-    result = figures_of(tmp_path, monkeypatch, answers, [outage])
+    following = soak.Outage("Redis stopped", 40.0, 50.0)
+    result = figures_of(tmp_path, monkeypatch, answers, [outage, following])
     result["missed"] = soak.targets_met(result)
 
     assert result["errors_outside_outages"] == 1
-    [window] = result["outages"]
+    window, _ = result["outages"]
     assert window["by_status"] == {"500": 1, "503": 1}
     assert window["recovery_s"] == pytest.approx(18.01)  # the 502 at 30 s counts too
     assert any("errors other than 503" in missed for missed in result["missed"])
