@@ -15,6 +15,7 @@ from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.models import Bookmark, Comment, Post, Tag
+from flaskblog.models.post_links import Neighbours, neighbours, related_posts
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm
@@ -44,6 +45,7 @@ def render_post_page(post: Post, comment_form: CommentForm | None = None):
     """The post page with its comments; a comment form that failed comes back with its errors."""
     if comment_form is None and post.accepts_comments and current_user.is_authenticated:
         comment_form = CommentForm()
+    public = post.is_public  # a draft has no place in its author's listing yet
     return render_template(
         "posts/post.html",
         title=post.title,
@@ -51,6 +53,8 @@ def render_post_page(post: Post, comment_form: CommentForm | None = None):
         comments=post.comments,
         comment_form=comment_form,
         bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
+        neighbours=neighbours(post) if public else Neighbours(),
+        related=related_posts(post) if public else [],
     )
 
 
