@@ -200,3 +200,13 @@ def set_joined(app, user_id: int, when: datetime) -> None:
     with app.app_context():
         db.session.get(User, user_id).created_at = when
         db.session.commit()
+
+
+def set_profile(app, user_id: int, **fields) -> None:
+    """Set profile columns of a user (timezone, language, about_me, website) straight in the
+    database."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.session.commit()
