@@ -12,7 +12,7 @@ from flaskblog import revisions
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision, User, utcnow
 from flaskblog.posts.editor import EDIT_LIMIT, NEW_POST_LIMIT
-from tests.helpers.factories import make_drafts, make_user
+from tests.helpers.factories import make_drafts, make_user, set_profile
 from tests.helpers.pages import (
     AuthActions,
     Forms,
@@ -227,6 +227,23 @@ def test_schedule_on_a_draft_says_the_date_in_words(app, client, forms, draft):
     assert stored(app, draft).published_at == tomorrow
     expected = f"Scheduled for {tomorrow:%B} {tomorrow.day}, {tomorrow:%Y, %H:%M} UTC."
     assert flashes(client.get(response.headers["Location"])) == [("success", expected)]
+
+
+def test_schedule_reads_the_time_in_the_authors_zone_and_says_it_there(app, client, forms, draft):
+    set_profile(app, draft_author(app, draft), timezone="America/Los_Angeles")
+
+    response = save(forms, f"/post/{draft}/update", "schedule", publish_at="2099-12-24T18:00")
+
+    assert stored(app, draft).published_at == datetime(2099, 12, 25, 2, 0, tzinfo=UTC)
+    assert flashes(client.get(response.headers["Location"])) == [
+        ("success", "Scheduled for December 24, 2099, 18:00 PST.")
+    ]
+    editor = client.get(f"/post/{draft}/update").get_data(as_text=True)
+    assert 'value="2099-12-24T18:00"' in editor and "Publish at (America/Los_Angeles)" in editor
+
+
+def draft_author(app, post_id: int) -> int:
+    return stored(app, post_id).user_id
 
 
 def test_change_time_moves_a_scheduled_post(app, client, forms, scheduled):
