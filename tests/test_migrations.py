@@ -43,6 +43,8 @@ TABLES = {
     "reports",
     "follows",
     "bookmarks",
+    "notifications",
+    "notification_settings",
     "security_events",
     "recovery_codes",
     "passkeys",

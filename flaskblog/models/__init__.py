@@ -1,5 +1,6 @@
 """The blog's data: users, their logins, API tokens and recovery codes, posts and their
-revisions, tags, comments, pictures, readers' reports, and the security events admins see.
+revisions, tags, comments, pictures, readers' reports, follows, bookmarks and
+notifications, and the security events admins see.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -10,12 +11,14 @@ from flaskblog.models.api_token import ApiToken
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.notification import Notification, NotificationSettings
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
-from flaskblog.models.post import RESERVED_SLUGS, Post, Tag, post_tags, slugify
+from flaskblog.models.post import RESERVED_SLUGS, Post, slugify
 from flaskblog.models.report import Report
 from flaskblog.models.revision import Revision
 from flaskblog.models.security_event import SecurityEvent
 from flaskblog.models.session import UserSession, load_user, save_last_seen
+from flaskblog.models.tag import Tag, post_tags
 from flaskblog.models.two_factor import RecoveryCode
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
 from flaskblog.models.user import Avatar, User
@@ -31,6 +34,8 @@ __all__ = [
     "Comment",
     "Follow",
     "Image",
+    "Notification",
+    "NotificationSettings",
     "Passkey",
     "PasskeyUserHandle",
     "Post",

@@ -1,4 +1,4 @@
-"""Posts and their tags."""
+"""Posts: their text, state, dates and the listings they appear in."""
 
 import re
 import unicodedata
@@ -6,12 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Column,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     Text,
     and_,
     case,
@@ -19,7 +17,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import inspect as inspect_state
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import (
@@ -37,6 +34,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from flaskblog.extensions import db
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.tag import Tag, post_tags
 from flaskblog.models.types import UTCDateTime, utcnow
 from flaskblog.rendering import (
     FIRST_PARAGRAPH_TAG,
@@ -90,73 +88,6 @@ def _position_of_instr(element, compiler, **kw):
 @compiles(position_of, "postgresql")
 def _position_of_strpos(element, compiler, **kw):
     return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-post_tags = Table(
-    "post_tags",
-    db.metadata,
-    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
-
-
-class Tag(db.Model):
-    """A topic posts can share; names are lower-case letters, digits and hyphens."""
-
-    __tablename__ = "tags"
-
-    # On posts, listings and /tags: a change forgets cached pages (flaskblog.caching).
-    shown_on_public_pages = True
-
-    NAME_LENGTH = 30
-    NAME_PATTERN = rf"[a-z0-9-]{{1,{NAME_LENGTH}}}"
-    NAME_RULE = f"1 to {NAME_LENGTH} lower-case letters, digits or hyphens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
-
-    def __repr__(self) -> str:
-        return f"<Tag {self.name!r}>"
-
-    @classmethod
-    def named(cls, names: list[str]) -> list["Tag"]:
-        """The tags with these names, created where missing, in the order given."""
-        found = {
-            tag.name: tag for tag in db.session.scalars(db.select(cls).where(cls.name.in_(names)))
-        }
-        for name in names:
-            if name not in found:
-                found[name] = cls._create(name)
-        return [found[name] for name in names]
-
-    @classmethod
-    def _create(cls, name: str) -> "Tag":
-        # Another request may create the same tag at the same moment: the savepoint lets
-        # this one take the other's row instead of failing the whole post.
-        try:
-            with db.session.begin_nested():
-                tag = cls(name=name)
-                db.session.add(tag)
-            return tag
-        except IntegrityError:
-            return db.session.scalars(db.select(cls).where(cls.name == name)).one()
-
-    @classmethod
-    def by_name(cls, name: str) -> "Tag | None":
-        """The tag with this name (any case), or None."""
-        return db.session.scalar(db.select(cls).where(cls.name == name.lower()))
-
-    @classmethod
-    def with_post_counts(cls):
-        """(tag, number of public posts) for every tag that has one, by name."""
-        count = func.count(Post.id).label("posts")
-        return db.session.execute(
-            db.select(cls, count)
-            .join(post_tags, post_tags.c.tag_id == cls.id)
-            .join(Post, (Post.id == post_tags.c.post_id) & Post.is_public)
-            .group_by(cls.id)
-            .order_by(cls.name)
-        ).all()
 
 
 class Post(db.Model):

@@ -116,7 +116,8 @@ class CoverFields:
 
     Validating runs the upload through the image pipeline and the owner's quota, so a bad
     picture comes back as a field error with the post's text intact; `apply_cover` then
-    stores it as the post's cover. The cover belongs to the post's author.
+    stores it as the post's cover. The cover belongs to the post's author, and counts
+    against their quota even when an admin gives it.
     """
 
     cover = FileField("Cover image (JPEG, PNG, WebP or GIF, up to 5 MB)")
@@ -127,10 +128,12 @@ class CoverFields:
     cover_picture: PostPicture | None = None
     # The post's cover when editing, shown above the field (see editing_cover_of).
     current_cover: Image | None = None
+    # Whose images a new cover joins: the post's author (see editing_cover_of), else the writer.
+    cover_owner = None
 
     def editing_cover_of(self, post: Post) -> None:
         """Show the post's cover in the editor, its description filled in."""
-        self.current_cover = post.cover
+        self.current_cover, self.cover_owner = post.cover, post.author
         if post.cover is not None and not self.is_submitted():
             self.cover_alt.data = post.cover.alt
 
@@ -140,7 +143,7 @@ class CoverFields:
             return
         try:
             self.cover_picture = picture_from_upload(upload)
-            check_room(current_user, self.cover_picture)
+            check_room(self.cover_owner or current_user, self.cover_picture)
         except (InvalidPicture, UploadTooLarge, QuotaFull) as error:
             raise ValidationError(str(error)) from error
 

@@ -116,3 +116,22 @@ def test_the_cover_can_be_changed_described_again_and_removed(app, client, forms
     assert the_post(app).cover is None
     page = client.get(f"/post/{post_id}").get_data(as_text=True)
     assert "post__cover" not in page
+
+
+def test_a_cover_an_admin_gives_someone_elses_post_counts_against_the_authors_quota(
+    app, client, forms, auth, make_user, make_posts
+):
+    bob, root = make_user("bob"), make_user("root", admin=True)
+    (post_id,) = make_posts(bob, 1)
+    app.config["IMAGE_QUOTA_MB"] = 1
+    with app.app_context():  # the admin's own room is full; the author's is empty
+        db.session.add(
+            Image(user_id=root, digest="f" * 64, extension="png", width=1, height=1, size=2**20)
+        )
+        db.session.commit()
+    auth.login("root@example.com")
+
+    response = write(forms, f"/post/{post_id}/update", cover=cover_upload())
+
+    assert response.status_code == 302
+    assert the_post(app).cover.user_id == bob
