@@ -8,7 +8,8 @@ from sqlalchemy import func, tuple_, union_all
 from sqlalchemy.orm import load_only, raiseload
 
 from flaskblog.extensions import db
-from flaskblog.models.post import Post, post_tags
+from flaskblog.models.post import Post
+from flaskblog.models.tag import post_tags
 
 RELATED_POSTS = 3
 # Related posts are picked among the newest posts with any of the tags, at most this many
