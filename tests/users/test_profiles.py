@@ -87,7 +87,7 @@ def test_the_profile_shows_bio_website_join_date_post_count_feed_and_follows(
     assert re.search(
         r'Joined <time datetime="2025-03-04T10:00:00Z"[^>]*>March 4, 2025 \(UTC\)</time>', text
     )
-    assert "· 2 posts" in text
+    assert "<p>2 posts</p>" in text
     assert re.search(r'<a class="feed-link" href="/user/alice/feed.xml">', text)
     assert '<a href="/user/alice/followers">0 followers</a>' in text
     assert '<a href="/user/alice/following">0 following</a>' in text
@@ -100,7 +100,7 @@ def test_a_profile_without_bio_or_website_shows_neither(make_user, client):
     text = client.get("/user/alice").get_data(as_text=True)
 
     assert "profile__about" not in text and "profile__website" not in text
-    assert "· 0 posts" in text
+    assert "<p>0 posts</p>" in text
 
 
 def test_a_bio_is_shown_as_plain_text(app, make_user, client):
