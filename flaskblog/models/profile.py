@@ -51,7 +51,8 @@ def is_web_address(value: str) -> bool:
         parts = urlsplit(value)
     except ValueError:
         return False
-    return parts.scheme in Profile.WEBSITE_SCHEMES and bool(parts.hostname) and " " not in value
+    spaced = any(character.isspace() for character in value)
+    return parts.scheme in Profile.WEBSITE_SCHEMES and bool(parts.hostname) and not spaced
 
 
 class Profile:

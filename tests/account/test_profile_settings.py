@@ -91,6 +91,8 @@ def test_emptying_the_bio_and_website_stores_none(app, logged_in_alice, settings
         ("website", "ftp://example.com/", "Enter a web address that starts with"),
         ("website", "https://", "Enter a web address that starts with"),
         ("website", "example.com", "Enter a web address that starts with"),
+        ("website", "https://exa mple.com/", "Enter a web address that starts with"),
+        ("website", "https://example.com/\tx", "Enter a web address that starts with"),
         ("website", "https://example.com/" + "a" * 300, "Field cannot be longer than"),
     ],
 )
