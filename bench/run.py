@@ -232,7 +232,7 @@ def pick_targets(url: str) -> dict:
         published = c.execute(text("SELECT count(*) FROM posts WHERE is_published")).scalar_one()
         post = c.execute(
             text(
-                "SELECT p.id, p.slug, p.title, u.username FROM posts p "
+                "SELECT p.id, p.slug, p.title, p.content_text, u.username FROM posts p "
                 "JOIN users u ON u.id = p.user_id WHERE p.is_published "
                 "AND EXISTS (SELECT 1 FROM comments c WHERE c.post_id = p.id) "
                 "AND p.id >= (SELECT max(id) FROM posts) / 2 ORDER BY p.id LIMIT 1"
@@ -251,6 +251,10 @@ def pick_targets(url: str) -> dict:
     last_page = max(1, -(-published // 5))
     deep = min(DEEP_PAGE, last_page)
     word = max(re.findall(r"[A-Za-z]+", post.title), key=len).lower()
+    # Someone pasting a sentence: twenty words of the post (the site searches the first 8).
+    sentence = " ".join(re.findall(r"[A-Za-z]{3,}", post.content_text)[:20])
+    search = "/search?" + urllib.parse.urlencode({"q": word})
+    long_search = "/search?" + urllib.parse.urlencode({"q": sentence})
     return {
         "published": published,
         "deep_page": deep,
@@ -260,12 +264,18 @@ def pick_targets(url: str) -> dict:
             ("post page", f"/post/{post.id}/{post.slug}"),
             ("user page", f"/user/{post.username}"),
             ("tag page", f"/tag/{tag}"),
-            ("search", "/search?" + urllib.parse.urlencode({"q": word})),
+            ("search", search),
+            ("search, 20 words", long_search),
             ("Atom feed", "/feed.xml"),
             ("avatar", f"/avatar/{avatar.user_id}/{avatar.digest}.webp"),
             ("login page", "/login"),
         ],
-        "logged_in": [("home page 1", "/"), ("post page", f"/post/{post.id}/{post.slug}")],
+        "logged_in": [
+            ("home page 1", "/"),
+            ("post page", f"/post/{post.id}/{post.slug}"),
+            ("search", search),
+            ("search, 20 words", long_search),
+        ],
         "listings": ["home page 1", f"home page {deep:,}", "user page", "tag page", "search"],
         "login_email": demo_email(url),
     }
@@ -561,6 +571,9 @@ def run_database(database: str, args, machine: dict) -> dict:
     url = database_url(database, args.posts, args.postgres_url)
     seed_seconds = prepare_database(database, url, args.posts)
     targets = pick_targets(url)
+    if args.pages:
+        targets["pages"] = chosen(targets["pages"], args.pages)
+        targets["logged_in"] = chosen(targets["logged_in"], args.pages)
     server = database_server(url) if database == "postgresql" else None
     queries = count_queries(url, targets["pages"], targets["logged_in"], targets["login_email"])
     if args.cache_redis_url:
@@ -622,6 +635,10 @@ def run_database(database: str, args, machine: dict) -> dict:
         for page in result["pages"]:
             page["vs_ceiling"] = round(page["rps"] / result["ceiling"]["rps"], 3)
 
+    if args.pages:  # a look at a few pages: no memory or login runs
+        result["load_after"] = [round(load, 2) for load in os.getloadavg()]
+        return result
+
     log(f"{database}: memory, home page for {args.memory_duration} s")
     with site() as process:
         pids = worker_pids(process.pid)
@@ -652,6 +669,12 @@ def run_database(database: str, args, machine: dict) -> dict:
         limit_rps=round(machine["cores"] / (hash_ms / 1000), 1),
     )
     return result
+
+
+def chosen(pages: list, names: str) -> list:
+    """The pages whose name holds one of the comma-separated `names` ("search": both)."""
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    return [(name, path) for name, path in pages if any(w in name for w in wanted)]
 
 
 def warm_up(port: int, path: str, cookie: str) -> None:
@@ -743,6 +766,12 @@ def main() -> None:
         default=DEFAULT_CACHE,
         help="Redis for the site's page cache, as in production ('' for none)",
     )
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose name holds one of these (comma-separated, e.g. search); "
+        "the figures go to bench/results/pages/, not into the doc's tables",
+    )
     parser.add_argument("--label", default="", help="marks the figures in the doc (e.g. baseline)")
     parser.add_argument(
         "--doc-only", action="store_true", help="rebuild the doc from bench/results only"
@@ -762,8 +791,15 @@ def main() -> None:
             # Without the page cache: kept beside the run as deployed, not in its place.
             suffix = "" if args.cache_redis_url else report.UNCACHED_SUFFIX
             path = RESULTS / f"{result['database']}-{result['posts']}{suffix}.json"
+            if args.pages:  # a partial run: printed, kept apart, never in the doc's tables
+                label = re.sub(r"[^a-z0-9]+", "-", f"{args.pages} {args.label}".lower())
+                path = RESULTS / "pages" / f"{path.stem}-{label.strip('-')}.json"
+                path.parent.mkdir(exist_ok=True)
+                print("\n".join(report.results_table(result)))
             path.write_text(json.dumps(result, indent=1) + "\n")
             log(f"wrote {path.relative_to(ROOT)}")
+    if args.pages:
+        return
     report.write_document(RESULTS, DOC, BEGIN, END)
     log(f"wrote {DOC.relative_to(ROOT)}")
 

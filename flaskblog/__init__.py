@@ -21,6 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
+from flaskblog.models.unread import unread_counts
 from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -63,16 +64,19 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)
+    app.add_template_global(unread_counts)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
+    from flaskblog.blocks import bp as blocks_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.follows import bp as follows_bp
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
+    from flaskblog.messages import bp as messages_bp
     from flaskblog.moderation import bp as moderation_bp
     from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
@@ -95,6 +99,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(blocks_bp)
+    app.register_blueprint(messages_bp)
 
     from flaskblog import api
 

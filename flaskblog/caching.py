@@ -101,6 +101,31 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
     return wrapper
 
 
+def remembered(key: str, make):
+    """`make()`, or what it gave for the same `key` since public pages last changed: for a
+    value that is the same for every reader (a search's results), kept with the pages and
+    forgotten with them, so never stale. Without a cache it is simply `make()`; a cache
+    that fails only costs that. `make()` must give something picklable, and never None."""
+    if not _keeps_pages():
+        return make()
+    try:
+        key = f"value:{generation()}:{key}"
+        hit = cache.get(key)
+    except Exception:  # the cache is a help, never a cause of failure
+        current_app.logger.warning("page cache unavailable", exc_info=True)
+        return make()
+    if hit is not None:
+        return hit
+    value = make()
+    timeout = page_timeout()
+    if timeout is not None:
+        try:
+            cache.set(key, value, timeout=timeout)
+        except Exception:
+            current_app.logger.warning("page cache unavailable", exc_info=True)
+    return value
+
+
 def _may_use_cache(spellings: dict) -> bool:
     # A waiting flash would be shown on the page (and must not be served from it). Other
     # parameters, or other spellings of these, would only fill the cache with copies

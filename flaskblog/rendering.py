@@ -344,17 +344,53 @@ def minutes_to_read(words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def render_comment(body: str) -> Markup:
-    """A comment as HTML: escaped, line breaks kept, web addresses made into safe links."""
+# A username's characters (User.USERNAME_PATTERN is built from them). An @ followed by them is
+# a mention, unless it comes straight after one of them, an @ or a slash: "bob@example.com"
+# and "example.com/@bob" are no mentions.
+USERNAME_CHARACTERS = "A-Za-z0-9_.-"
+MENTION = re.compile(rf"(?<![{USERNAME_CHARACTERS}@/])@([{USERNAME_CHARACTERS}]+)")
+
+
+def mention_names(name: str) -> tuple[str, ...]:
+    """What an @name may mean, most likely first: the name as written and, when it ends in
+    dots or dashes ("thanks @bob."), without them (lower case: usernames ignore case)."""
+    name = name.lower()
+    bare = name.rstrip(".-")
+    return (name, bare) if bare and bare != name else (name,)
+
+
+def _mention_links(text: str, profile_url) -> str:
+    """`text` escaped, with the @names that `profile_url` knows as links to their profiles."""
+    parts, position = [], 0
+    for match in MENTION.finditer(text):
+        written = match.group(1)
+        for name in mention_names(written):
+            url = profile_url(name)
+            if url is not None:
+                end = match.start(1) + len(name)
+                parts.append(escape(text[position : match.start()]))
+                shown = escape(text[match.start() : end])
+                parts.append(f'<a class="mention" href="{escape(url)}">{shown}</a>')
+                position = end
+                break
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
+def render_comment(body: str, profile_url=None) -> Markup:
+    """A comment as HTML: escaped, line breaks kept, web addresses made into safe links,
+    and each @name for which `profile_url(name)` gives an address (lower-cased names; None
+    for a name that is nobody) made into a link to that profile."""
+    text = (lambda part: _mention_links(part, profile_url)) if profile_url else escape
     parts, position = [], 0
     for match in _linkify.match(body) or []:
         if match.schema not in ("", "http:", "https:"):
             continue  # mailto: and the like stay text
-        parts.append(escape(body[position : match.index]))
+        parts.append(text(body[position : match.index]))
         url = match.url if match.url.startswith(("http://", "https://")) else "http://" + match.text
         parts.append(f'<a href="{escape(url)}" rel="{LINK_REL}">{escape(match.text)}</a>')
         position = match.last_index
-    parts.append(escape(body[position:]))
+    parts.append(text(body[position:]))
     html = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>\n")
     # Every piece of the text was escaped above. (Bandit calls this check B704, ruff S704.)
     return Markup(html)  # noqa: S704  # nosec B704

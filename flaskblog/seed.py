@@ -29,7 +29,21 @@ from sqlalchemy import func, insert
 
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
+from flaskblog.models import (
+    Avatar,
+    Block,
+    Comment,
+    Conversation,
+    ConversationMember,
+    Message,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+    utcnow,
+)
+from flaskblog.models.notification import REPLY, notify
 from flaskblog.rendering import Rendered, render_markdown
 
 DEMO_DOMAIN = "demo.example.com"
@@ -330,6 +344,147 @@ def add_posts(writer: DemoWriter, count: int, now: datetime, progress) -> Added:
     return added
 
 
+# About one comment in three gets replies, one to three of them.
+REPLIED_SHARE = 1 / 3
+
+
+def add_replies(writer: DemoWriter, after_comment_id: int, now: datetime) -> int:
+    """Replies to some of the comments newer than `after_comment_id` (this run's), by other
+    demo users, some starting with the @name of the one they answer; each replied-to
+    author is told through notify(), as on the site. Returns how many replies it added."""
+    rng, authors = writer.rng, [user_id for user_id, _ in demo_users()]
+    users = {
+        user.id: user for user in db.session.scalars(db.select(User).where(User.id.in_(authors)))
+    }
+    texts = [writer.comment() for _ in range(COMMENT_POOL // 2)]
+    added = 0
+    while True:
+        parents = db.session.execute(
+            db.select(Comment.id, Comment.post_id, Comment.user_id, Comment.created_at)
+            .where(Comment.id > after_comment_id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+            .limit(CHUNK)
+        ).all()
+        if not parents or len(authors) < 2:
+            return added
+        after_comment_id = parents[-1].id
+        replies = []
+        for parent in parents:
+            if rng.random() >= REPLIED_SHARE:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                replier = parent.user_id
+                while replier == parent.user_id:
+                    replier = rng.choice(authors)
+                text = texts[rng.randrange(len(texts))]
+                if rng.random() < 0.4:
+                    text = f"@{users[parent.user_id].username} {text}"[: Comment.MAX_LENGTH]
+                written = parent.created_at + timedelta(hours=rng.random() * 48)
+                replies.append(
+                    Comment(
+                        post_id=parent.post_id,
+                        user_id=replier,
+                        body=text,
+                        parent_id=parent.id,
+                        created_at=min(now, written),
+                    )
+                )
+        # The ORM here, not a bulk insert: notify() names each reply by its id.
+        db.session.add_all(replies)
+        db.session.flush()
+        author_of = {parent.id: parent.user_id for parent in parents}
+        with db.session.no_autoflush:  # the notifications go in together, at the commit
+            for reply in replies:
+                parent_author = users[author_of[reply.parent_id]]
+                notification = notify(parent_author, REPLY, users[reply.user_id], comment=reply)
+                if notification is not None:
+                    notification.post_id = reply.post_id  # saves loading the posts
+        db.session.commit()
+        added += len(replies)
+
+
+# Each demo user without a conversation starts this many (fewer in a tiny demo), with a few
+# messages each; this share of them also blocks someone.
+CONVERSATIONS_PER_USER = 2
+MESSAGES_PER_CONVERSATION = (1, 8)
+BLOCK_SHARE = 0.05
+
+
+@dataclass
+class AddedMessages:
+    conversations: int = 0
+    messages: int = 0
+    blocks: int = 0
+
+
+def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
+    """Private conversations (some unread) and a few blocks for the demo users who have no
+    conversation yet: a second run finds none such and adds nothing."""
+    added = AddedMessages()
+    rng = writer.rng
+    users = [user_id for user_id, _ in demo_users()]
+    talking = set(db.session.scalars(db.select(ConversationMember.user_id).distinct()))
+    lonely = [user_id for user_id in users if user_id not in talking]
+    if len(users) < 2 or not lonely:
+        return added
+    pairs = set()
+    for user_id in lonely:
+        others = [other for other in users if other != user_id]
+        for other in rng.sample(others, min(CONVERSATIONS_PER_USER, len(others))):
+            pair = (min(user_id, other), max(user_id, other))
+            if not db.session.get(ConversationMember, pair):
+                pairs.add(pair)
+    members, messages = [], []
+    for low, high in sorted(pairs):
+        conversation = Conversation(low_user_id=low, high_user_id=high, created_at=now)
+        db.session.add(conversation)
+        db.session.flush()
+        count = rng.randint(*MESSAGES_PER_CONVERSATION)
+        start = now - timedelta(days=rng.random() * 30)
+        sent = [start + (now - start) * (n + rng.random()) / count for n in range(count)]
+        senders = [rng.choice((low, high)) for _ in sent]
+        for sent_at, sender in zip(sent, senders, strict=True):
+            messages.append(
+                {
+                    "conversation_id": conversation.id,
+                    "sender_id": sender,
+                    "body": writer.comment()[: Message.MAX_LENGTH],
+                    "created_at": sent_at,
+                }
+            )
+        # The last message's recipient has not read it yet in about half the conversations.
+        last_recipient = high if senders[-1] == low else low
+        unread = rng.random() < 0.5
+        for user_id, other in ((low, high), (high, low)):
+            waiting = unread and user_id == last_recipient
+            # Read up to the message before the last (never, for a first message), or all.
+            read_at = (sent[-2] if count > 1 else None) if waiting else now
+            members.append(
+                {
+                    "user_id": user_id,
+                    "other_id": other,
+                    "conversation_id": conversation.id,
+                    "last_message_at": sent[-1],
+                    "unread_count": 1 if waiting else 0,
+                    "last_read_at": read_at,
+                }
+            )
+    if members:
+        db.session.execute(insert(ConversationMember), members)
+        db.session.execute(insert(Message.__table__), messages)
+    blocks = []
+    for user_id in lonely:
+        if rng.random() < BLOCK_SHARE:
+            blocked = rng.choice([other for other in users if other != user_id])
+            if (min(user_id, blocked), max(user_id, blocked)) not in pairs:
+                blocks.append({"blocker_id": user_id, "blocked_id": blocked, "created_at": now})
+    if blocks:
+        db.session.execute(insert(Block), blocks)
+    db.session.commit()
+    added.conversations, added.messages, added.blocks = len(pairs), len(messages), len(blocks)
+    return added
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -360,12 +515,14 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         if want_posts > CHUNK:
             click.echo(f"  {done:,} of {want_posts:,} posts", err=True)
 
+    comments_before = db.session.scalar(db.select(func.coalesce(func.max(Comment.id), 0)))
     posts_added = add_posts(writer, want_posts, now, progress)
     added.posts, added.drafts, added.comments = (
         posts_added.posts,
         posts_added.drafts,
-        posts_added.comments,
+        posts_added.comments + add_replies(writer, comments_before, now),
     )
+    talk = add_messages_and_blocks(writer, now)
     seconds = time.perf_counter() - started
     if not (added.users or added.posts):
         click.echo(f"The demo already has {users:,} users and {posts:,} posts: nothing added.")
@@ -373,6 +530,11 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         click.echo(
             f"Added {added.users:,} users and {added.posts:,} posts ({added.drafts:,} drafts) "
             f"with {added.comments:,} comments in {seconds:.1f} s."
+        )
+    if talk.conversations:
+        click.echo(
+            f"Added {talk.conversations:,} conversations with {talk.messages:,} private "
+            f"messages, and {talk.blocks:,} blocks."
         )
     example = db.session.scalar(
         db.select(User.email).where(User.email.endswith("@" + DEMO_DOMAIN)).order_by(User.id)

@@ -277,6 +277,56 @@ def test_a_comment_links_web_addresses_and_nothing_else():
     assert all(url_scheme(link["href"]) in ("http", "https") for link in links)
 
 
+def profiles(*names: str):
+    """A profile_url that knows these (lower-case) names, as the post page's does."""
+    return lambda name: f"/user/{name}" if name in names else None
+
+
+def test_mentions_of_known_names_become_profile_links_and_others_stay_text():
+    rendered = str(render_comment("Thanks @Bob and @nobody, ask @carol.", profiles("bob", "carol")))
+
+    assert rendered == (
+        'Thanks <a class="mention" href="/user/bob">@Bob</a> and @nobody, ask '
+        '<a class="mention" href="/user/carol">@carol</a>.'
+    )
+
+
+def test_a_name_ending_in_a_dot_is_linked_whole_when_it_is_a_username():
+    assert str(render_comment("hi @bob.", profiles("bob."))) == (
+        'hi <a class="mention" href="/user/bob.">@bob.</a>'
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "mail bob@example.com",
+        "see https://social.example/@bob",
+        "@@bob",
+        "a.@bob",
+    ],
+)
+def test_an_at_sign_inside_an_address_or_a_word_is_no_mention(body):
+    assert 'class="mention"' not in str(render_comment(body, profiles("bob")))
+
+
+def test_mention_links_keep_the_comment_escaped():
+    rendered = str(render_comment('@bob<script>alert(1)</script> "@bob" &', profiles("bob")))
+
+    assert "<script>" not in rendered
+    assert [tag for tag, attrs in elements(rendered)] == ["a", "a"]
+    assert rendered.endswith(
+        '&lt;/script&gt; &quot;<a class="mention" href="/user/bob">@bob</a>&quot; &amp;'
+    )
+
+
+def test_an_address_that_would_break_out_of_the_link_is_escaped():
+    rendered = str(render_comment("@bob", lambda name: '/user/"><script>'))
+
+    assert "<script>" not in rendered
+    assert 'href="/user/&quot;&gt;&lt;script&gt;"' in rendered
+
+
 # The opening paragraph, which excerpts show
 
 

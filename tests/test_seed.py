@@ -7,7 +7,8 @@ import pytest
 
 from flaskblog import urls
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify
+from flaskblog.models import Avatar, Comment, Notification, Post, Tag, User, post_tags, slugify
+from flaskblog.models.notification import REPLY
 from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
 from flaskblog.search.queries import search_posts, search_words
@@ -185,3 +186,62 @@ def test_pages_render_with_seeded_data(app, seed, client):
     picture = client.get(f"/avatar/{avatar_user}/{avatar_digest}.webp")
     assert picture.status_code == 200
     assert picture.mimetype == "image/webp"
+
+
+def test_seed_adds_replies_one_level_deep_and_tells_their_authors(app, seed, client):
+    seed("--users", "6", "--posts", "60", "--random-seed", "3")
+
+    with app.app_context():
+        replies = db.session.scalars(db.select(Comment).where(Comment.parent_id.is_not(None)))
+        replies = replies.all()
+        assert replies, "some comments get replies"
+        told = set(
+            db.session.execute(
+                db.select(
+                    Notification.user_id, Notification.comment_id, Notification.post_id
+                ).where(Notification.kind == REPLY)
+            ).all()
+        )
+        for reply in replies:
+            parent = db.session.get(Comment, reply.parent_id)
+            assert parent.parent_id is None and parent.post_id == reply.post_id
+            assert parent.user_id != reply.user_id
+            assert reply.created_at >= parent.created_at
+            assert (parent.user_id, reply.id, reply.post_id) in told
+        assert len(told) == len(replies)
+        url = urls.post_url(replies[0].post)
+        thread = replies[0].parent_id
+    html = client.get(url).get_data(as_text=True)
+    assert re.search(rf'id="comment-{thread}">.*?<div class="comment__replies">', html, re.S)
+
+
+def test_seed_makes_conversations_some_unread_and_a_second_run_adds_none(app, seed):
+    from flaskblog.models import Block, ConversationMember, Message
+
+    result = seed("--users", "12", "--posts", "10", "--random-seed", "3")
+
+    assert "conversations with" in result.output
+    with app.app_context():
+        members = db.session.scalars(db.select(ConversationMember)).all()
+        messages = db.session.scalars(db.select(Message)).all()
+        talking = {member.user_id for member in members}
+        assert len(talking) == 12, "every demo user has someone to talk to"
+        assert any(member.unread_count for member in members)
+        assert all(member.user_id != member.other_id for member in members)
+        # Each member's last message time is its conversation's newest message.
+        newest = {}
+        for message in messages:
+            newest[message.conversation_id] = max(
+                newest.get(message.conversation_id, message.created_at), message.created_at
+            )
+        assert all(member.last_message_at == newest[member.conversation_id] for member in members)
+        blocked_pairs = {
+            frozenset(row)
+            for row in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+        }
+        assert not blocked_pairs & {frozenset((m.user_id, m.other_id)) for m in members}
+    before = (count(app, ConversationMember), count(app, Message), count(app, Block))
+
+    seed("--users", "12", "--posts", "10")
+
+    assert (count(app, ConversationMember), count(app, Message), count(app, Block)) == before

@@ -1,6 +1,6 @@
 """The blog's data: users, their logins, API tokens and recovery codes, posts and their
-revisions, tags, comments, pictures, readers' reports, follows, bookmarks and
-notifications, and the security events admins see.
+revisions, tags, comments, pictures, readers' reports, follows, bookmarks, blocks,
+notifications and private messages, and the security events admins see.
 
 One module per concern (see each one's docstring); every name is importable from here, so
 the rest of the site says `from flaskblog.models import User, Post`.
@@ -8,9 +8,11 @@ the rest of the site says `from flaskblog.models import User, Post`.
 
 from flaskblog.models.account_tokens import EMAIL_CONFIRM_SALT, RESET_SALT
 from flaskblog.models.api_token import ApiToken
+from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.message import Conversation, ConversationMember, Message
 from flaskblog.models.notification import Notification, NotificationSettings
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
 from flaskblog.models.post import RESERVED_SLUGS, Post, slugify
@@ -30,10 +32,14 @@ __all__ = [
     "RESET_SALT",
     "ApiToken",
     "Avatar",
+    "Block",
     "Bookmark",
     "Comment",
+    "Conversation",
+    "ConversationMember",
     "Follow",
     "Image",
+    "Message",
     "Notification",
     "NotificationSettings",
     "Passkey",

@@ -24,6 +24,11 @@ class Comment(db.Model):
     shown_on_public_pages = True
 
     MAX_LENGTH = 2000
+    # What a reply to a comment that is missing or on another post is told (forms too).
+    NOT_ON_THIS_POST = (
+        "The comment you replied to is not on this post (it may have been deleted): "
+        "post your text as a new comment, or reply to another."
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
@@ -34,8 +39,18 @@ class Comment(db.Model):
     # the comment's author and admins. Who hid it is kept for the record.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The comment this one replies to, always a comment of the same post that is not a reply
+    # itself (one level: see reply_refusal). Deleting a comment leaves its replies in place,
+    # as comments of their own (SET NULL): nobody's words go with someone else's, and the
+    # page, which shows comments oldest first, keeps them where they were read. Indexed for
+    # that: the database finds a deleted comment's replies through it.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
 
     post: Mapped[Post] = relationship(back_populates="comments")
+    # Set when a reply is written; pages build threads from the post's list (threads()).
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id], lazy="raise")
     author: Mapped["User"] = relationship(lazy="joined", foreign_keys=[user_id])
 
     __table_args__ = (
@@ -47,9 +62,38 @@ class Comment(db.Model):
         return f"<Comment {self.id} on post {self.post_id}>"
 
     @property
+    def is_reply(self) -> bool:
+        return self.parent_id is not None
+
+    @staticmethod
+    def reply_refusal(post: Post, parent: "Comment | None") -> str | None:
+        """Why a new comment on `post` cannot reply to `parent`, or None if it can. `parent`
+        is None for a comment that does not exist (any more)."""
+        if parent is None or parent.post_id != post.id:
+            return Comment.NOT_ON_THIS_POST
+        if parent.is_hidden:
+            return (
+                "That comment was hidden by a moderator and takes no replies: post your text "
+                "as a new comment instead."
+            )
+        if parent.is_reply:
+            # Refused rather than moved under the thread's first comment: moved, it would
+            # answer (and notify) someone the writer did not answer. The page's Reply on a
+            # reply sends the thread's first comment and starts the text with @name instead.
+            return (
+                "Replies go one level deep: reply to the first comment of the thread, or post "
+                "your text as a new comment."
+            )
+        return None
+
+    @property
     def body_html(self):
         """The comment as safe HTML: escaped, with its line breaks and links."""
         return render_comment(self.body)
+
+    def body_html_with_mentions(self, profile_url):
+        """body_html, with the @names that `profile_url` knows linked to their profiles."""
+        return render_comment(self.body, profile_url)
 
     @property
     def is_hidden(self) -> bool:
@@ -87,6 +131,23 @@ class Comment(db.Model):
         return user.is_authenticated and (
             user.id in (self.user_id, self.post.user_id) or user.is_admin
         )
+
+
+def threads(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
+    """A post's comments (oldest first) as threads: each comment that is not a reply, with
+    its replies oldest first. Built from the one list, so a page costs no query per thread.
+    A reply whose comment is not in the list (rows written around the rules) stands alone
+    rather than vanish."""
+    starts = {comment.id for comment in comments if not comment.is_reply}
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id in starts:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return [
+        (comment, replies.get(comment.id, []))
+        for comment in comments
+        if comment.parent_id not in starts
+    ]
 
 
 # Listings show how many comments each post has, counted in the listing's own query.

@@ -32,6 +32,7 @@ from flaskblog.models.two_factor import (
     provisioning_uri,
 )
 from flaskblog.models.types import UTCDateTime, utcnow
+from flaskblog.rendering import USERNAME_CHARACTERS
 
 
 def new_security_stamp() -> str:
@@ -59,7 +60,7 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
     USERNAME_MIN_LENGTH = 2
     USERNAME_LENGTH = 20
     # Letters, digits, '_', '.' and '-', but not only dots (URLs read those as folders).
-    USERNAME_PATTERN = r"^(?!\.+$)[A-Za-z0-9_.-]+$"
+    USERNAME_PATTERN = rf"^(?!\.+$)[{USERNAME_CHARACTERS}]+$"
     EMAIL_LENGTH = 254
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128
@@ -112,6 +113,8 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
     follower_count: Mapped[int | None] = query_expression()
     following_count: Mapped[int | None] = query_expression()
     followed_by_viewer: Mapped[bool | None] = query_expression()
+    # Loaded only by User.profile: whether the reader looking has blocked this user.
+    blocked_by_viewer: Mapped[bool | None] = query_expression()
     # Loaded only by User.directory (the admins' list): every post, drafts included.
     posts_written: Mapped[int | None] = query_expression()
 
@@ -214,7 +217,9 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
     def profile(cls, username: str, viewer_id: int | None = None) -> "User | None":
         """`by_username`, with `post_count` (public posts) counted in the same query:
         an index range of the author's posts, not a scan; and with the follower and
-        following counts, and whether `viewer_id` follows the user (see Follow)."""
+        following counts, and whether `viewer_id` follows the user (see Follow) or has
+        blocked them (see Block)."""
+        from flaskblog.models.block import Block  # block.py imports this module
         from flaskblog.models.follow import Follow  # follow.py imports this module
 
         if len(username) > cls.USERNAME_LENGTH:
@@ -233,6 +238,7 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
                 with_expression(cls.follower_count, Follow.follower_count_of(cls)),
                 with_expression(cls.following_count, Follow.following_count_of(cls)),
                 with_expression(cls.followed_by_viewer, Follow.is_followed_by(cls, viewer_id)),
+                with_expression(cls.blocked_by_viewer, Block.is_blocked_by_viewer(cls, viewer_id)),
             )
         )
 

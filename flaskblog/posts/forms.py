@@ -240,7 +240,19 @@ def _tidy(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
+def _comment_id(value) -> int | None:
+    # The id of the comment a reply answers; empty for a comment of its own.
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or (POST_ID.fullmatch(value) and int(value) <= MAX_ID):
+        return int(value)
+    raise ValueError(Comment.NOT_ON_THIS_POST)
+
+
 class CommentForm(SpamTraps, HtmlForm):
+    # Set by the Reply control: the comment this one answers (checked by the view against
+    # the post, see Comment.reply_refusal).
+    parent_id = HiddenField(filters=[_comment_id])
     body = TextAreaField(
         "Your comment",
         filters=[_tidy],
@@ -253,3 +265,9 @@ class CommentForm(SpamTraps, HtmlForm):
         ],
     )
     submit = SubmitField("Post comment")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # A hidden field has no place on the page for its error: it goes above the form.
+        self.form_errors.extend(self.parent_id.errors)
+        return valid

@@ -6,6 +6,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -14,7 +15,10 @@ from sqlalchemy.orm import joinedload
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
+from flaskblog.mentions import mentioned_in_comments, notify_reply_and_mentions
 from flaskblog.models import Bookmark, Comment, Post, Tag
+from flaskblog.models.block import comment_refusal
+from flaskblog.models.comment import threads
 from flaskblog.models.post_links import Neighbours, neighbours, related_posts
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
@@ -41,21 +45,67 @@ def get_own_post_or_abort(post_id: int) -> Post:
     return post
 
 
-def render_post_page(post: Post, comment_form: CommentForm | None = None):
-    """The post page with its comments; a comment form that failed comes back with its errors."""
+def render_post_page(
+    post: Post, comment_form: CommentForm | None = None, reply_to: int | None = None
+):
+    """The post page with its comments; a comment form that failed comes back with its
+    errors. `reply_to` (from the Reply control) puts a new form under that comment's thread."""
+    comments = post.comments
     if comment_form is None and post.accepts_comments and current_user.is_authenticated:
-        comment_form = CommentForm()
+        comment_form = reply_form(comments, reply_to)
+    thread = thread_for(comments, comment_form.parent_id.data) if comment_form else None
+    if thread is not None:
+        comment_form.body.label.text = f"Your reply to {thread.author.username}"
+    elif comment_form is not None:
+        comment_form.parent_id.data = None  # the form at the foot posts a comment of its own
     public = post.is_public  # a draft has no place in its author's listing yet
     return render_template(
         "posts/post.html",
         title=post.title,
         post=post,
-        comments=post.comments,
+        comments=comments,
+        threads=threads(comments),
+        reply_thread=thread,
+        profile_url=profile_links(c for c in comments if not c.is_hidden_from(current_user)),
         comment_form=comment_form,
         bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
         neighbours=neighbours(post) if public else Neighbours(),
         related=related_posts(post) if public else [],
     )
+
+
+def thread_for(comments: list[Comment], comment_id: int | None) -> Comment | None:
+    """The comment `comment_id` if it starts a thread that takes replies (not a reply, not
+    hidden), else None."""
+    found = next((comment for comment in comments if comment.id == comment_id), None)
+    return None if found is None or found.is_reply or found.is_hidden else found
+
+
+def reply_form(comments: list[Comment], reply_to: int | None) -> CommentForm:
+    """The comment form; replying to `reply_to`, it answers that comment's thread (replies
+    go one level deep), and a reply to a reply starts with its author's @name."""
+    replied = next((comment for comment in comments if comment.id == reply_to), None)
+    if replied is None:
+        return CommentForm()
+    thread = thread_for(comments, replied.parent_id or replied.id)
+    if thread is None:
+        return CommentForm()
+    form = CommentForm(parent_id=thread.id)
+    if replied.is_reply and replied.user_id != current_user.id:
+        form.body.data = f"@{replied.author.username} "  # set after the form's filters
+    return form
+
+
+def profile_links(comments):
+    """The address of the profile of each @name these comments mention that is an active
+    user's (lower-case name), None for any other name: one query for the page."""
+    mentioned = mentioned_in_comments(comments)
+
+    def profile_url(name: str) -> str | None:
+        user = mentioned.get(name)
+        return url_for("users.user_posts", username=user.username) if user else None
+
+    return profile_url
 
 
 @bp.route("/post/<int:post_id>")
@@ -65,7 +115,7 @@ def post(post_id: int, slug: str | None = None):
     post = get_post_or_404(post_id)
     if slug is not None and slug != post.slug:
         return redirect(post_url(post), code=301)
-    return render_post_page(post)
+    return render_post_page(post, reply_to=request.args.get("reply_to", type=int))
 
 
 @bp.route("/post/<int:post_id>/delete", methods=["POST"])
@@ -132,19 +182,33 @@ def create_comment(post_id: int):
     if not form.validate_on_submit():
         # The post page again, with the error under the field and the text still in it.
         return render_post_page(post, form)
+    parent = None
+    if form.parent_id.data is not None:
+        parent = db.session.get(Comment, form.parent_id.data)
+        if refusal := Comment.reply_refusal(post, parent):
+            form.form_errors.append(refusal)
+            return render_post_page(post, form), 400
     verdict = spam_verdict(form, "comment", current_user.id)
     if verdict == "honeypot":  # a bot: told it worked, so it learns nothing
         flash("Your comment has been posted.", "success")
         return redirect(f"{post_url(post)}#comments")
+    blocked = comment_refusal(current_user, post, parent)
+    if blocked:
+        form.form_errors.append(blocked)
+        return render_post_page(post, form), 403
     refusal = new_account_refusal(current_user, "comment")
     if verdict or refusal:
         if refusal:
             form.form_errors.append(refusal)
         return render_post_page(post, form), 429 if refusal else 400
-    comment = Comment(body=form.body.data, post=post, author=current_user)
+    comment = Comment(body=form.body.data, post=post, author=current_user, parent=parent)
     db.session.add(comment)
+    db.session.flush()  # the notifications name the comment
+    # Whom the comment answers or names is told here, each once. It returns whom it told:
+    # the post's author among them is not told of it again as a COMMENT.
+    notify_reply_and_mentions(comment, parent)
     db.session.commit()
-    flash("Your comment has been posted.", "success")
+    flash("Your reply has been posted." if parent else "Your comment has been posted.", "success")
     return redirect(f"{post_url(post)}#comment-{comment.id}")
 
 

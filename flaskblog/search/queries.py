@@ -4,6 +4,7 @@ The migrations build the index (the posts_search table, or posts.search_vector);
 models do not know it, so the queries here name it directly.
 """
 
+import hashlib
 import re
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.dialects.postgresql import plainto_tsquery, ts_headline
 from sqlalchemy.orm import defer, joinedload, with_expression
 
+from flaskblog.caching import remembered
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from flaskblog.pagination import Page
@@ -66,45 +68,96 @@ class Matches(Page):
 
 def search_posts(words: list[str], page: int) -> Matches | None:
     """Page number `page` of the published posts holding every word (or a form of it),
-    best match first, or None past the last page. Both statements start from the
-    candidates: the newest CANDIDATES posts the index finds, with their score (on SQLite
-    read from the full-text index alone, whose own order is newest first, so it stops
-    there). Each is bounded by CANDIDATES or by a page, never by the number of posts, of
-    matches or of words:
+    best match first, or None past the last page.
 
-    - the count of the published posts among the candidates (and of the candidates);
-    - one page of those in order of score, each post with a snippet: a piece of its text
-      with the matches between MATCH_START and MATCH_END (`highlighted_snippet` turns it
-      into HTML), cut for the page's posts alone.
+    A page found once is remembered with the cached pages (caching.remembered: its post ids
+    and snippets, the count) until anything they show changes; then only its posts are
+    read again, by id. So a reader who is logged in, whose page is never cached, costs
+    the full search only for words nobody asked for since the last change.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
+    found: list[Matches] = []
+
+    def find() -> tuple[tuple[tuple[int, str], ...], int, bool]:
+        found.append(_find(words, page, per_page))
+        matches = found[0]
+        return (
+            tuple((post.id, post.search_snippet) for post in matches),
+            matches.total,
+            matches.more,
+        )
+
+    digest = hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
+    snippets, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
+    if not snippets and page > 1:
+        return None
+    if found:
+        return found[0]
+    return Matches(_posts_by_id(dict(snippets)), page, per_page, total, more=more)
+
+
+def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
+    """These posts, still public, in this order, each with its snippet."""
+    if not snippets:
+        return []
+    order = {post_id: rank for rank, post_id in enumerate(snippets)}
+    # Read by primary key. Public they were when found, and any change since has started a
+    # new generation; checked again all the same, here rather than in SQL, where SQLite
+    # would rather walk every published post in ix_posts_published than look up five ids.
+    query = (
+        db.select(Post)
+        .where(Post.id.in_(snippets))
+        .options(
+            joinedload(Post.author),
+            defer(Post.content),
+            defer(Post.content_html),
+            with_expression(Post.search_snippet, sa.case(snippets, value=Post.id)),
+        )
+        .order_by(sa.case(order, value=Post.id))
+    )
+    return [post for post in db.session.scalars(query) if post.is_public]
+
+
+def _find(words: list[str], page: int, per_page: int) -> Matches:
+    """The search itself (see search_posts), in one statement that starts from the
+    candidates: the newest CANDIDATES posts the index finds, with their score (on SQLite
+    read from the full-text index alone, whose own order is newest first, so it stops
+    there). It is bounded by CANDIDATES or by a page, never by the number of posts, of
+    matches or of words: it counts the published posts among the candidates (and the
+    candidates), puts those in order of score, and cuts a snippet for the page's posts
+    alone: a piece of each one's text with the matches between MATCH_START and MATCH_END
+    (`highlighted_snippet` turns it into HTML).
+    """
     if db.engine.dialect.name == "postgresql":
         candidates, snippet = _postgresql_candidates(words)
     else:
         candidates, snippet = _sqlite_candidates(words)
-    found, published = db.session.execute(
-        db.select(sa.func.count(candidates.c.id), sa.func.count(Post.id)).select_from(
-            candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_public)
-        )
-    ).one()
+    public = Post.id.is_not(None)
+    # The counts are taken over every candidate before the LIMIT picks the page; the
+    # candidates that are not public sort last, and a page past the public ones drops them.
     ranked = (
-        db.select(candidates.c.id, candidates.c.score)
-        .join(Post, Post.id == candidates.c.id)
-        .where(Post.is_public)
-        .order_by(candidates.c.score, Post.published_at.desc(), Post.id.desc())
+        db.select(
+            candidates.c.id,
+            candidates.c.score,
+            public.label("public"),
+            sa.func.count(Post.id).over().label("published"),
+            sa.func.count().over().label("found"),
+        )
+        .select_from(candidates.outerjoin(Post, (Post.id == candidates.c.id) & Post.is_public))
+        .order_by(Post.id.is_(None), candidates.c.score, Post.published_at.desc(), Post.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
         .subquery("page_ids")
     )
     query = snippet(
-        db.select(Post)
+        db.select(Post, ranked.c.public, ranked.c.published, ranked.c.found)
         .join(ranked, ranked.c.id == Post.id)
         .options(joinedload(Post.author), defer(Post.content), defer(Post.content_html))
         .order_by(ranked.c.score, Post.published_at.desc(), Post.id.desc())
     )
-    items = list(db.session.scalars(query))
-    if not items and page > 1:
-        return None
+    rows = db.session.execute(query).all()
+    published, found = (rows[0].published, rows[0].found) if rows else (0, 0)
+    items = [row.Post for row in rows if row.public]
     return Matches(items, page, per_page, published, more=found >= CANDIDATES)
 
 

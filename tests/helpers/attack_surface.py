@@ -114,6 +114,13 @@ ACCESS = {
     "follows.bookmark": USER,
     "follows.unbookmark": USER,
     "follows.bookmarks": USER,
+    # Blocking and private messages: the reader's own blocks and conversations only (the
+    # username in the URL names the other reader, never whose data is read).
+    "blocks.block": USER,
+    "blocks.unblock": USER,
+    "blocks.blocked": USER,
+    "messages.conversations": USER,
+    "messages.conversation": USER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     # The admin console (a visitor is asked to log in; any other user gets a 403).

@@ -97,6 +97,16 @@ def assert_postgresql_ranks_only_candidates(app, captured, candidates: int) -> N
     ranked = [(sql, p) for sql, p in captured if "ts_rank(" in sql or "ts_headline(" in sql]
     assert ranked, captured
     for sql, params in ranked:
+        with app.app_context():
+            connection = db.session.connection()
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            rows = connection.exec_driver_sql(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in rows)
+            db.session.rollback()
+        # The matches come from the GIN index (or, newest first, from the primary key
+        # when the planner expects a common word): never from reading every post.
+        assert "Seq Scan on posts" not in plan, plan
+        assert "ix_posts_search_vector" in plan or "using pk_posts on posts" in plan, plan
         for node in postgresql_plan_nodes(app, sql, params):
             rows = node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
             output = json.dumps(node.get("Output", []))
@@ -118,6 +128,18 @@ def postgresql_plan_nodes(app, sql: str, params) -> list[dict]:
         nodes.append(node)
         todo.extend(node.get("Plans", ()))
     return nodes
+
+
+def test_a_search_is_one_statement_and_its_tags(app, client, make_user, make_posts):
+    """The count, the ranking and the snippets in one statement: the candidates are read
+    from the index once, not once for the count and again for the page."""
+    walruses(make_user, make_posts, 12)
+
+    with statements_run(app) as statements:
+        assert len(titles_on(client.get("/search?q=walrus"))) == PER_PAGE
+
+    assert len(statements) == 2
+    assert sum("bm25(" in sql or "ts_rank(" in sql for sql in statements) == 1
 
 
 # Cache and rate limit
