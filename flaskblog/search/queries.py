@@ -70,36 +70,39 @@ def search_posts(words: list[str], page: int) -> Matches | None:
     """Page number `page` of the published posts holding every word (or a form of it),
     best match first, or None past the last page.
 
-    A page found once is remembered with the cached pages (caching.remembered: its post ids
-    and snippets, the count) until anything they show changes; then only its posts are
+    A page found once is remembered with the cached pages (caching.remembered: its post ids,
+    snippets and marked titles, the count) until anything they show changes; then only its posts are
     read again, by id. So a reader who is logged in, whose page is never cached, costs
     the full search only for words nobody asked for since the last change.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     found: list[Matches] = []
 
-    def find() -> tuple[tuple[tuple[int, str], ...], int, bool]:
+    def find() -> tuple[tuple[tuple[int, str, str], ...], int, bool]:
         found.append(_find(words, page, per_page))
         matches = found[0]
         return (
-            tuple((post.id, post.search_snippet) for post in matches),
+            tuple((post.id, post.search_snippet, post.search_title) for post in matches),
             matches.total,
             matches.more,
         )
 
     digest = hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
-    snippets, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
-    if not snippets and page > 1:
+    marked, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
+    if not marked and page > 1:
         return None
     if found:
         return found[0]
-    return Matches(_posts_by_id(dict(snippets)), page, per_page, total, more=more)
+    return Matches(_posts_by_id(marked), page, per_page, total, more=more)
 
 
-def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
-    """These posts, still public, in this order, each with its snippet."""
-    if not snippets:
+def _posts_by_id(marked: tuple[tuple[int, str, str], ...]) -> list[Post]:
+    """These posts (id, snippet, marked title), still public, in this order, each with its
+    snippet and marked title."""
+    if not marked:
         return []
+    snippets = {post_id: snippet for post_id, snippet, _ in marked}
+    titles = {post_id: title for post_id, _, title in marked}
     order = {post_id: rank for rank, post_id in enumerate(snippets)}
     # Read by primary key. Public they were when found, and any change since has started a
     # new generation; checked again all the same, here rather than in SQL, where SQLite
@@ -112,6 +115,7 @@ def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
             defer(Post.content),
             defer(Post.content_html),
             with_expression(Post.search_snippet, sa.case(snippets, value=Post.id)),
+            with_expression(Post.search_title, sa.case(titles, value=Post.id)),
         )
         .order_by(sa.case(order, value=Post.id))
     )

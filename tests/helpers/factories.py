@@ -223,6 +223,7 @@ def send_messages(
             message = send_message(sender, recipient, body.format(n=n))
             db.session.flush()
             message.created_at = start + timedelta(seconds=n)
+        db.session.commit()
 
 
 def set_profile(app, user_id: int, **fields) -> None:
