@@ -70,6 +70,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
     from flaskblog.blocks import bp as blocks_bp
+    from flaskblog.digest import bp as digest_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.follows import bp as follows_bp
@@ -99,6 +100,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(digest_bp)
     app.register_blueprint(blocks_bp)
     app.register_blueprint(messages_bp)
 

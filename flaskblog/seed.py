@@ -25,7 +25,7 @@ from faker import Faker
 from flask import current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert
+from sqlalchemy import exists, func, insert
 
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
@@ -36,6 +36,7 @@ from flaskblog.models import (
     Conversation,
     ConversationMember,
     Message,
+    NotificationSettings,
     Post,
     Tag,
     User,
@@ -485,6 +486,31 @@ def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
     return added
 
 
+# Every how-many-th demo user reads a daily or a weekly digest (by id, so a second run
+# chooses the same); the others keep the default, none.
+DAILY_DIGEST_EVERY, WEEKLY_DIGEST_EVERY = 4, 7
+
+
+def add_digest_choices() -> int:
+    """Give some demo users a daily or weekly digest, so `flask digest send` has readers.
+    Only users without notification settings get a row: nothing chosen before changes."""
+    without_settings = db.session.scalars(
+        db.select(User.id).where(
+            User.email.endswith("@" + DEMO_DOMAIN),
+            ~exists().where(NotificationSettings.user_id == User.id),
+        )
+    )
+    rows = [
+        {"user_id": user_id, "digest": "daily" if user_id % DAILY_DIGEST_EVERY == 0 else "weekly"}
+        for user_id in without_settings
+        if user_id % DAILY_DIGEST_EVERY == 0 or user_id % WEEKLY_DIGEST_EVERY == 0
+    ]
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(NotificationSettings), rows[start : start + CHUNK])
+    db.session.commit()
+    return len(rows)
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -517,6 +543,7 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
 
     comments_before = db.session.scalar(db.select(func.coalesce(func.max(Comment.id), 0)))
     posts_added = add_posts(writer, want_posts, now, progress)
+    add_digest_choices()
     added.posts, added.drafts, added.comments = (
         posts_added.posts,
         posts_added.drafts,

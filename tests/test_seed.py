@@ -7,7 +7,17 @@ import pytest
 
 from flaskblog import urls
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Comment, Notification, Post, Tag, User, post_tags, slugify
+from flaskblog.models import (
+    Avatar,
+    Comment,
+    Notification,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+)
 from flaskblog.models.notification import REPLY
 from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
@@ -245,3 +255,28 @@ def test_seed_makes_conversations_some_unread_and_a_second_run_adds_none(app, se
     seed("--users", "12", "--posts", "10")
 
     assert (count(app, ConversationMember), count(app, Message), count(app, Block)) == before
+
+
+def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, seed):
+    seed("--users", "30", "--posts", "0")
+    with app.app_context():
+        chosen = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+        assert set(chosen.values()) == {"daily", "weekly"}
+        # One reader changes their mind: the next run leaves it.
+        first = db.session.get(NotificationSettings, min(chosen))
+        first.digest = "off"
+        db.session.commit()
+
+    seed("--users", "30", "--posts", "0")
+
+    with app.app_context():
+        again = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+    assert again == {**chosen, min(chosen): "off"}

@@ -6,7 +6,7 @@ One module per concern (see each one's docstring); every name is importable from
 the rest of the site says `from flaskblog.models import User, Post`.
 """
 
-from flaskblog.models.account_tokens import EMAIL_CONFIRM_SALT, RESET_SALT
+from flaskblog.models.account_tokens import EMAIL_CONFIRM_SALT, RESET_SALT, UNSUBSCRIBE_SALT
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
@@ -30,6 +30,7 @@ __all__ = [
     "MAX_ID",
     "RESERVED_SLUGS",
     "RESET_SALT",
+    "UNSUBSCRIBE_SALT",
     "ApiToken",
     "Avatar",
     "Block",

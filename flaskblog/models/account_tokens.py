@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # for one purpose is refused for every other).
 RESET_SALT = "password-reset"
 EMAIL_CONFIRM_SALT = "email-confirm"
+UNSUBSCRIBE_SALT = "digest-unsubscribe"
 
 
 class AccountTokens:
@@ -111,6 +112,29 @@ class AccountTokens:
         if user.email != was or user._email_state() != state:
             return None
         return user, email
+
+    def get_unsubscribe_token(self, digest: str) -> str:
+        """A signed token for the one-click unsubscribe link of a `digest` ("daily" or
+        "weekly") email. It turns off that digest only, so it is harmless once used (or once
+        the reader has chosen another), and dies with the security stamp."""
+        return self.get_token(UNSUBSCRIBE_SALT, digest=digest)
+
+    @classmethod
+    def verify_unsubscribe_token(cls, token: str) -> "tuple[User, str] | None":
+        """(user, the digest the link turns off) for an unsubscribe token, or None if it is
+        forged, expired, made for another purpose or outdated by the security stamp."""
+        found = cls.verify_token(
+            UNSUBSCRIBE_SALT, token, current_app.config["UNSUBSCRIBE_TOKEN_MAX_AGE"]
+        )
+        if found is None:
+            return None
+        from flaskblog.models.notification import NotificationSettings  # it imports user.py
+
+        user, data = found
+        digest = data.get("digest")
+        if digest not in NotificationSettings.DIGEST_CHOICES or digest == "off":
+            return None
+        return user, digest
 
     def confirm_email(self, email: str) -> None:
         """Make `email` this user's confirmed address. A new address changes the security

@@ -55,6 +55,8 @@ ACCESS = {
     "uploads.image": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
     "auth.confirm_email": PUBLIC,
+    # The unsubscribe link in a digest email: the same, and it can only turn a digest off.
+    "digest.unsubscribe": PUBLIC,
     # A new link by address for visitors (the same answer whoever has an account), or for
     # the logged-in user's own address.
     "auth.resend_confirmation": PUBLIC,
@@ -190,6 +192,7 @@ class World:
     revision_id: int
     reset_token: str
     confirm_token: str
+    unsubscribe_token: str
     ada_other_session: str = ""
     tag: str = "news"
 
@@ -226,6 +229,7 @@ def make_world(app) -> World:
             revision_id=revision.id,
             reset_token=alice.get_reset_token(),
             confirm_token=alice.get_email_token(),
+            unsubscribe_token=alice.get_unsubscribe_token("daily"),
         )
 
 
@@ -258,7 +262,11 @@ def csrf_token(client, url: str = "/login") -> str:
 
 def sample_url(rule: Rule, world: World, **overrides) -> str:
     """A URL for `rule` whose arguments name the world's rows (or `overrides`)."""
-    tokens = {"auth.confirm_email": world.confirm_token, "auth.reset_token": world.reset_token}
+    tokens = {
+        "auth.confirm_email": world.confirm_token,
+        "auth.reset_token": world.reset_token,
+        "digest.unsubscribe": world.unsubscribe_token,
+    }
     known = {
         "post_id": world.post_id,
         "slug": world.slug,
