@@ -118,6 +118,9 @@ class Config:
         # where the bytes go: "database" (the default: they survive a dyno restart, as
         # profile pictures do) or "s3", any S3-compatible object storage.
         self.IMAGE_QUOTA_MB = int(env("IMAGE_QUOTA_MB", "50"))
+        # The largest file an import reads (a WordPress export, a zip of Markdown, or an
+        # upload from /account/import), and the most a zip may unpack to, in megabytes.
+        self.IMPORT_MAX_MB = int(env("IMPORT_MAX_MB", "50"))
         self.MEDIA_STORAGE = env("MEDIA_STORAGE", "database").strip().lower()
         self.S3_BUCKET = env("S3_BUCKET") or None
         self.S3_ENDPOINT_URL = env("S3_ENDPOINT_URL") or None

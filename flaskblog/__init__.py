@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
@@ -112,6 +112,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     app.cli.add_command(seed_command)
 
+    from flaskblog.imports.commands import import_group
+
+    app.cli.add_command(import_group)
+
     from flaskblog.models import ApiToken, Avatar, Comment, Post, Tag, User
 
     @app.shell_context_processor
@@ -154,6 +158,8 @@ class SlugConverter(BaseConverter):
 # The largest form a browser sends here, percent-encoded: a post of CONTENT_LENGTH characters
 # of up to 4 bytes each, 3 characters a byte ("%F0"), and room for the other fields.
 FORM_BODY_LIMIT = Post.CONTENT_LENGTH * 4 * 3 + 64 * 1024
+# An import's upload may be IMPORT_MAX_MB, plus this for the form's other fields.
+IMPORT_FORM_SLACK = 64 * 1024
 
 
 def _limit_form_bodies() -> None:
@@ -163,6 +169,12 @@ def _limit_form_bodies() -> None:
     largest real one needs; more is a 413 before anything reads them."""
     if request.mimetype == "application/x-www-form-urlencoded":
         request.max_content_length = FORM_BODY_LIMIT
+    elif request.endpoint == "account.import_posts":
+        # The one form that takes a whole blog (multipart, read in pieces): larger than any
+        # picture, and checked again when it is read (flaskblog.imports.sources).
+        request.max_content_length = IMPORT_FORM_SLACK + (
+            current_app.config["IMPORT_MAX_MB"] * 1024 * 1024
+        )
 
 
 def _reject_nul_characters() -> None:

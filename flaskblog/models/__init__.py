@@ -12,6 +12,7 @@ from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
 from flaskblog.models.follow import Bookmark, Follow
 from flaskblog.models.image import Image, post_images
+from flaskblog.models.imports import ImportedPost, ImportJob, OldLink
 from flaskblog.models.message import Conversation, ConversationMember, Message
 from flaskblog.models.notification import Notification, NotificationSettings
 from flaskblog.models.passkey import Passkey, PasskeyUserHandle
@@ -40,9 +41,12 @@ __all__ = [
     "ConversationMember",
     "Follow",
     "Image",
+    "ImportJob",
+    "ImportedPost",
     "Message",
     "Notification",
     "NotificationSettings",
+    "OldLink",
     "Passkey",
     "PasskeyUserHandle",
     "Post",

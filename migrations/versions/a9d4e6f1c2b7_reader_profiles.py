@@ -5,7 +5,7 @@ language ("en"), a few words about themselves and a website, for the profile pag
 dates shown in the reader's own time. Added columns only, so SQLite needs no rebuild.
 
 Revision ID: a9d4e6f1c2b7
-Revises: 5c8e1a9d3f20
+Revises: a9d4e2f7c613
 Create Date: 2026-12-03 10:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = "a9d4e6f1c2b7"
-down_revision = "5c8e1a9d3f20"
+down_revision = "a9d4e2f7c613"
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,10 @@ ACCESS = {
     "account.new_recovery_codes": USER,
     "account.disable_two_factor": USER,
     "account.export_account": USER,
+    "account.export_zip_download": USER,
+    # Imports into the user's own account; a job's page is its owner's alone (others: 404).
+    "account.import_posts": USER,
+    "account.import_job": USER,
     "account.sessions": USER,
     "account.end_session": USER,
     "account.end_other_sessions": USER,
@@ -282,6 +286,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "extension": "webp",
         "revision_id": world.revision_id,
         "passkey_id": 1,
+        "job": "0" * 32,
     }
     if rule.endpoint in tokens:
         known["token"] = tokens[rule.endpoint]
