@@ -8,7 +8,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import breaker, caching, instruments, logs, mailqueue, media, security
+from flaskblog import breaker, caching, dates, instruments, logs, mailqueue, media, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -62,6 +62,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     caching.init_app(app)
     mailqueue.init_app(app)
     media.init_app(app)
+    dates.init_app(app)
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)

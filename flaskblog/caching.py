@@ -288,6 +288,9 @@ def _cache_static_for_good(response):
     if request.endpoint == "static" and response.status_code in (200, 304):
         filename = (request.view_args or {}).get("filename", "")
         if request.args.get("v") and request.args.get("v") == static_digest(filename):
+            # Flask sends static files with "no-cache" (SEND_FILE_MAX_AGE_DEFAULT is None, so
+            # that an unversioned URL is always revalidated), which would cancel the rest.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True

@@ -1,20 +1,25 @@
-"""Dates and times as an author reads and writes them.
+"""Dates and times as an author reads and writes them, in the time zone their account
+names (UTC for anonymous readers, and for an account that has not chosen one).
 
-Accounts have no time zone yet: every author is in UTC. `author_timezone` is the one place
-that changes when they get one; the editor's `publish_at` and its messages go through here.
+The editor's `publish_at` and its messages go through here, and so does every date a page
+shows (flaskblog.dates).
 """
 
 from datetime import UTC, datetime, tzinfo
 
+from flaskblog.models.profile import zone
+
 
 def author_timezone(user) -> tzinfo:
-    """The time zone `user` writes dates in (UTC until accounts have one)."""
-    return UTC
+    """The time zone `user` reads and writes dates in: their account's, else UTC."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return UTC
+    return zone(getattr(user, "timezone", None))
 
 
 def zone_name(user) -> str:
-    """How the editor names the author's time zone next to a date: "UTC"."""
-    return datetime.now(author_timezone(user)).tzname() or "UTC"
+    """How the editor names the author's time zone next to a date: "UTC", "Europe/Berlin"."""
+    return str(author_timezone(user))
 
 
 def from_local(naive: datetime, user) -> datetime:
@@ -27,7 +32,17 @@ def to_local(when: datetime, user) -> datetime:
     return when.astimezone(author_timezone(user))
 
 
+def calendar_date(local: datetime) -> str:
+    """ "December 4, 2026": the date of an aware datetime, in its own time zone."""
+    return f"{local:%B} {local.day}, {local.year}"
+
+
+def date_and_time(local: datetime) -> str:
+    """ "December 4, 2026, 09:30 UTC": with the time and the zone's abbreviation (or its
+    offset, "+14", where the zone has none)."""
+    return f"{calendar_date(local)}, {local:%H:%M} {local.tzname()}"
+
+
 def local_date_and_time(when: datetime, user) -> str:
-    """ "4 December 2026, 09:30 UTC": a date and time in the author's time zone, in words."""
-    local = to_local(when, user)
-    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+    """ "December 4, 2026, 09:30 UTC": a date and time in the author's time zone, in words."""
+    return date_and_time(to_local(when, user))

@@ -128,6 +128,25 @@ def test_a_new_picture_and_a_deleted_account_show_at_once(app, client, alice_wit
     assert titles_on(client.get("/")) == []
 
 
+def test_a_new_bio_or_website_shows_at_once_but_a_time_zone_keeps_the_cache(
+    app, client, alice_with_posts, count_queries
+):
+    assert "Bird watcher." not in client.get("/user/alice").text
+
+    factories.set_profile(
+        app, alice_with_posts, about_me="Bird watcher.", website="https://a.example"
+    )
+    page = client.get("/user/alice").text
+    assert "Bird watcher." in page and 'href="https://a.example"' in page
+
+    with app.app_context():
+        before = generation()
+    factories.set_profile(app, alice_with_posts, timezone="Asia/Tokyo", language="de")
+    with app.app_context():
+        assert generation() == before  # a reader's zone shows on their own pages, never cached
+    assert anonymous_queries(client, count_queries, "/user/alice")[0] == 0
+
+
 def test_a_rolled_back_change_keeps_the_cache(app, client, alice_with_posts, count_queries):
     anonymous_queries(client, count_queries, "/")
     with app.app_context():
@@ -247,10 +266,27 @@ def test_static_files_are_named_by_content_and_kept_for_a_year(client):
     assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 24 * 60 * 60
     assert response.cache_control.immutable
+    # Flask's own "no-cache" would make every page view ask again: it must be gone.
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
     stale = client.get("/static/css/main.css?v=000000000000")
     assert stale.status_code == 200
     assert not stale.cache_control.immutable
+    assert stale.cache_control.no_cache  # an old or unversioned URL is checked each time
+
+
+def test_the_default_avatar_and_scripts_are_versioned_and_kept_for_a_year(client, alice_with_posts):
+    page = client.get("/user/alice").text
+    urls = [
+        re.search(rf'(?:src|href)="(/static/{name}\?v=[0-9a-f]{{12}})"', page)
+        for name in (r"img/default-avatar\.svg", r"js/dates\.js", r"css/highlight\.css")
+    ]
+    assert all(urls), "every static URL names its content"
+
+    for url in urls:
+        response = client.get(url.group(1))
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_pages_are_compressed_for_clients_that_ask(client, alice_with_posts):

@@ -46,6 +46,10 @@ def account_export(user) -> dict:
             "confirmed_at": _iso(user.confirmed_at),
             "created_at": _iso(user.created_at),
             "picture_url": None if user.avatar is None else _external(avatar_url(user)),
+            "about_me": user.about_me,
+            "website": user.website,
+            "timezone": user.timezone,
+            "language": user.language,
         },
         "posts": [
             {

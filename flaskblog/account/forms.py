@@ -5,12 +5,13 @@ import io
 
 from flask import abort, current_app
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, SubmitField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from flaskblog.forms import HtmlForm
 from flaskblog.images import InvalidPicture, make_avatar
 from flaskblog.models import User
+from flaskblog.models.profile import is_web_address, timezone_names
 from flaskblog.models.two_factor import CODE_MAX_LENGTH
 from flaskblog.user_fields import (
     UniqueUsername,
@@ -18,6 +19,7 @@ from flaskblog.user_fields import (
     current_password_field,
     email_field,
     new_password_fields,
+    strip_text,
     username_field,
 )
 
@@ -27,12 +29,53 @@ class UpdateAccountForm(UniqueUsername, HtmlForm):
     email = email_field()
     current_password = current_password_field("Current password (to change your email)")
     picture = FileField("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    about_me = TextAreaField(
+        f"About you (optional: plain text, up to {User.ABOUT_ME_LENGTH} characters)",
+        filters=[strip_text],
+        validators=[
+            Length(
+                max=User.ABOUT_ME_LENGTH,
+                message=f"Say it in at most {User.ABOUT_ME_LENGTH} characters.",
+            )
+        ],
+    )
+    website = URLField(
+        "Website (optional)",
+        filters=[strip_text],
+        validators=[Length(max=User.WEBSITE_LENGTH)],
+        render_kw={"autocomplete": "url", "placeholder": "https://example.com"},
+    )
+    timezone = SelectField("Time zone (dates are shown in it)", validate_choice=False)
+    language = SelectField(
+        "Language",
+        choices=[SelectChoice(code, name) for code, name in User.LANGUAGES.items()],
+        validate_choice=False,
+    )
     submit = SubmitField("Update")
 
     def __init__(self, user: User, *args, **kwargs) -> None:
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
         self.avatar_image: bytes | None = None
+        self.timezone.choices = timezone_names()
+
+    @property
+    def profile(self) -> dict[str, str | None]:
+        """The profile fields, as User.set_profile takes them."""
+        return {name: self[name].data for name in ("timezone", "language", "about_me", "website")}
+
+    # The choices are checked here, so that a name not offered gets a message of its own.
+    def validate_timezone(self, field) -> None:
+        if field.data not in timezone_names():
+            raise ValidationError("Choose a time zone from the list.")
+
+    def validate_language(self, field) -> None:
+        if field.data not in User.LANGUAGES:
+            raise ValidationError("Choose a language from the list.")
+
+    def validate_website(self, field) -> None:
+        if field.data and not field.errors and not is_web_address(field.data):
+            raise ValidationError("Enter a web address that starts with http:// or https://.")
 
     @property
     def new_email(self) -> str | None:

@@ -26,6 +26,7 @@ from flaskblog.imports import jobs
 from flaskblog.logins import log_out
 from flaskblog.models import ApiToken, ImportJob, Post, User, UserSession
 from flaskblog.security import log_event, user_or_address_key
+from flaskblog.timezones import local_date_and_time
 from flaskblog.transactions import commit_unique
 
 # An import writes up to thousands of posts at once: a few an hour are plenty for anyone.
@@ -39,8 +40,9 @@ def account():
     form = UpdateAccountForm(current_user)
     if form.validate_on_submit():
         new_email = form.new_email  # changes only once confirmed from the new inbox
-        other_changes = form.username.data != current_user.username or form.avatar_image is not None
         current_user.username = form.username.data
+        current_user.set_profile(**form.profile)
+        other_changes = db.session.is_modified(current_user) or form.avatar_image is not None
         if form.avatar_image is not None:
             current_user.set_avatar(form.avatar_image)
         if commit_unique(form):
@@ -316,5 +318,6 @@ def end_api_token(handle: str):
         abort(404)
     db.session.delete(chosen)
     db.session.commit()
-    flash(f"The API token made {chosen.created_at:%Y-%m-%d %H:%M} UTC has ended.", "success")
+    made = local_date_and_time(chosen.created_at, current_user)
+    flash(f"The API token made {made} has ended.", "success")
     return redirect(url_for("account.sessions"))

@@ -68,6 +68,12 @@ class UserSchema(Schema):
     avatar_url = ComputedUrl(required=True, build=lambda user: urls.avatar_url(user, external=True))
     post_count = fields.Integer(required=True, metadata={"description": "Published posts."})
     joined = fields.AwareDateTime(required=True, attribute="created_at")
+    about_me = fields.String(
+        required=True, allow_none=True, metadata={"description": "Plain text, or null."}
+    )
+    website = fields.String(
+        required=True, allow_none=True, metadata={"description": "An http(s) URL, or null."}
+    )
     links = ComputedNested(UserLinksSchema, required=True, build=lambda user: user_links(user))
 
 

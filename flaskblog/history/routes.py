@@ -13,6 +13,7 @@ from flaskblog.history import bp
 from flaskblog.models import Post, Revision
 from flaskblog.pagination import page_number, paginate_rows
 from flaskblog.security import user_or_address_key
+from flaskblog.timezones import local_date_and_time
 
 REVISIONS_PER_PAGE = 20
 # A diff costs at most some 40 ms (flaskblog.diffs): enough for reading a history, not for
@@ -46,7 +47,8 @@ def get_revision_or_404(post: Post, revision_id: int) -> Revision:
 
 
 def shown_time(revision: Revision) -> str:
-    return f"{revision.created_at:%Y-%m-%d %H:%M} UTC"
+    """When the revision was made, in the reader's time zone, for the messages about it."""
+    return local_date_and_time(revision.created_at, current_user)
 
 
 @bp.route("/post/<int:post_id>/revisions")
@@ -77,7 +79,6 @@ def revision(post_id: int, revision_id: int):
         post=post,
         revision=revision,
         changes=changes,
-        when=shown_time(revision),
     )
 
 

@@ -6,6 +6,7 @@ One module per concern (see each one's docstring); every name is importable from
 the rest of the site says `from flaskblog.models import User, Post`.
 """
 
+from flaskblog.models.account_tokens import EMAIL_CONFIRM_SALT, RESET_SALT, UNSUBSCRIBE_SALT
 from flaskblog.models.api_token import ApiToken
 from flaskblog.models.block import Block
 from flaskblog.models.comment import Comment
@@ -23,13 +24,7 @@ from flaskblog.models.session import UserSession, load_user, save_last_seen
 from flaskblog.models.tag import Tag, post_tags
 from flaskblog.models.two_factor import RecoveryCode
 from flaskblog.models.types import MAX_ID, UTCDateTime, utcnow
-from flaskblog.models.user import (
-    EMAIL_CONFIRM_SALT,
-    RESET_SALT,
-    UNSUBSCRIBE_SALT,
-    Avatar,
-    User,
-)
+from flaskblog.models.user import Avatar, User
 
 __all__ = [
     "EMAIL_CONFIRM_SALT",

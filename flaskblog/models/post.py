@@ -146,8 +146,10 @@ class Post(db.Model):
     )
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # Loaded only by a search (flaskblog.search.queries): the text around the matches.
+    # Loaded only by a search (flaskblog.search.queries): the text around the matches, and
+    # the title with its matches marked.
     search_snippet: Mapped[str | None] = query_expression()
+    search_title: Mapped[str | None] = query_expression()
 
     author: Mapped["User"] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")

@@ -20,6 +20,7 @@ from flaskblog.models import Bookmark, Comment, Post, Tag
 from flaskblog.models.block import comment_refusal
 from flaskblog.models.comment import threads
 from flaskblog.models.notification import COMMENT, notify
+from flaskblog.models.post_links import Neighbours, neighbours, related_posts
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm
@@ -58,6 +59,7 @@ def render_post_page(
         comment_form.body.label.text = f"Your reply to {thread.author.username}"
     elif comment_form is not None:
         comment_form.parent_id.data = None  # the form at the foot posts a comment of its own
+    public = post.is_public  # a draft has no place in its author's listing yet
     return render_template(
         "posts/post.html",
         title=post.title,
@@ -68,6 +70,8 @@ def render_post_page(
         profile_url=profile_links(c for c in comments if not c.is_hidden_from(current_user)),
         comment_form=comment_form,
         bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
+        neighbours=neighbours(post) if public else Neighbours(),
+        related=related_posts(post) if public else [],
     )
 
 

@@ -35,6 +35,8 @@ _MARKED = re.compile(f"{MATCH_START}([^{MATCH_START}{MATCH_END}]*){MATCH_END}")
 SNIPPET_TOKENS = 40
 TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 HEADLINE_OPTIONS = f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", MinWords=20, MaxWords=40'
+# The whole title, every match marked.
+TITLE_HEADLINE_OPTIONS = f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", HighlightAll=true'
 # PostgreSQL's headline parser drops whatever looks like an HTML tag ("x<y and y>z" would
 # lose "<y and y>"); posts hold plain text, so "<" stands in as this until it is done.
 LESS_THAN_STAND_IN = "\ue000"
@@ -68,36 +70,39 @@ def search_posts(words: list[str], page: int) -> Matches | None:
     """Page number `page` of the published posts holding every word (or a form of it),
     best match first, or None past the last page.
 
-    A page found once is remembered with the cached pages (caching.remembered: its post ids
-    and snippets, the count) until anything they show changes; then only its posts are
+    A page found once is remembered with the cached pages (caching.remembered: its post ids,
+    snippets and marked titles, the count) until anything they show changes; then only its posts are
     read again, by id. So a reader who is logged in, whose page is never cached, costs
     the full search only for words nobody asked for since the last change.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     found: list[Matches] = []
 
-    def find() -> tuple[tuple[tuple[int, str], ...], int, bool]:
+    def find() -> tuple[tuple[tuple[int, str, str], ...], int, bool]:
         found.append(_find(words, page, per_page))
         matches = found[0]
         return (
-            tuple((post.id, post.search_snippet) for post in matches),
+            tuple((post.id, post.search_snippet, post.search_title) for post in matches),
             matches.total,
             matches.more,
         )
 
     digest = hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
-    snippets, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
-    if not snippets and page > 1:
+    marked, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
+    if not marked and page > 1:
         return None
     if found:
         return found[0]
-    return Matches(_posts_by_id(dict(snippets)), page, per_page, total, more=more)
+    return Matches(_posts_by_id(marked), page, per_page, total, more=more)
 
 
-def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
-    """These posts, still public, in this order, each with its snippet."""
-    if not snippets:
+def _posts_by_id(marked: tuple[tuple[int, str, str], ...]) -> list[Post]:
+    """These posts (id, snippet, marked title), still public, in this order, each with its
+    snippet and marked title."""
+    if not marked:
         return []
+    snippets = {post_id: snippet for post_id, snippet, _ in marked}
+    titles = {post_id: title for post_id, _, title in marked}
     order = {post_id: rank for rank, post_id in enumerate(snippets)}
     # Read by primary key. Public they were when found, and any change since has started a
     # new generation; checked again all the same, here rather than in SQL, where SQLite
@@ -110,6 +115,7 @@ def _posts_by_id(snippets: dict[int, str]) -> list[Post]:
             defer(Post.content),
             defer(Post.content_html),
             with_expression(Post.search_snippet, sa.case(snippets, value=Post.id)),
+            with_expression(Post.search_title, sa.case(titles, value=Post.id)),
         )
         .order_by(sa.case(order, value=Post.id))
     )
@@ -179,10 +185,14 @@ def _sqlite_candidates(words: list[str]):
         # snippet() exists only in a query that matches the index itself: the page's few
         # rows are looked up in it by rowid.
         snippet = sa.func.snippet(_fts_table, 1, MATCH_START, MATCH_END, "", SNIPPET_TOKENS)
+        title = sa.func.highlight(_fts_table, 0, MATCH_START, MATCH_END)
         return (
             query.join(_fts, _fts.c.rowid == Post.id)
             .where(_fts_table.op("MATCH")(match))
-            .options(with_expression(Post.search_snippet, snippet))
+            .options(
+                with_expression(Post.search_snippet, snippet),
+                with_expression(Post.search_title, title),
+            )
         )
 
     return candidates, with_snippet
@@ -211,21 +221,39 @@ def _postgresql_candidates(words: list[str]):
         .subquery("candidates")
     )
 
+    def headline(column, options: str):
+        text = sa.func.replace(column, "<", LESS_THAN_STAND_IN)
+        marked = ts_headline("english", text, tsquery, options)
+        return sa.func.replace(marked, LESS_THAN_STAND_IN, "<")
+
     def with_snippet(query: sa.Select) -> sa.Select:
-        text = sa.func.replace(Post.content_text, "<", LESS_THAN_STAND_IN)
-        headline = ts_headline("english", text, tsquery, HEADLINE_OPTIONS)
-        snippet = sa.func.replace(headline, LESS_THAN_STAND_IN, "<")
-        return query.options(with_expression(Post.search_snippet, snippet))
+        return query.options(
+            with_expression(Post.search_snippet, headline(Post.content_text, HEADLINE_OPTIONS)),
+            with_expression(Post.search_title, headline(Post.title, TITLE_HEADLINE_OPTIONS)),
+        )
 
     return candidates, with_snippet
+
+
+def _marked_html(text: str) -> str:
+    # Escaped first; only then do the database's markers become <mark>. A post may hold the
+    # marker characters itself: an unpaired one is dropped.
+    html = _MARKED.sub(r"<mark>\1</mark>", str(escape(text)))
+    return html.replace(MATCH_START, "").replace(MATCH_END, "")
+
+
+def highlighted_title(post: Post) -> Markup:
+    """A search result's title as HTML: escaped, the words that matched in <mark>."""
+    if post.search_title is None:
+        return escape(post.title)
+    # Escaped in _marked_html; only <mark> was added. (Bandit B704, ruff S704.)
+    return Markup(_marked_html(post.search_title))  # noqa: S704  # nosec B704
 
 
 def highlighted_snippet(post: Post) -> Markup:
     """A search result's snippet as HTML: escaped, matches in <mark>, "…" where it is cut."""
     snippet = (post.search_snippet or "").strip()
-    html = _MARKED.sub(r"<mark>\1</mark>", str(escape(snippet)))
-    # A post may hold the marker characters itself: an unpaired one is dropped.
-    html = html.replace(MATCH_START, "").replace(MATCH_END, "")
+    html = _marked_html(snippet)
     plain = snippet.replace(MATCH_START, "").replace(MATCH_END, "")
     if plain and not post.content_text.startswith(plain):
         html = "… " + html

@@ -10,6 +10,7 @@ from flaskblog.search import bp
 from flaskblog.search.queries import (
     canonical_query,
     highlighted_snippet,
+    highlighted_title,
     search_posts,
     search_words,
 )
@@ -31,4 +32,5 @@ def search():
         query=query,
         results=results,
         highlighted_snippet=highlighted_snippet,
+        highlighted_title=highlighted_title,
     )

@@ -641,6 +641,10 @@ def test_export_holds_the_profile_posts_and_comments_but_no_secrets(
         "confirmed_at": confirmed,
         "created_at": created,
         "picture_url": f"http://flaskblog.test/avatar/{logged_in_alice}/{digest}.webp",
+        "about_me": None,
+        "website": None,
+        "timezone": "UTC",
+        "language": "en",
     }
     body = response.get_data(as_text=True)
     assert password_hash not in body

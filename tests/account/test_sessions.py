@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from flaskblog.account.user_agents import describe_user_agent
+from flaskblog.dates import iso_utc
 from flaskblog.extensions import db
 from flaskblog.models import ApiToken, User, UserSession, save_last_seen, utcnow
+from flaskblog.timezones import date_and_time
 from tests.helpers import factories
 from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import PASSWORD
@@ -279,8 +281,9 @@ def test_the_sessions_page_shows_when_a_busy_login_ends_for_good(app, alice, dev
 
     (login,) = logins_of(app, alice)
     with app.app_context():
-        ends = (login.created_at + timedelta(hours=12)).strftime("%Y-%m-%d %H:%M")
-    assert re.search(rf"ends <time [^>]*>{ends} UTC</time>", text)
+        ends = date_and_time(login.created_at + timedelta(hours=12))
+    assert re.search(rf"ends <time [^>]*>{ends}</time>", text)
+    assert ends.endswith(" UTC")  # alice has chosen no time zone
     assert "if not used before then" not in text
 
 
@@ -561,8 +564,9 @@ def test_the_sessions_page_lists_api_tokens_with_when_they_were_made_and_end(app
     page = laptop.get("/account/sessions").get_data(as_text=True)
 
     (row,) = api_tokens_of(app, alice)
-    assert f"API token made {row.created_at:%Y-%m-%d %H:%M} UTC" in page
-    assert f'datetime="{row.expires_at.isoformat()}"' in page
+    made = f'<time datetime="{iso_utc(row.created_at)}" title="{date_and_time(row.created_at)}">'
+    assert f"API token made {made}just now</time>" in page
+    assert f'datetime="{iso_utc(row.expires_at)}"' in page
     assert token not in page and row.id not in page
     assert "Sign out everywhere else" in page  # the tokens are somewhere else too
 

@@ -8,7 +8,7 @@ import pytest
 from flaskblog.extensions import db
 from flaskblog.models import User
 from tests.helpers.api import bearer, error_of, get_token
-from tests.helpers.factories import add_posts, add_posts_and_a_draft
+from tests.helpers.factories import add_posts, add_posts_and_a_draft, set_profile
 
 
 @pytest.fixture
@@ -35,6 +35,8 @@ def test_a_public_profile(app, client, capitalised_alice):
         "username": "Alice",
         "post_count": 3,
         "joined": joined,
+        "about_me": None,
+        "website": None,
         "links": {
             "self": "http://flaskblog.test/api/v1/users/Alice",
             "posts": "http://flaskblog.test/api/v1/users/Alice/posts",
@@ -110,3 +112,11 @@ def test_me_refuses_malformed_or_unknown_tokens(client, capitalised_alice, autho
     response = client.get("/api/v1/me", headers={"Authorization": authorization})
 
     assert response.status_code == 401
+
+
+def test_a_public_profile_carries_the_bio_and_website(app, client, capitalised_alice):
+    set_profile(app, capitalised_alice, about_me="Birds.", website="https://alice.example.com")
+
+    profile = client.get("/api/v1/users/alice").get_json()
+
+    assert (profile["about_me"], profile["website"]) == ("Birds.", "https://alice.example.com")

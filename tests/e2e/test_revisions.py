@@ -92,5 +92,5 @@ def test_the_history_and_a_diff_fit_a_narrow_phone_and_stay_readable(
 
     phone.get_by_role("button", name="Restore this version").click()
     expect(phone.locator(".flash")).to_contain_text(
-        "Restored the version from 2026-11-20 09:30 UTC."
+        "Restored the version from November 20, 2026, 09:30 UTC."
     )

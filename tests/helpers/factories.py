@@ -235,3 +235,13 @@ def send_messages(
             db.session.flush()
             message.created_at = start + timedelta(seconds=n)
         db.session.commit()
+
+
+def set_profile(app, user_id: int, **fields) -> None:
+    """Set profile columns of a user (timezone, language, about_me, website) straight in the
+    database."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.session.commit()

@@ -48,9 +48,12 @@ def without_csrf_tokens(text: str) -> str:
     return CSRF_TOKEN.sub("", text)
 
 
+MARK = re.compile(r"</?mark>")
+
+
 def titles_on(response) -> list[str]:
-    """The post titles of a listing page, top to bottom."""
-    return LISTED_TITLE.findall(response.get_data(as_text=True))
+    """The post titles of a listing page, top to bottom, as read (a search's <mark>s dropped)."""
+    return [MARK.sub("", title) for title in LISTED_TITLE.findall(response.get_data(as_text=True))]
 
 
 class Forms:

@@ -14,7 +14,7 @@ from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes, pa
 from tests.helpers.queries import queries_for
 
 LISTED = re.compile(
-    r'<a href="/post/(\d+)/revisions/(\d+)">\s*<time datetime="([^"]+)">[^<]+</time></a>'
+    r'<a href="/post/(\d+)/revisions/(\d+)">\s*<time datetime="([^"]+)"[^>]*>[^<]+</time></a>'
 )
 EARLIER = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -165,7 +165,10 @@ def test_a_revision_is_compared_with_the_post_as_it_is_now(client, auth, publish
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<time datetime="2026-11-20T09:30:00+00:00">2026-11-20 09:30 UTC</time>' in html
+    assert (
+        '<time datetime="2026-11-20T09:30:00Z" title="November 20, 2026, 09:30 UTC">'
+        "November 20, 2026, 09:30 UTC</time>"
+    ) in html
     # The revision's Markdown is shown as text, never as markup.
     assert "An &lt;b&gt;earlier&lt;/b&gt; line." in html and "<b>earlier" not in html
     removed = re.findall(r'<del class="diff__removed">(.*?)</del>', html, re.S)
@@ -227,7 +230,7 @@ def test_restoring_into_a_draft_applies_it_and_records_the_restore(app, client, 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/post/{post_id}/update"
     editor = client.get(response.headers["Location"])
-    assert ("success", "Restored the version from 2026-11-20 09:30 UTC.") in flashes(editor)
+    assert ("success", "Restored the version from November 20, 2026, 09:30 UTC.") in flashes(editor)
     assert "The draft as it was." in page_text(editor)
     with app.app_context():
         post = db.session.get(Post, post_id)

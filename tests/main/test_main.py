@@ -211,8 +211,8 @@ def test_a_listing_shows_title_author_date_tags_reading_time_comments_and_an_exc
     assert f'<a href="/post/{post_id}/a-long-read">A long read</a>' in post
     assert '<a class="post__author" href="/user/alice">alice</a>' in post
     assert (
-        '<time class="post__date" datetime="2026-01-01T00:01:00+00:00">January 1, 2026</time>'
-        in post
+        '<span class="post__date"><time datetime="2026-01-01T00:01:00Z" title="January 1, 2026,'
+        ' 00:01 UTC" data-local="date">January 1, 2026 (UTC)</time></span>' in post
     )
     assert "3 min read" in post
     assert f'href="/post/{post_id}/a-long-read#comments">2 comments</a>' in post

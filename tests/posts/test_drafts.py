@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from flaskblog.dates import iso_utc
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from tests.helpers.factories import PASSWORD, add_comments, make_drafts, tag_posts
@@ -213,7 +214,7 @@ def test_publishing_sets_the_published_date_once(app, client, auth, forms, alice
     first_published = post.published_at
     home = client.get("/").text
     assert titles_on(client.get("/")) == ["Finished"]
-    assert f'datetime="{first_published.isoformat()}"' in home
+    assert f'datetime="{iso_utc(first_published)}"' in home
 
     # Back to the drafts: out of every listing, and its published date kept.
     forms.submit(url, {"title": "Finished", "content": "Rethinking.", "unpublish": "Unpublish"})

@@ -12,7 +12,7 @@ from flaskblog import revisions
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision, User, utcnow
 from flaskblog.posts.editor import EDIT_LIMIT, NEW_POST_LIMIT
-from tests.helpers.factories import make_drafts, make_user
+from tests.helpers.factories import make_drafts, make_user, set_profile
 from tests.helpers.pages import (
     AuthActions,
     Forms,
@@ -25,7 +25,7 @@ from tests.helpers.pages import (
 SUBMIT_BUTTON = re.compile(r'<input [^>]*type="submit"[^>]*>')
 LATER = "2099-12-04T09:30"
 LATER_UTC = datetime(2099, 12, 4, 9, 30, tzinfo=UTC)
-LATER_IN_WORDS = "4 December 2099, 09:30 UTC"
+LATER_IN_WORDS = "December 4, 2099, 09:30 UTC"
 NEW_POST_PER_MINUTE = int(NEW_POST_LIMIT.split("/")[0])
 EDIT_PER_MINUTE = int(EDIT_LIMIT.split("/")[0])
 
@@ -225,8 +225,25 @@ def test_schedule_on_a_draft_says_the_date_in_words(app, client, forms, draft):
     response = save(forms, f"/post/{draft}/update", "schedule", publish_at=local)
 
     assert stored(app, draft).published_at == tomorrow
-    expected = f"Scheduled for {tomorrow.day} {tomorrow:%B %Y, %H:%M} UTC."
+    expected = f"Scheduled for {tomorrow:%B} {tomorrow.day}, {tomorrow:%Y, %H:%M} UTC."
     assert flashes(client.get(response.headers["Location"])) == [("success", expected)]
+
+
+def test_schedule_reads_the_time_in_the_authors_zone_and_says_it_there(app, client, forms, draft):
+    set_profile(app, draft_author(app, draft), timezone="America/Los_Angeles")
+
+    response = save(forms, f"/post/{draft}/update", "schedule", publish_at="2099-12-24T18:00")
+
+    assert stored(app, draft).published_at == datetime(2099, 12, 25, 2, 0, tzinfo=UTC)
+    assert flashes(client.get(response.headers["Location"])) == [
+        ("success", "Scheduled for December 24, 2099, 18:00 PST.")
+    ]
+    editor = client.get(f"/post/{draft}/update").get_data(as_text=True)
+    assert 'value="2099-12-24T18:00"' in editor and "Publish at (America/Los_Angeles)" in editor
+
+
+def draft_author(app, post_id: int) -> int:
+    return stored(app, post_id).user_id
 
 
 def test_change_time_moves_a_scheduled_post(app, client, forms, scheduled):
@@ -234,7 +251,7 @@ def test_change_time_moves_a_scheduled_post(app, client, forms, scheduled):
 
     assert stored(app, scheduled).published_at == datetime(2099, 12, 5, 18, 0, tzinfo=UTC)
     assert flashes(client.get(response.headers["Location"])) == [
-        ("success", "Scheduled for 5 December 2099, 18:00 UTC.")
+        ("success", "Scheduled for December 5, 2099, 18:00 UTC.")
     ]
     assert revision_kinds(app, scheduled) == ["publish"]
 
@@ -385,7 +402,7 @@ def test_the_editor_of_a_published_post_loads_its_pending_text_and_says_so(
     assert "Autosaved, not live.</textarea>" in page.text
     text = page_text(page)
     assert re.search(
-        r"This is your text autosaved \d+ \w+ \d{4}, \d\d:\d\d UTC, not yet published: "
+        r"This is your text autosaved \w+ \d+, \d{4}, \d\d:\d\d UTC, not yet published: "
         r"readers still see the post as it was\. “Update” publishes it\.",
         text,
     )

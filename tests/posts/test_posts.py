@@ -169,6 +169,10 @@ def post_body(response) -> str:
     return re.search(r'<div class="post__body">(.*?)</div>', html, re.S).group(1)
 
 
+# The site's own static scripts, with their content hash: every page has the dates' one.
+OUR_SCRIPTS = ("/static/js/editor.js?v=", "/static/js/dates.js?v=")
+
+
 def active_markup(html: str) -> list[str]:
     """Script elements and event-handler attributes a browser would find in `html`."""
     found = []
@@ -176,7 +180,7 @@ def active_markup(html: str) -> list[str]:
     class Active(HTMLParser):
         def handle_starttag(self, tag, attrs):
             src = dict(attrs).get("src") or ""
-            if tag == "script" and not src.startswith("/static/js/editor.js?v="):
+            if tag == "script" and not src.startswith(OUR_SCRIPTS):
                 found.append(tag)
             found.extend(f"{tag} {name}" for name, _ in attrs if name.startswith("on"))
 

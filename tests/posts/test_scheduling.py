@@ -182,8 +182,9 @@ def test_the_drafts_page_lists_scheduled_posts_apart_with_their_utc_times(
     text = response.text
     assert '<h2 id="scheduled-heading">Scheduled</h2>' in text
     assert text.index("Sooner one") < text.index("Later one")
-    assert '<time datetime="2030-01-02T08:00:00+00:00">2030-01-02 08:00 UTC</time>' in text
-    assert '<time datetime="2030-05-04T09:30:00+00:00">2030-05-04 09:30 UTC</time>' in text
+    assert '<time datetime="2030-01-02T08:00:00Z" title="January 2, 2030, 08:00 UTC">' in text
+    assert '<time datetime="2030-05-04T09:30:00Z" title="May 4, 2030, 09:30 UTC">' in text
+    assert ">May 4, 2030, 09:30 UTC</time>" in text
     assert "Bob's plan" not in text
     # Not drafts: the drafts list below stays empty.
     assert titles_on(response) == []

@@ -433,6 +433,45 @@ def test_results_come_five_a_page_with_a_pager_that_keeps_the_query(client, make
     assert "12 posts found for “walrus”" in page_text(pages[0])
 
 
+def test_the_pager_of_results_best_first_says_previous_and_next_not_newer_and_older(
+    client, make_user, make_posts
+):
+    make_posts(make_user("alice"), 12, title="Walrus {n}", content="Walrus number {n}.")
+
+    html = search(client, "walrus", 2).get_data(as_text=True)
+
+    assert 'rel="prev">Previous results</a>' in html
+    assert 'rel="next">Next results</a>' in html
+    assert "Newer" not in html and "Older" not in html
+    home = client.get("/?page=2").get_data(as_text=True)
+    assert 'rel="prev">Newer</a>' in home and 'rel="next">Older</a>' in home
+
+
+def test_title_matches_are_marked_as_the_snippet_matches_are(client, zoo):
+    html = search(client, "walrus").get_data(as_text=True)
+
+    titles = re.findall(r'<h2 class="post__title"><a href="[^"]+">(.*?)</a></h2>', html)
+    assert titles == ["<mark>Walrus</mark> watching", "Seals"]
+    # Stemmed as the index stems: "parades" marks "parade".
+    parade = search(client, "parades").get_data(as_text=True)
+    assert "Penguin <mark>parade</mark>" in parade
+
+
+def test_a_title_is_escaped_before_its_matches_are_marked(client, make_user, make_posts):
+    make_posts(make_user("alice"), 1, title="<b>Walrus</b> & co", content="About a walrus.")
+
+    html = search(client, "walrus").get_data(as_text=True)
+
+    assert "&lt;b&gt;<mark>Walrus</mark>&lt;/b&gt; &amp; co" in html
+
+
+def test_the_two_search_landmarks_have_names_of_their_own(client):
+    html = client.get("/search").get_data(as_text=True)
+
+    names = re.findall(r'<form [^>]*role="search" aria-label="([^"]+)"', html)
+    assert sorted(names) == ["Search posts", "Site search"]
+
+
 @pytest.mark.parametrize("page", ["4", "0", "-1", "two", str(2**31), str(2**63)])
 def test_a_page_that_is_not_there_is_404(client, make_user, make_posts, page):
     alice = make_user("alice")

@@ -1,0 +1,70 @@
+"""Every date a page shows, as one `<time>` element: the `local_time` template filter.
+
+A logged-in reader's pages are made for them alone, so their dates are written in their
+account's time zone (flaskblog.timezones). An anonymous visitor's page may be served from
+the cache to anyone anywhere: its dates are written in UTC, saying so, and marked
+`data-local` for static/js/dates.js, which rewrites them in the browser's own time zone
+(without JavaScript they still read right, as UTC). Either way a date in the last week reads
+"3 hours ago", with the exact date and time in the `title`; `datetime` is always UTC.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from flaskblog.models.types import utcnow
+from flaskblog.timezones import author_timezone, calendar_date, date_and_time
+
+# How far back a date reads as "... ago" rather than as a date.
+RECENT = timedelta(days=7)
+STYLES = ("date", "datetime")
+UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60))
+
+
+def init_app(app) -> None:
+    """Make `local_time` a template filter: `{{ post.published_at|local_time }}`."""
+    app.add_template_filter(local_time, "local_time")
+
+
+def iso_utc(when: datetime) -> str:
+    """ "2026-12-01T07:03:00Z": the machine-readable form, always in UTC."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_ago(when: datetime, now: datetime) -> str | None:
+    """ "3 hours ago" for a moment in the last week, else None (older, or to come)."""
+    age = now - when
+    if age < timedelta(0) or age >= RECENT:
+        return None
+    seconds = int(age.total_seconds())
+    for unit, length in UNITS:
+        if seconds >= length:
+            count = seconds // length
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+def local_time(
+    when: datetime | None, style: str = "date", reader=None, now: datetime | None = None
+) -> Markup:
+    """`when` as a `<time>` element for `reader` (by default whoever is logged in): a
+    `style` of "date" ("December 1, 2026") or "datetime" (with the time and zone)."""
+    if when is None:
+        return Markup("")
+    if style not in STYLES:
+        raise ValueError(f"unknown date style {style!r}; use one of {STYLES}")
+    reader = current_user if reader is None else reader
+    local = when.astimezone(author_timezone(reader))
+    exact = date_and_time(local)
+    text = calendar_date(local) if style == "date" else exact
+    attributes = f'datetime="{iso_utc(when)}" title="{escape(exact)}"'
+    if getattr(reader, "is_authenticated", False):
+        text = time_ago(when, now or utcnow()) or text
+    else:
+        # Written in UTC for whoever reads the cached page; dates.js makes it theirs.
+        attributes += f' data-local="{style}"'
+        if style == "date":
+            text = f"{text} (UTC)"
+    # Every value in it is escaped or made here. (Bandit calls this check B704, ruff S704.)
+    return Markup(f"<time {attributes}>{escape(text)}</time>")  # noqa: S704  # nosec B704

@@ -1,0 +1,80 @@
+"""Where a reader goes after a post: the same author's previous and next posts, and posts
+that share its tags. One statement each, whatever the post, so a post page costs a fixed
+number of queries; both read only what a link needs (title, slug, date)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, tuple_, union_all
+from sqlalchemy.orm import load_only, raiseload
+
+from flaskblog.extensions import db
+from flaskblog.models.post import Post
+from flaskblog.models.tag import post_tags
+
+RELATED_POSTS = 3
+# Related posts are picked among the newest posts with any of the tags, at most this many
+# tag links: the cost stays bounded however popular a tag is.
+RELATED_CANDIDATES = 500
+
+
+@dataclass
+class Neighbours:
+    """The author's public posts just before (older) and just after (newer) a post."""
+
+    older: Post | None = None
+    newer: Post | None = None
+
+
+def _links_only():
+    # Nothing else of these posts is shown, and nothing else may be loaded by accident.
+    return (load_only(Post.id, Post.title, Post.slug, Post.published_at), raiseload("*"))
+
+
+def neighbours(post: Post) -> Neighbours:
+    """The same author's public posts just older and just newer than `post` (a public
+    post), in the order of their author's listing: two steps down ix_posts_author_published."""
+    position = tuple_(Post.published_at, Post.id)
+    here = tuple_(post.published_at, post.id)
+    by_author = db.select(Post.id).where(Post.user_id == post.user_id, Post.is_public)
+    older = by_author.where(position < here).order_by(Post.published_at.desc(), Post.id.desc())
+    newer = by_author.where(position > here).order_by(Post.published_at, Post.id)
+    # Each side a subquery of its own: SQLite allows no LIMIT in a UNION's parts.
+    older, newer = older.limit(1).subquery("older"), newer.limit(1).subquery("newer")
+    ids = union_all(db.select(older.c.id), db.select(newer.c.id))
+    found = Neighbours()
+    for other in db.session.scalars(
+        db.select(Post).where(Post.id.in_(ids)).options(*_links_only())
+    ):
+        if (other.published_at, other.id) < (post.published_at, post.id):
+            found.older = other
+        else:
+            found.newer = other
+    return found
+
+
+def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[Post]:
+    """Up to `limit` public posts sharing tags with `post`, those sharing the most first,
+    then the newest; none for a post without tags."""
+    its_tags = db.select(post_tags.c.tag_id).where(post_tags.c.post_id == post.id)
+    candidates = (
+        db.select(post_tags.c.post_id)
+        .where(post_tags.c.tag_id.in_(its_tags), post_tags.c.post_id != post.id)
+        .order_by(post_tags.c.post_id.desc())
+        .limit(RELATED_CANDIDATES)
+        .subquery("candidates")
+    )
+    shared = (
+        db.select(candidates.c.post_id, func.count().label("shared"))
+        .group_by(candidates.c.post_id)
+        .subquery("shared")
+    )
+    return list(
+        db.session.scalars(
+            db.select(Post)
+            .join(shared, shared.c.post_id == Post.id)
+            .where(Post.is_public)
+            .order_by(shared.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
+            .limit(limit)
+            .options(*_links_only())
+        )
+    )
