@@ -5,7 +5,7 @@ import io
 
 from flask import abort, current_app
 from flask_wtf.file import FileField
-from wtforms import StringField, SubmitField
+from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from flaskblog.forms import HtmlForm
@@ -117,3 +117,9 @@ class DisableTwoFactorForm(OwnAccountForm):
 class NewRecoveryCodesForm(HtmlForm):
     code = code_field("Code from your authenticator app, or a recovery code")
     submit = SubmitField("Make new recovery codes")
+
+
+class ThemeForm(HtmlForm):
+    """The header's theme toggle: each of its buttons sends the theme it names."""
+
+    theme = RadioField("Theme", choices=User.THEMES, validators=[DataRequired()])

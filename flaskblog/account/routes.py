@@ -3,7 +3,16 @@ the user is logged in; export and deletion."""
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
@@ -14,6 +23,7 @@ from flaskblog.account.forms import (
     DisableTwoFactorForm,
     EnableTwoFactorForm,
     NewRecoveryCodesForm,
+    ThemeForm,
     UpdateAccountForm,
 )
 from flaskblog.account.qr import qr_svg
@@ -22,6 +32,7 @@ from flaskblog.email import send_email_change_emails
 from flaskblog.extensions import db, limiter
 from flaskblog.logins import log_out
 from flaskblog.models import ApiToken, User, UserSession
+from flaskblog.redirects import safe_next_url
 from flaskblog.security import log_event, user_or_address_key
 from flaskblog.transactions import commit_unique
 
@@ -54,6 +65,21 @@ def account():
                 )
             return redirect(url_for("account.account"))
     return render_template("account/account.html", title="Account", form=form)
+
+
+@bp.route("/account/theme", methods=["POST"])
+@limiter.limit("30/minute", key_func=user_or_address_key)
+@login_required
+def theme():
+    """Keep the account's theme, so every page comes in it from the first byte; back to
+    the page the toggle was on (visitors keep theirs in the browser: static/js/theme.js)."""
+    form = ThemeForm()
+    if not form.validate_on_submit():
+        flash("Choose the light or the dark theme.", "danger")
+    else:
+        current_user.theme = form.theme.data
+        db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
