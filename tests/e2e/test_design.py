@@ -139,6 +139,7 @@ def test_the_theme_follows_the_system_until_chosen_and_the_choice_is_kept(open_b
     nav(page).get_by_role("button", name="Light theme").click()
     expect(root).to_have_attribute("data-theme", "light")
     expect(nav(page).get_by_role("button", name="Dark theme")).to_be_focused()
+    expect(nav(page).get_by_role("button", name="Light theme")).to_be_hidden()
     assert style(root, "backgroundColor") != dark_page
     page.goto(post_path, wait_until="commit")
     page.wait_for_selector("body", state="attached")
@@ -148,7 +149,9 @@ def test_the_theme_follows_the_system_until_chosen_and_the_choice_is_kept(open_b
     # An account's choice is kept on the server: in the HTML from the first byte.
     log_in(page, "alice@example.com", PASSWORD)
     page.goto(post_path)
+    expect(nav(page).get_by_role("button", name="Light theme")).to_be_hidden()
     nav(page).get_by_role("button", name="Dark theme").click()
+    expect(nav(page).get_by_role("button", name="Dark theme")).to_be_hidden()
     expect(page).to_have_url(re.compile(re.escape(post_path) + "$"))
     html = page.request.get(post_path).text()
     assert '<html lang="en" data-theme="dark">' in html
