@@ -118,6 +118,9 @@ class Config:
         # where the bytes go: "database" (the default: they survive a dyno restart, as
         # profile pictures do) or "s3", any S3-compatible object storage.
         self.IMAGE_QUOTA_MB = int(env("IMAGE_QUOTA_MB", "50"))
+        # The largest file an import reads (a WordPress export, a zip of Markdown, or an
+        # upload from /account/import), and the most a zip may unpack to, in megabytes.
+        self.IMPORT_MAX_MB = int(env("IMPORT_MAX_MB", "50"))
         self.MEDIA_STORAGE = env("MEDIA_STORAGE", "database").strip().lower()
         self.S3_BUCKET = env("S3_BUCKET") or None
         self.S3_ENDPOINT_URL = env("S3_ENDPOINT_URL") or None
@@ -139,6 +142,13 @@ class Config:
         self.SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", str(7 * 24 * 60)))
         self.SESSION_MAX_HOURS = int(env("SESSION_MAX_HOURS", "12"))
         self.CONFIRM_TOKEN_MAX_AGE = int(env("CONFIRM_TOKEN_MAX_AGE", str(48 * 60 * 60)))
+        # Email digests (flaskblog/digest): how long, in seconds, the unsubscribe link in a
+        # digest works (90 days: mail is read late), and an optional address for the mailto:
+        # form of List-Unsubscribe, for a mailbox the operator reads or processes.
+        self.UNSUBSCRIBE_TOKEN_MAX_AGE = int(
+            env("UNSUBSCRIBE_TOKEN_MAX_AGE", str(90 * 24 * 60 * 60))
+        )
+        self.UNSUBSCRIBE_MAILTO = env("UNSUBSCRIBE_MAILTO") or None
         # Two-factor login: how long, in seconds, a correct password waits for its code
         # before the login has to start again; and whether admins must have two-factor login
         # on before any admin page (production says yes unless told otherwise).

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
@@ -21,6 +21,7 @@ from flaskblog.extensions import (
     migrate,
 )
 from flaskblog.models import MAX_ID, RESERVED_SLUGS, Post, save_last_seen
+from flaskblog.models.unread import unread_counts
 from flaskblog.urls import avatar_url, image_url, post_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -62,16 +63,20 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)
+    app.add_template_global(unread_counts)
 
     from flaskblog.account import bp as account_bp
     from flaskblog.admin import bp as admin_bp
     from flaskblog.auth import bp as auth_bp
+    from flaskblog.blocks import bp as blocks_bp
+    from flaskblog.digest import bp as digest_bp
     from flaskblog.errors import bp as errors_bp
     from flaskblog.feeds import bp as feeds_bp
     from flaskblog.follows import bp as follows_bp
     from flaskblog.health import bp as health_bp
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
+    from flaskblog.messages import bp as messages_bp
     from flaskblog.moderation import bp as moderation_bp
     from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
@@ -94,6 +99,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(digest_bp)
+    app.register_blueprint(blocks_bp)
+    app.register_blueprint(messages_bp)
 
     from flaskblog import api
 
@@ -102,6 +110,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.seed import seed_command
 
     app.cli.add_command(seed_command)
+
+    from flaskblog.imports.commands import import_group
+
+    app.cli.add_command(import_group)
 
     from flaskblog.models import ApiToken, Avatar, Comment, Post, Tag, User
 
@@ -145,6 +157,8 @@ class SlugConverter(BaseConverter):
 # The largest form a browser sends here, percent-encoded: a post of CONTENT_LENGTH characters
 # of up to 4 bytes each, 3 characters a byte ("%F0"), and room for the other fields.
 FORM_BODY_LIMIT = Post.CONTENT_LENGTH * 4 * 3 + 64 * 1024
+# An import's upload may be IMPORT_MAX_MB, plus this for the form's other fields.
+IMPORT_FORM_SLACK = 64 * 1024
 
 
 def _limit_form_bodies() -> None:
@@ -154,6 +168,12 @@ def _limit_form_bodies() -> None:
     largest real one needs; more is a 413 before anything reads them."""
     if request.mimetype == "application/x-www-form-urlencoded":
         request.max_content_length = FORM_BODY_LIMIT
+    elif request.endpoint == "account.import_posts":
+        # The one form that takes a whole blog (multipart, read in pieces): larger than any
+        # picture, and checked again when it is read (flaskblog.imports.sources).
+        request.max_content_length = IMPORT_FORM_SLACK + (
+            current_app.config["IMPORT_MAX_MB"] * 1024 * 1024
+        )
 
 
 def _reject_nul_characters() -> None:

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
+from email.policy import EmailPolicy
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -40,10 +41,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_worker)
 
 
-def send_later(message: Message, what: str, user_id: int) -> bool:
-    """Hand `message` to the configured delivery; False (logged) if it could not be sent
-    ("immediate") or could not be queued ("rq" with Redis unreachable)."""
-    mode = current_app.config["MAIL_QUEUE"]
+def send_later(message: Message, what: str, user_id: int, *, mode: str | None = None) -> bool:
+    """Hand `message` to the configured delivery (or to `mode`); False (logged) if it could
+    not be sent ("immediate") or could not be queued ("rq" with Redis unreachable)."""
+    mode = mode or current_app.config["MAIL_QUEUE"]
     payload = message_to_dict(message)
     request_id = current_request_id()
     if mode == "immediate":
@@ -59,6 +60,14 @@ def send_later(message: Message, what: str, user_id: int) -> bool:
     return enqueue(payload, what, user_id, request_id)
 
 
+def send_from_command(message: Message, what: str, user_id: int) -> bool:
+    """send_later for a command (`flask digest send`): queued with "rq", else sent before
+    it returns, so that no email waits in a thread the command's exit would cut short, and
+    the command learns whether it went out."""
+    mode = "rq" if current_app.config["MAIL_QUEUE"] == "rq" else "immediate"
+    return send_later(message, what, user_id, mode=mode)
+
+
 def message_to_dict(message: Message) -> dict:
     """What a worker needs to rebuild the message: plain data that RQ can store."""
     return {
@@ -67,7 +76,35 @@ def message_to_dict(message: Message) -> dict:
         "body": message.body,
         "html": message.html,
         "sender": message.sender,
+        "extra_headers": dict(message.extra_headers or {}),
     }
+
+
+# Headers whose value is URLs in angle brackets (RFC 2369), sent on one line as written.
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe"})
+
+
+class KeepUrlHeaders(EmailPolicy):
+    """Flask-Mail's SMTP policy, except that it never refolds UNFOLDED_HEADERS: a URL longer
+    than a line would become RFC 2047 encoded words, which mail clients do not decode there,
+    and the one-click unsubscribe would not work. RFC 5322 allows 998 characters a line."""
+
+    def _fold(self, name, value, refold_binary=False):
+        if name.lower() in UNFOLDED_HEADERS and value.isascii() and len(value.splitlines()) == 1:
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, refold_binary)
+
+
+SMTP_POLICY = KeepUrlHeaders(linesep="\r\n")
+
+
+class MessageWithUrlHeaders(Message):
+    """A Flask-Mail message written with KeepUrlHeaders."""
+
+    def _message(self):
+        message = super()._message()
+        message.policy = SMTP_POLICY
+        return message
 
 
 class DeliveryFailed(OSError):
@@ -77,7 +114,7 @@ class DeliveryFailed(OSError):
 def deliver(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:
     """Send one email now (inside an app context); log and raise if the server fails."""
     try:
-        mail.send(Message(**payload))
+        mail.send(MessageWithUrlHeaders(**payload))
     except OSError as error:
         failure = without_addresses(error)
         mail_log.error(

@@ -25,11 +25,25 @@ from faker import Faker
 from flask import current_app
 from flask.cli import with_appcontext
 from PIL import Image, ImageDraw
-from sqlalchemy import func, insert
+from sqlalchemy import exists, func, insert
 
 from flaskblog.extensions import bcrypt, db
 from flaskblog.images import make_avatar
-from flaskblog.models import Avatar, Comment, Post, Tag, User, post_tags, slugify, utcnow
+from flaskblog.models import (
+    Avatar,
+    Block,
+    Comment,
+    Conversation,
+    ConversationMember,
+    Message,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+    utcnow,
+)
 from flaskblog.models.notification import REPLY, notify
 from flaskblog.rendering import Rendered, render_markdown
 
@@ -390,6 +404,113 @@ def add_replies(writer: DemoWriter, after_comment_id: int, now: datetime) -> int
         added += len(replies)
 
 
+# Each demo user without a conversation starts this many (fewer in a tiny demo), with a few
+# messages each; this share of them also blocks someone.
+CONVERSATIONS_PER_USER = 2
+MESSAGES_PER_CONVERSATION = (1, 8)
+BLOCK_SHARE = 0.05
+
+
+@dataclass
+class AddedMessages:
+    conversations: int = 0
+    messages: int = 0
+    blocks: int = 0
+
+
+def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
+    """Private conversations (some unread) and a few blocks for the demo users who have no
+    conversation yet: a second run finds none such and adds nothing."""
+    added = AddedMessages()
+    rng = writer.rng
+    users = [user_id for user_id, _ in demo_users()]
+    talking = set(db.session.scalars(db.select(ConversationMember.user_id).distinct()))
+    lonely = [user_id for user_id in users if user_id not in talking]
+    if len(users) < 2 or not lonely:
+        return added
+    pairs = set()
+    for user_id in lonely:
+        others = [other for other in users if other != user_id]
+        for other in rng.sample(others, min(CONVERSATIONS_PER_USER, len(others))):
+            pair = (min(user_id, other), max(user_id, other))
+            if not db.session.get(ConversationMember, pair):
+                pairs.add(pair)
+    members, messages = [], []
+    for low, high in sorted(pairs):
+        conversation = Conversation(low_user_id=low, high_user_id=high, created_at=now)
+        db.session.add(conversation)
+        db.session.flush()
+        count = rng.randint(*MESSAGES_PER_CONVERSATION)
+        start = now - timedelta(days=rng.random() * 30)
+        sent = [start + (now - start) * (n + rng.random()) / count for n in range(count)]
+        senders = [rng.choice((low, high)) for _ in sent]
+        for sent_at, sender in zip(sent, senders, strict=True):
+            messages.append(
+                {
+                    "conversation_id": conversation.id,
+                    "sender_id": sender,
+                    "body": writer.comment()[: Message.MAX_LENGTH],
+                    "created_at": sent_at,
+                }
+            )
+        # The last message's recipient has not read it yet in about half the conversations.
+        last_recipient = high if senders[-1] == low else low
+        unread = rng.random() < 0.5
+        for user_id, other in ((low, high), (high, low)):
+            waiting = unread and user_id == last_recipient
+            # Read up to the message before the last (never, for a first message), or all.
+            read_at = (sent[-2] if count > 1 else None) if waiting else now
+            members.append(
+                {
+                    "user_id": user_id,
+                    "other_id": other,
+                    "conversation_id": conversation.id,
+                    "last_message_at": sent[-1],
+                    "unread_count": 1 if waiting else 0,
+                    "last_read_at": read_at,
+                }
+            )
+    if members:
+        db.session.execute(insert(ConversationMember), members)
+        db.session.execute(insert(Message.__table__), messages)
+    blocks = []
+    for user_id in lonely:
+        if rng.random() < BLOCK_SHARE:
+            blocked = rng.choice([other for other in users if other != user_id])
+            if (min(user_id, blocked), max(user_id, blocked)) not in pairs:
+                blocks.append({"blocker_id": user_id, "blocked_id": blocked, "created_at": now})
+    if blocks:
+        db.session.execute(insert(Block), blocks)
+    db.session.commit()
+    added.conversations, added.messages, added.blocks = len(pairs), len(messages), len(blocks)
+    return added
+
+
+# Every how-many-th demo user reads a daily or a weekly digest (by id, so a second run
+# chooses the same); the others keep the default, none.
+DAILY_DIGEST_EVERY, WEEKLY_DIGEST_EVERY = 4, 7
+
+
+def add_digest_choices() -> int:
+    """Give some demo users a daily or weekly digest, so `flask digest send` has readers.
+    Only users without notification settings get a row: nothing chosen before changes."""
+    without_settings = db.session.scalars(
+        db.select(User.id).where(
+            User.email.endswith("@" + DEMO_DOMAIN),
+            ~exists().where(NotificationSettings.user_id == User.id),
+        )
+    )
+    rows = [
+        {"user_id": user_id, "digest": "daily" if user_id % DAILY_DIGEST_EVERY == 0 else "weekly"}
+        for user_id in without_settings
+        if user_id % DAILY_DIGEST_EVERY == 0 or user_id % WEEKLY_DIGEST_EVERY == 0
+    ]
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(NotificationSettings), rows[start : start + CHUNK])
+    db.session.commit()
+    return len(rows)
+
+
 def _pick(rng, population, cum_weights, count):
     return rng.choices(population, cum_weights=cum_weights, k=count) if count else []
 
@@ -422,11 +543,13 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
 
     comments_before = db.session.scalar(db.select(func.coalesce(func.max(Comment.id), 0)))
     posts_added = add_posts(writer, want_posts, now, progress)
+    add_digest_choices()
     added.posts, added.drafts, added.comments = (
         posts_added.posts,
         posts_added.drafts,
         posts_added.comments + add_replies(writer, comments_before, now),
     )
+    talk = add_messages_and_blocks(writer, now)
     seconds = time.perf_counter() - started
     if not (added.users or added.posts):
         click.echo(f"The demo already has {users:,} users and {posts:,} posts: nothing added.")
@@ -434,6 +557,11 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         click.echo(
             f"Added {added.users:,} users and {added.posts:,} posts ({added.drafts:,} drafts) "
             f"with {added.comments:,} comments in {seconds:.1f} s."
+        )
+    if talk.conversations:
+        click.echo(
+            f"Added {talk.conversations:,} conversations with {talk.messages:,} private "
+            f"messages, and {talk.blocks:,} blocks."
         )
     example = db.session.scalar(
         db.select(User.email).where(User.email.endswith("@" + DEMO_DOMAIN)).order_by(User.id)

@@ -13,8 +13,10 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from config import CannotStart, Config
-from flaskblog.mailqueue import drain, make_worker, rq_queue
+from flaskblog.mailqueue import MessageWithUrlHeaders, drain, make_worker, rq_queue
+from flaskblog.models.notification import FOLLOWER
 from tests.helpers import factories
+from tests.helpers.digests import add_notification, choose_digest, digest_settings
 from tests.helpers.mail import Mailbox
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes
 from tests.helpers.services import REDIS_URL, free_port, require_redis
@@ -318,3 +320,69 @@ def test_a_refused_recipient_is_logged_and_kept_without_the_address(
     assert "DeliveryFailed: the mail server refused the recipient" in stored
     assert "alice@example.com" not in stored
     assert "alice@example.com" not in caplog.text
+
+
+# --- Commands -----------------------------------------------------------------------------------
+
+
+def a_reader_due_a_digest(app) -> int:
+    alice, bob = factories.make_user(app, "alice"), factories.make_user(app, "bob")
+    choose_digest(app, alice, "daily")
+    add_notification(app, alice, FOLLOWER, bob)
+    return alice
+
+
+def send_daily_digests(app):
+    return app.test_cli_runner().invoke(args=["digest", "send", "--period", "daily"])
+
+
+def test_the_rq_worker_delivers_a_digest_with_its_unsubscribe_headers(
+    build_app, mailbox, queue_name
+):
+    app = build_app(**rq_settings(queue_name, mailbox.port))
+    alice = a_reader_due_a_digest(app)
+
+    result = send_daily_digests(app)
+
+    assert result.exit_code == 0, result.output
+    assert mailbox.messages == []  # queued for the worker
+    assert rq_queue(app).jobs[0].description == f"daily digest email to user {alice}"
+    run_worker(app)
+    message = mailbox.only_message().message
+    assert message["List-Unsubscribe"].startswith("<https://flaskblog.test/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_command_in_thread_mode_sends_before_it_ends_and_knows_if_it_failed(
+    build_app, start_mailbox
+):
+    # A thread would be cut short when the command's process exits (a one-off dyno), and
+    # would never say the mail server refused: the command sends itself and waits.
+    mailbox = start_mailbox(refuse=True)
+    app = build_app(MAIL_QUEUE="thread", **mailbox.settings())
+    alice = a_reader_due_a_digest(app)
+
+    refused = send_daily_digests(app)
+
+    assert refused.exit_code == 1
+    assert digest_settings(app, alice)[1] is None  # tried again next run
+    mailbox.refuse = False
+    assert send_daily_digests(app).exit_code == 0
+    assert len(mailbox.messages) == 1  # already there when the command returned
+
+
+def test_a_list_unsubscribe_url_longer_than_a_line_is_sent_as_written(app):
+    # Python's SMTP policy would make it RFC 2047 encoded words, which mail clients do not
+    # decode in that header: the one-click unsubscribe would break. Other headers still fold.
+    url = "<https://flaskblog.test/unsubscribe/" + "a" * 150 + ">"
+    with app.app_context():
+        message = MessageWithUrlHeaders(
+            "word " * 30,
+            recipients=["alice@example.com"],
+            body="Hello",
+            extra_headers={"List-Unsubscribe": url},
+        )
+        lines = message.as_bytes().split(b"\r\n")
+
+    assert f"List-Unsubscribe: {url}".encode() in lines
+    assert all(len(line) <= 78 for line in lines if not line.startswith(b"List-Unsubscribe"))

@@ -45,10 +45,17 @@ TABLES = {
     "bookmarks",
     "notifications",
     "notification_settings",
+    "blocks",
+    "conversations",
+    "conversation_members",
+    "messages",
     "security_events",
     "recovery_codes",
     "passkeys",
     "passkey_user_handles",
+    "imported_posts",
+    "old_links",
+    "import_jobs",
 }
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 CORE = "5efd261c7e14"  # the first revision: users, posts and avatars, before issue 3

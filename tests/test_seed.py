@@ -7,7 +7,17 @@ import pytest
 
 from flaskblog import urls
 from flaskblog.extensions import db
-from flaskblog.models import Avatar, Comment, Notification, Post, Tag, User, post_tags, slugify
+from flaskblog.models import (
+    Avatar,
+    Comment,
+    Notification,
+    NotificationSettings,
+    Post,
+    Tag,
+    User,
+    post_tags,
+    slugify,
+)
 from flaskblog.models.notification import REPLY
 from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
@@ -213,3 +223,60 @@ def test_seed_adds_replies_one_level_deep_and_tells_their_authors(app, seed, cli
         thread = replies[0].parent_id
     html = client.get(url).get_data(as_text=True)
     assert re.search(rf'id="comment-{thread}">.*?<div class="comment__replies">', html, re.S)
+
+
+def test_seed_makes_conversations_some_unread_and_a_second_run_adds_none(app, seed):
+    from flaskblog.models import Block, ConversationMember, Message
+
+    result = seed("--users", "12", "--posts", "10", "--random-seed", "3")
+
+    assert "conversations with" in result.output
+    with app.app_context():
+        members = db.session.scalars(db.select(ConversationMember)).all()
+        messages = db.session.scalars(db.select(Message)).all()
+        talking = {member.user_id for member in members}
+        assert len(talking) == 12, "every demo user has someone to talk to"
+        assert any(member.unread_count for member in members)
+        assert all(member.user_id != member.other_id for member in members)
+        # Each member's last message time is its conversation's newest message.
+        newest = {}
+        for message in messages:
+            newest[message.conversation_id] = max(
+                newest.get(message.conversation_id, message.created_at), message.created_at
+            )
+        assert all(member.last_message_at == newest[member.conversation_id] for member in members)
+        blocked_pairs = {
+            frozenset(row)
+            for row in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+        }
+        assert not blocked_pairs & {frozenset((m.user_id, m.other_id)) for m in members}
+    before = (count(app, ConversationMember), count(app, Message), count(app, Block))
+
+    seed("--users", "12", "--posts", "10")
+
+    assert (count(app, ConversationMember), count(app, Message), count(app, Block)) == before
+
+
+def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, seed):
+    seed("--users", "30", "--posts", "0")
+    with app.app_context():
+        chosen = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+        assert set(chosen.values()) == {"daily", "weekly"}
+        # One reader changes their mind: the next run leaves it.
+        first = db.session.get(NotificationSettings, min(chosen))
+        first.digest = "off"
+        db.session.commit()
+
+    seed("--users", "30", "--posts", "0")
+
+    with app.app_context():
+        again = dict(
+            db.session.execute(
+                db.select(NotificationSettings.user_id, NotificationSettings.digest)
+            ).all()
+        )
+    assert again == {**chosen, min(chosen): "off"}

@@ -1,12 +1,18 @@
-"""The account export: everything a user wrote here, and their profile, as JSON-ready data."""
+"""The account exports: everything a user wrote here, and their profile, as JSON-ready data;
+and their posts as a zip of Markdown files that an import reads back."""
 
+import io
+import json
+import zipfile
 from urllib.parse import urljoin
 
 from flask import url_for
 from sqlalchemy.orm import joinedload
 
 from flaskblog.extensions import db
-from flaskblog.models import Comment, Post, utcnow
+from flaskblog.imports.markdown_files import front_matter_date, image_links, post_file
+from flaskblog.media import image_bytes
+from flaskblog.models import Comment, Image, Post, utcnow
 from flaskblog.urls import avatar_url, post_url
 
 
@@ -26,7 +32,8 @@ def account_export(user) -> dict:
     )
     comments = db.session.scalars(
         db.select(Comment)
-        .where(Comment.user_id == user.id)
+        # Comments brought in by an import were written elsewhere, by others.
+        .where(Comment.user_id == user.id, Comment.imported_author.is_(None))
         .options(joinedload(Comment.post).lazyload(Post.tags))
         .order_by(Comment.created_at, Comment.id)
     )
@@ -78,3 +85,77 @@ def post_status(post) -> str:
     if not post.is_published:
         return "draft"
     return "scheduled" if post.is_scheduled else "published"
+
+
+EXPORT_README = """# Your posts from flaskblog
+
+Exported {when} for {username}.
+
+- `posts/`: one Markdown file per post (drafts and scheduled posts too), named by its date
+  and slug. Each starts with YAML front matter: `title`, `date` (when it was published, or
+  is to be; for a draft, when it was written), `slug`, `tags`, `draft`, `summary`, and
+  `cover` (the picture shown above it) when it has one.
+- `images/`: the pictures your posts show; the posts link to them here.
+- `comments.json`: the comments you wrote, on your posts and others'.
+
+Import this zip (or the folder it unpacks to) into any flaskblog account from Account >
+Import, or with `flask import markdown PATH --author USERNAME`: you get the same posts back.
+Many other blog engines (Hugo, Jekyll, Eleventy, WriteFreely) read the same kind of files.
+"""
+
+
+def export_zip(user) -> bytes:
+    """Everything the user wrote as a zip: a Markdown file per post with front matter, the
+    pictures the posts show, their comments as JSON and a README (see EXPORT_README)."""
+    posts = db.session.scalars(db.select(Post).where(Post.user_id == user.id)).all()
+    posts.sort(key=lambda post: (front_matter_date(post), post.id))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        used: set[str] = set()
+        for post in posts:
+            stem = _unique(f"{front_matter_date(post):%Y-%m-%d}-{post.slug}", used)
+            content = _with_exported_images(archive, post, stem, user)
+            cover = _exported_cover(archive, post, stem, user)
+            archive.writestr(f"posts/{stem}.md", post_file(post, content, cover))
+        comments = account_export(user)["comments"]
+        archive.writestr("comments.json", json.dumps(comments, indent=2, ensure_ascii=False))
+        archive.writestr(
+            "README.md",
+            EXPORT_README.format(when=f"{utcnow():%Y-%m-%d %H:%M} UTC", username=user.username),
+        )
+    return out.getvalue()
+
+
+def _unique(stem: str, used: set[str]) -> str:
+    name, number = stem, 1
+    while name in used:
+        number += 1
+        name = f"{stem}-{number}"
+    used.add(name)
+    return name
+
+
+def _with_exported_images(archive: zipfile.ZipFile, post: Post, stem: str, user) -> str:
+    """The post's Markdown with its own uploaded images written into the zip and linked
+    there; named by the post and their order, so an export of an import names them alike."""
+    content, names = post.content, {}
+    for link, image_id in image_links(post.content):
+        if link in names:
+            continue
+        image = db.session.get(Image, image_id)
+        if image is None or image.user_id != user.id:
+            continue  # someone else's picture: it stays where it is
+        names[link] = f"images/{stem}-{len(names) + 1}.{image.extension}"
+        archive.writestr(names[link], image_bytes(image))
+    for link, name in names.items():
+        content = content.replace(link, f"../{name}")
+    return content
+
+
+def _exported_cover(archive: zipfile.ZipFile, post: Post, stem: str, user) -> str | None:
+    """Where the post's cover is in the zip (written there), as its front matter names it."""
+    if post.cover is None or post.cover.user_id != user.id:
+        return None
+    name = f"images/{stem}-cover.{post.cover.extension}"
+    archive.writestr(name, image_bytes(post.cover))
+    return f"../{name}"

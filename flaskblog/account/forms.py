@@ -4,7 +4,7 @@ deletion."""
 import io
 
 from flask import abort, current_app
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -117,6 +117,16 @@ class DisableTwoFactorForm(OwnAccountForm):
 class NewRecoveryCodesForm(HtmlForm):
     code = code_field("Code from your authenticator app, or a recovery code")
     submit = SubmitField("Make new recovery codes")
+
+
+class ImportForm(HtmlForm):
+    """A file to import: a WordPress export, a zip of Markdown files, or one Markdown file."""
+
+    file = FileField(
+        "WordPress export (.xml, or a .zip with its uploads folder), or Markdown (.md or .zip)",
+        validators=[FileRequired("Choose a file to import.")],
+    )
+    submit = SubmitField("Import")
 
 
 class ThemeForm(HtmlForm):

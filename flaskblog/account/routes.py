@@ -16,25 +16,31 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
-from flaskblog.account.export import account_export
+from flaskblog.account.export import account_export, export_zip
 from flaskblog.account.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     DisableTwoFactorForm,
     EnableTwoFactorForm,
+    ImportForm,
     NewRecoveryCodesForm,
     ThemeForm,
     UpdateAccountForm,
 )
 from flaskblog.account.qr import qr_svg
 from flaskblog.account.user_agents import describe_user_agent
+from flaskblog.decorators import confirmed_required
 from flaskblog.email import send_email_change_emails
 from flaskblog.extensions import db, limiter
+from flaskblog.imports import jobs
 from flaskblog.logins import log_out
-from flaskblog.models import ApiToken, User, UserSession
+from flaskblog.models import ApiToken, ImportJob, Post, User, UserSession
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import log_event, user_or_address_key
 from flaskblog.transactions import commit_unique
+
+# An import writes up to thousands of posts at once: a few an hour are plenty for anyone.
+IMPORT_LIMIT = "5/hour;20/day"
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -219,6 +225,72 @@ def export_account():
         "Content-Disposition", "attachment", filename=f"flaskblog-{current_user.username}.json"
     )
     return response
+
+
+@bp.route("/account/export.zip")
+@limiter.limit("10/hour", key_func=user_or_address_key)
+@login_required
+def export_zip_download():
+    response = current_app.response_class(export_zip(current_user), mimetype="application/zip")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"flaskblog-{current_user.username}.zip"
+    )
+    return response
+
+
+@bp.route("/account/import", methods=["GET", "POST"])
+@limiter.limit(IMPORT_LIMIT, key_func=user_or_address_key, methods=["POST"])
+@login_required
+@confirmed_required
+def import_posts():
+    form = ImportForm()
+    if form.validate_on_submit():
+        refusal = new_account_import_refusal(current_user)
+        if refusal:
+            form.form_errors.append(refusal)
+            return render_import_page(form, status=429)
+        upload = form.file.data
+        job = ImportJob(
+            owner=current_user,
+            filename=ImportJob.display_name(upload.filename),
+            data=upload.read(),
+        )
+        db.session.add(job)
+        db.session.commit()
+        jobs.start(job)
+        flash("Your file is being imported: this page shows how it is going.", "info")
+        return redirect(url_for("account.import_job", job=job.handle))
+    return render_import_page(form)
+
+
+def render_import_page(form: ImportForm, status: int = 200):
+    page = render_template(
+        "account/import.html",
+        title="Import posts",
+        form=form,
+        recent=ImportJob.recent_of(current_user),
+        max_tags=Post.MAX_TAGS,
+    )
+    return page, status
+
+
+def new_account_import_refusal(user) -> str | None:
+    """Where new accounts may write only a few posts an hour (NEW_ACCOUNT_POSTS_PER_HOUR),
+    they import nothing in their first day: an import is thousands of posts at once."""
+    if not current_app.config["NEW_ACCOUNT_POSTS_PER_HOUR"] or not user.is_new_account():
+        return None
+    log_event("new_account_limited", user_id=user.id, kind="import")
+    return (
+        f"New accounts can import posts once they are {User.NEW_ACCOUNT_HOURS} hours old. "
+        "Please try again later."
+    )
+
+
+@bp.route("/account/import/<job>")
+@login_required
+def import_job(job: str):
+    found = ImportJob.of(current_user, job) or abort(404)
+    return render_template("account/import_job.html", title="Import", job=found)
 
 
 @bp.route("/account/sessions")

@@ -3,16 +3,17 @@
 import math
 import time
 
-from flask import render_template
+from flask import redirect, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
 
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import is_api_request, json_error
-from flaskblog.models import Post
+from flaskblog.models import OldLink, Post
 from flaskblog.security import current_user_id, in_words, log_event
+from flaskblog.urls import post_url
 
 # What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
 MESSAGES = {
@@ -89,6 +90,11 @@ def rate_limited(error: RateLimitExceeded):
 def http_error(error: HTTPException):
     if isinstance(error, InternalServerError):
         return internal_error(error)
+    if isinstance(error, NotFound) and request.method in ("GET", "HEAD") and not is_api_request():
+        # An address a post had on the blog it was imported from: sent on to it for good.
+        moved = OldLink.post_at(request.path)
+        if moved is not None and moved.is_public:
+            return redirect(post_url(moved), 301)
     return render_error(error)
 
 

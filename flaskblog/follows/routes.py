@@ -7,6 +7,7 @@ from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db
 from flaskblog.follows import bp
 from flaskblog.models import Bookmark, Follow, Post, User
+from flaskblog.models.block import follow_refusal
 from flaskblog.pagination import page_number, paginate, paginate_rows
 from flaskblog.urls import post_url
 
@@ -40,6 +41,10 @@ def follow(username: str):
         return redirect(profile)
     if not user.is_active:
         flash(f"{user.username}'s account is disabled: it cannot be followed.", "warning")
+        return redirect(profile)
+    refusal = follow_refusal(current_user, user)
+    if refusal:
+        flash(refusal, "warning")
         return redirect(profile)
     if Follow.follow(current_user, user):
         db.session.commit()

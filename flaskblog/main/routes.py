@@ -1,17 +1,23 @@
 """Views for the home page and the about page."""
 
-from flask import abort, render_template
+from flask import abort, redirect, render_template, request
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.main import bp
-from flaskblog.models import Post
+from flaskblog.models import OldLink, Post
 from flaskblog.pagination import page_number, paginate
+from flaskblog.urls import post_url
 
 
 @bp.route("/home")
 @bp.route("/")  # registered first, so url_for builds "/": the canonical address
 @cached_for_anonymous
 def home():
+    if "p" in request.args:
+        # A WordPress address (/?p=123) of a post imported from there.
+        old = OldLink.post_at(f"/?p={request.args['p']}")
+        if old is not None and old.is_public:
+            return redirect(post_url(old), 301)
     posts = paginate(Post.newest_first(), page_number()) or abort(404)
     return render_template("main/home.html", posts=posts)
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from flaskblog.extensions import db
@@ -24,6 +24,7 @@ class Comment(db.Model):
     shown_on_public_pages = True
 
     MAX_LENGTH = 2000
+    IMPORTED_AUTHOR_LENGTH = 100
     # What a reply to a comment that is missing or on another post is told (forms too).
     NOT_ON_THIS_POST = (
         "The comment you replied to is not on this post (it may have been deleted): "
@@ -39,6 +40,9 @@ class Comment(db.Model):
     # the comment's author and admins. Who hid it is kept for the record.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A comment brought in by an import: written elsewhere by someone with no account here,
+    # shown under this name (the row belongs to the post's author, who may delete it).
+    imported_author: Mapped[str | None] = mapped_column(String(IMPORTED_AUTHOR_LENGTH))
     # The comment this one replies to, always a comment of the same post that is not a reply
     # itself (one level: see reply_refusal). Deleting a comment leaves its replies in place,
     # as comments of their own (SET NULL): nobody's words go with someone else's, and the
@@ -94,6 +98,12 @@ class Comment(db.Model):
     def body_html_with_mentions(self, profile_url):
         """body_html, with the @names that `profile_url` knows linked to their profiles."""
         return render_comment(self.body, profile_url)
+
+    @property
+    def writer_name(self) -> str:
+        """Who wrote it, as the page names them: the account, or for an imported comment
+        the name its writer gave on the old site."""
+        return self.imported_author or self.author.username
 
     @property
     def is_hidden(self) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flaskblog.extensions import db
+from flaskblog.models.block import Block
 from flaskblog.models.types import UTCDateTime, utcnow
 from flaskblog.models.user import User
 
@@ -123,10 +124,13 @@ def count_unread(user: User) -> int:
 def notify(recipient: User, kind: str, actor: User, post=None, comment=None) -> Notification | None:
     """Tell `recipient` that `actor` did `kind` (added to the session, not committed).
 
-    Nothing is made about oneself, by or for a disabled account, or of a kind the
-    recipient turned off; None then.
+    Nothing is made about oneself, by or for a disabled account, between two readers one
+    of whom blocked the other (either way: the blocked one hears nothing of the blocker, and
+    the blocker nothing more of them), or of a kind the recipient turned off; None then.
     """
     if recipient.id == actor.id or not (recipient.is_active and actor.is_active):
+        return None
+    if Block.between(recipient, actor):
         return None
     if not NotificationSettings.of(recipient).wants(kind):
         return None

@@ -92,12 +92,20 @@ class UserSession(NamedByHandle, db.Model):
 @login_manager.user_loader
 def load_user(token: str) -> "User | None":
     """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
-    login = db.session.get(UserSession, UserSession.hash(token))
+    from flaskblog.models.unread import keep_unread_counts, unread_columns  # imports User
+
+    # The header's unread counts come with the login: no query of their own on any page.
+    counts = unread_columns(UserSession.user_id)
+    row = db.session.execute(
+        db.select(UserSession, *counts).where(UserSession.id == UserSession.hash(token))
+    ).first()
     now = utcnow()
-    if login is None or not login.is_current(now):
+    if row is None or not row.UserSession.is_current(now):
         return None
+    login = row.UserSession
     login.mark_seen(now)
     login.user.login_token = token
+    keep_unread_counts(login.user, row)
     return login.user
 
 

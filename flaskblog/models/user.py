@@ -38,6 +38,7 @@ from flaskblog.rendering import USERNAME_CHARACTERS
 # for one purpose is refused for every other).
 RESET_SALT = "password-reset"
 EMAIL_CONFIRM_SALT = "email-confirm"
+UNSUBSCRIBE_SALT = "digest-unsubscribe"
 
 
 def new_security_stamp() -> str:
@@ -122,6 +123,8 @@ class User(UserMixin, db.Model):
     follower_count: Mapped[int | None] = query_expression()
     following_count: Mapped[int | None] = query_expression()
     followed_by_viewer: Mapped[bool | None] = query_expression()
+    # Loaded only by User.profile: whether the reader looking has blocked this user.
+    blocked_by_viewer: Mapped[bool | None] = query_expression()
     # Loaded only by User.directory (the admins' list): every post, drafts included.
     posts_written: Mapped[int | None] = query_expression()
 
@@ -224,7 +227,9 @@ class User(UserMixin, db.Model):
     def profile(cls, username: str, viewer_id: int | None = None) -> "User | None":
         """`by_username`, with `post_count` (public posts) counted in the same query:
         an index range of the author's posts, not a scan; and with the follower and
-        following counts, and whether `viewer_id` follows the user (see Follow)."""
+        following counts, and whether `viewer_id` follows the user (see Follow) or has
+        blocked them (see Block)."""
+        from flaskblog.models.block import Block  # block.py imports this module
         from flaskblog.models.follow import Follow  # follow.py imports this module
 
         if len(username) > cls.USERNAME_LENGTH:
@@ -243,6 +248,7 @@ class User(UserMixin, db.Model):
                 with_expression(cls.follower_count, Follow.follower_count_of(cls)),
                 with_expression(cls.following_count, Follow.following_count_of(cls)),
                 with_expression(cls.followed_by_viewer, Follow.is_followed_by(cls, viewer_id)),
+                with_expression(cls.blocked_by_viewer, Block.is_blocked_by_viewer(cls, viewer_id)),
             )
         )
 
@@ -399,6 +405,29 @@ class User(UserMixin, db.Model):
         if user.email != was or user._email_state() != state:
             return None
         return user, email
+
+    def get_unsubscribe_token(self, digest: str) -> str:
+        """A signed token for the one-click unsubscribe link of a `digest` ("daily" or
+        "weekly") email. It turns off that digest only, so it is harmless once used (or once
+        the reader has chosen another), and dies with the security stamp."""
+        return self.get_token(UNSUBSCRIBE_SALT, digest=digest)
+
+    @classmethod
+    def verify_unsubscribe_token(cls, token: str) -> "tuple[User, str] | None":
+        """(user, the digest the link turns off) for an unsubscribe token, or None if it is
+        forged, expired, made for another purpose or outdated by the security stamp."""
+        found = cls.verify_token(
+            UNSUBSCRIBE_SALT, token, current_app.config["UNSUBSCRIBE_TOKEN_MAX_AGE"]
+        )
+        if found is None:
+            return None
+        from flaskblog.models.notification import NotificationSettings  # it imports this module
+
+        user, data = found
+        digest = data.get("digest")
+        if digest not in NotificationSettings.DIGEST_CHOICES or digest == "off":
+            return None
+        return user, digest
 
     def confirm_email(self, email: str) -> None:
         """Make `email` this user's confirmed address. A new address changes the security

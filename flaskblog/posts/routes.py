@@ -17,6 +17,7 @@ from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.mentions import mentioned_in_comments, notify_reply_and_mentions
 from flaskblog.models import Bookmark, Comment, Post, Tag
+from flaskblog.models.block import comment_refusal
 from flaskblog.models.comment import threads
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
@@ -187,6 +188,10 @@ def create_comment(post_id: int):
     if verdict == "honeypot":  # a bot: told it worked, so it learns nothing
         flash("Your comment has been posted.", "success")
         return redirect(f"{post_url(post)}#comments")
+    blocked = comment_refusal(current_user, post, parent)
+    if blocked:
+        form.form_errors.append(blocked)
+        return render_post_page(post, form), 403
     refusal = new_account_refusal(current_user, "comment")
     if verdict or refusal:
         if refusal:

@@ -4,7 +4,7 @@ The colour theme an account chose (`users.theme`: "light", "dark", or NULL to fo
 device's preference), so that the server renders the first HTML in it.
 
 Revision ID: 7d4e2b9c1a60
-Revises: 5c2e9a7d4b13
+Revises: a9d4e2f7c613
 Create Date: 2026-12-03 11:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7d4e2b9c1a60"
-down_revision = "5c2e9a7d4b13"
+down_revision = "a9d4e2f7c613"
 branch_labels = None
 depends_on = None
 

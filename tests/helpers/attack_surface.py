@@ -55,6 +55,8 @@ ACCESS = {
     "uploads.image": PUBLIC,
     # The link in a confirmation email: whoever holds it may use it, logged in or not.
     "auth.confirm_email": PUBLIC,
+    # The unsubscribe link in a digest email: the same, and it can only turn a digest off.
+    "digest.unsubscribe": PUBLIC,
     # A new link by address for visitors (the same answer whoever has an account), or for
     # the logged-in user's own address.
     "auth.resend_confirmation": PUBLIC,
@@ -73,6 +75,10 @@ ACCESS = {
     "account.new_recovery_codes": USER,
     "account.disable_two_factor": USER,
     "account.export_account": USER,
+    "account.export_zip_download": USER,
+    # Imports into the user's own account; a job's page is its owner's alone (others: 404).
+    "account.import_posts": USER,
+    "account.import_job": USER,
     "account.sessions": USER,
     "account.end_session": USER,
     "account.end_other_sessions": USER,
@@ -115,6 +121,13 @@ ACCESS = {
     "follows.bookmark": USER,
     "follows.unbookmark": USER,
     "follows.bookmarks": USER,
+    # Blocking and private messages: the reader's own blocks and conversations only (the
+    # username in the URL names the other reader, never whose data is read).
+    "blocks.block": USER,
+    "blocks.unblock": USER,
+    "blocks.blocked": USER,
+    "messages.conversations": USER,
+    "messages.conversation": USER,
     "users.disable_user": ADMIN,
     "users.enable_user": ADMIN,
     # The admin console (a visitor is asked to log in; any other user gets a 403).
@@ -184,6 +197,7 @@ class World:
     revision_id: int
     reset_token: str
     confirm_token: str
+    unsubscribe_token: str
     ada_other_session: str = ""
     tag: str = "news"
 
@@ -220,6 +234,7 @@ def make_world(app) -> World:
             revision_id=revision.id,
             reset_token=alice.get_reset_token(),
             confirm_token=alice.get_email_token(),
+            unsubscribe_token=alice.get_unsubscribe_token("daily"),
         )
 
 
@@ -252,7 +267,11 @@ def csrf_token(client, url: str = "/login") -> str:
 
 def sample_url(rule: Rule, world: World, **overrides) -> str:
     """A URL for `rule` whose arguments name the world's rows (or `overrides`)."""
-    tokens = {"auth.confirm_email": world.confirm_token, "auth.reset_token": world.reset_token}
+    tokens = {
+        "auth.confirm_email": world.confirm_token,
+        "auth.reset_token": world.reset_token,
+        "digest.unsubscribe": world.unsubscribe_token,
+    }
     known = {
         "post_id": world.post_id,
         "slug": world.slug,
@@ -268,6 +287,7 @@ def sample_url(rule: Rule, world: World, **overrides) -> str:
         "extension": "webp",
         "revision_id": world.revision_id,
         "passkey_id": 1,
+        "job": "0" * 32,
     }
     if rule.endpoint in tokens:
         known["token"] = tokens[rule.endpoint]

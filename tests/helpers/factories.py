@@ -1,10 +1,11 @@
 """Rows made straight in the database of the app given: users, posts, drafts, tags, comments,
-revisions."""
+revisions, blocks and private messages."""
 
 from datetime import UTC, datetime, timedelta
 
 from flaskblog.extensions import db
-from flaskblog.models import Comment, Post, Revision, Tag, User
+from flaskblog.models import Block, Comment, Post, Revision, Tag, User
+from flaskblog.models.message import send_message
 
 PASSWORD = "correct horse battery"
 
@@ -199,4 +200,27 @@ def set_joined(app, user_id: int, when: datetime) -> None:
     """Move the moment an account was created, straight in the database."""
     with app.app_context():
         db.session.get(User, user_id).created_at = when
+        db.session.commit()
+
+
+def add_block(app, blocker_id: int, blocked_id: int) -> None:
+    """`blocker_id` blocks `blocked_id` (ending any follow between them), straight in the
+    database."""
+    with app.app_context():
+        Block.block(db.session.get(User, blocker_id), db.session.get(User, blocked_id))
+        db.session.commit()
+
+
+def send_messages(
+    app, sender_id: int, recipient_id: int, count: int = 1, body: str = "Message {n}"
+) -> None:
+    """`count` private messages from `sender_id` to `recipient_id` ("Message 1", ...), a
+    second apart, the last one newest (unread by the recipient)."""
+    with app.app_context():
+        sender, recipient = db.session.get(User, sender_id), db.session.get(User, recipient_id)
+        start = datetime.now(UTC) - timedelta(seconds=count)
+        for n in range(1, count + 1):
+            message = send_message(sender, recipient, body.format(n=n))
+            db.session.flush()
+            message.created_at = start + timedelta(seconds=n)
         db.session.commit()

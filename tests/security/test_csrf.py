@@ -8,6 +8,8 @@ import hashlib
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from flaskblog.extensions import db
+from flaskblog.models import NotificationSettings, User
 from tests.helpers.attack_surface import (
     ACCESS,
     API_LEVELS,
@@ -31,16 +33,22 @@ CSRF_PAGE = "The form had expired or was sent from elsewhere."
 # Routes allowed to change something without the form's token, each with the reason.
 # Adding one is a security decision, to be argued here.
 CSRF_EXEMPT: dict[str, str] = {
-    rule.endpoint: "the JSON API is token-only: it never reads the session cookie, so a "
-    "forged request from a browser carries no credential it would accept "
-    "(test_the_api_ignores_the_session_cookie_of_a_forged_request)"
-    for rule in all_rules()
-    if ACCESS.get(rule.endpoint) in API_LEVELS
+    **{
+        rule.endpoint: "the JSON API is token-only: it never reads the session cookie, so a "
+        "forged request from a browser carries no credential it would accept "
+        "(test_the_api_ignores_the_session_cookie_of_a_forged_request)"
+        for rule in all_rules()
+        if ACCESS.get(rule.endpoint) in API_LEVELS
+    },
+    "digest.unsubscribe": "mail clients POST the one-click unsubscribe link without a form "
+    "token (RFC 8058); the signed token in the URL is the authority, never the session, and "
+    "it can only turn off its reader's digest "
+    "(test_the_one_click_unsubscribe_needs_its_signed_token_not_a_session)",
 }
 API_UNSAFE_ROUTES = [
     (rule, method)
     for rule in all_rules()
-    if rule.endpoint in CSRF_EXEMPT
+    if ACCESS.get(rule.endpoint) in API_LEVELS
     for method in methods_of(rule)
     if method in UNSAFE_METHODS
 ]
@@ -184,14 +192,36 @@ def test_the_same_request_with_the_victims_token_gets_past_the_check(
     assert CSRF_PAGE not in page_text(response)
 
 
-def test_the_api_routes_are_the_only_exemptions_and_all_are_found():
+def test_the_api_routes_and_the_one_click_unsubscribe_are_the_only_exemptions():
     assert {rule.rule for rule, _ in API_UNSAFE_ROUTES} == {
         "/api/v1/tokens",
         "/api/v1/posts",
         "/api/v1/posts/<int(max=None):post_id>",
         "/api/v1/images",
     }
-    assert all(endpoint.startswith("api.") for endpoint in CSRF_EXEMPT)
+    assert {endpoint for endpoint in CSRF_EXEMPT if not endpoint.startswith("api.")} == {
+        "digest.unsubscribe"
+    }
+
+
+def test_the_one_click_unsubscribe_needs_its_signed_token_not_a_session(app, client, world):
+    # ada is logged in and reads the daily digest; another site posts to the unsubscribe
+    # route with a made-up token, or with a token of alice's for another purpose: her
+    # cookie goes along and counts for nothing.
+    log_in(client, "ada@example.com")
+    with app.app_context():
+        ada = db.session.get(User, world.ada)
+        settings = NotificationSettings.of(ada)
+        settings.digest = "daily"
+        db.session.add(settings)
+        db.session.commit()
+    before = database_snapshot(app)
+
+    for token in ("forged", world.reset_token, world.confirm_token, forged_token()):
+        response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+
+        assert response.status_code == 400, token
+        assert database_snapshot(app) == before, token
 
 
 @pytest.mark.parametrize(

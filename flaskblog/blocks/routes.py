@@ -1,0 +1,58 @@
+"""Views for blocking and unblocking readers, and the list of the readers you blocked."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from flaskblog.blocks import bp
+from flaskblog.extensions import db
+from flaskblog.models import Block, User
+from flaskblog.pagination import page_number, paginate_rows
+
+USERS_PER_PAGE = 30
+
+
+def get_user_or_404(username: str) -> User:
+    """The user with this username (any case), or a 404."""
+    user = User.by_username(username)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/user/<username>/block", methods=["POST"])
+@login_required
+def block(username: str):
+    user = get_user_or_404(username)
+    profile = url_for("users.user_posts", username=user.username)
+    if user.id == current_user.id:
+        flash("You cannot block yourself.", "warning")
+        return redirect(profile)
+    Block.block(current_user, user)
+    db.session.commit()
+    flash(
+        f"You have blocked {user.username}: they can no longer follow you, message you, "
+        "reply to you or comment on your posts.",
+        "success",
+    )
+    return redirect(profile)
+
+
+@bp.route("/user/<username>/unblock", methods=["POST"])
+@login_required
+def unblock(username: str):
+    user = get_user_or_404(username)
+    if Block.unblock(current_user, user):
+        db.session.commit()
+    flash(f"You have unblocked {user.username}.", "success")
+    if request.form.get("next") == "blocked":
+        return redirect(url_for("blocks.blocked"))
+    return redirect(url_for("users.user_posts", username=user.username))
+
+
+@bp.route("/account/blocked")
+@login_required
+def blocked():
+    people = paginate_rows(Block.blocked_by(current_user), page_number(), USERS_PER_PAGE)
+    return render_template(
+        "blocks/blocked.html", title="Blocked users", people=people or abort(404)
+    )

@@ -1,0 +1,95 @@
+"""What an import reads from a file before anything is stored, and what it says it did."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class ImportRefused(ValueError):
+    """A file that cannot be imported (too large, unsafe, malformed); the message is for
+    the person importing. Nothing has been stored."""
+
+
+@dataclass
+class CommentEntry:
+    """A reader's comment from the old site: plain text, under the name they gave."""
+
+    author: str
+    body: str
+    date: datetime | None = None
+
+
+@dataclass
+class Entry:
+    """One post as read from a file, before the site's rules are applied.
+
+    `key` names the source for good (a WordPress GUID, or "markdown:<slug>:<date>"), so
+    importing the same file again adds nothing. `status` is "published", "draft" or
+    "scheduled". `images` maps each picture reference in `content` to its bytes, where
+    the file (or a media folder) had them.
+    """
+
+    key: str
+    title: str
+    content: str
+    status: str = "published"
+    date: datetime | None = None
+    slug: str | None = None
+    tags: list[str] = field(default_factory=list)
+    summary: str | None = None
+    comments: list[CommentEntry] = field(default_factory=list)
+    old_paths: list[str] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)
+    missing_images: list[str] = field(default_factory=list)
+    shortcodes: list[str] = field(default_factory=list)
+    # The reference (a key of `images`) of the picture shown above the post, if any.
+    cover: str | None = None
+
+
+@dataclass
+class Summary:
+    """What an import did (or, in a dry run, would do), in words for the person importing."""
+
+    dry_run: bool = False
+    imported: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    shortcodes: list[dict] = field(default_factory=list)
+    images: int = 0
+    comments: int = 0
+    error: str | None = None
+
+    def skip(self, title: str, why: str) -> None:
+        self.skipped.append({"title": title, "why": why})
+
+    def change(self, title: str, what: str) -> None:
+        self.changes.append({"title": title, "what": what})
+
+    def to_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "changes": self.changes,
+            "shortcodes": self.shortcodes,
+            "images": self.images,
+            "comments": self.comments,
+            "error": self.error,
+        }
+
+    def lines(self) -> list[str]:
+        """The summary as lines of text, for the command line."""
+        verb = "Would import" if self.dry_run else "Imported"
+        count = len(self.imported)
+        lines = [
+            f"{verb} {count} post{'' if count == 1 else 's'}, {self.comments} comment"
+            f"{'' if self.comments == 1 else 's'} and {self.images} image"
+            f"{'' if self.images == 1 else 's'}; skipped {len(self.skipped)}."
+        ]
+        lines += [f"  + {post['title']} ({post['status']})" for post in self.imported]
+        lines += [f"  skipped: {item['title']}: {item['why']}" for item in self.skipped]
+        lines += [f"  changed: {item['title']}: {item['what']}" for item in self.changes]
+        lines += [
+            f"  shortcodes kept as text in {item['title']}: {', '.join(item['names'])}"
+            for item in self.shortcodes
+        ]
+        return lines
