@@ -130,6 +130,8 @@ class ImportForm(HtmlForm):
 
 
 class ThemeForm(HtmlForm):
-    """The header's theme toggle: each of its buttons sends the theme it names."""
+    """The header's theme toggle: each of its buttons sends the theme it names, or
+    AUTOMATIC to follow the device's preference again."""
 
-    theme = RadioField("Theme", choices=User.THEMES, validators=[DataRequired()])
+    AUTOMATIC = "automatic"
+    theme = RadioField("Theme", choices=(*User.THEMES, AUTOMATIC), validators=[DataRequired()])

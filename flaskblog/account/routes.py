@@ -83,7 +83,8 @@ def theme():
     if not form.validate_on_submit():
         flash("Choose the light or the dark theme.", "danger")
     else:
-        current_user.theme = form.theme.data
+        chosen = form.theme.data
+        current_user.theme = None if chosen == ThemeForm.AUTOMATIC else chosen
         db.session.commit()
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
 

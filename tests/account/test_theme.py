@@ -28,6 +28,14 @@ def test_the_chosen_theme_is_kept_and_every_page_comes_in_it(app, client, forms,
     assert '<html lang="en" data-theme="dark">' in client.get("/").text
 
 
+def test_automatic_follows_the_device_again(app, client, forms, logged_in_alice):
+    forms.submit("/account/theme", {"theme": "light"}, page="/")
+    forms.submit("/account/theme", {"theme": "automatic"}, page="/")
+
+    assert theme_of(app, logged_in_alice) is None
+    assert '<html lang="en">' in client.get("/").text
+
+
 def test_an_unknown_theme_or_a_next_elsewhere_changes_nothing(app, client, forms, logged_in_alice):
     response = forms.submit(
         "/account/theme", {"theme": "sepia", "next": "//evil.example/"}, page="/"

@@ -145,6 +145,12 @@ def test_the_theme_follows_the_system_until_chosen_and_the_choice_is_kept(open_b
     page.wait_for_selector("body", state="attached")
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     assert hex_colour(style(page.locator("pre.highlight"), "backgroundColor")) == "#f0f4f8"
+    # ...until the reader asks to follow the device again.
+    nav(page).get_by_role("button", name="Automatic theme").click()
+    expect(root).not_to_have_attribute("data-theme", re.compile(".*"))
+    expect(nav(page).get_by_role("button", name="Automatic theme")).to_be_hidden()
+    assert hex_colour(style(page.locator("pre.highlight"), "backgroundColor")) == "#0d1117"
+    nav(page).get_by_role("button", name="Light theme").click()
 
     # An account's choice is kept on the server: in the HTML from the first byte.
     log_in(page, "alice@example.com", PASSWORD)

@@ -27,16 +27,19 @@
     toggle.addEventListener("submit", function (event) {
       event.preventDefault();
       var theme = event.submitter && event.submitter.value;
-      if (!isTheme(theme)) return;
-      root.setAttribute("data-theme", theme);
       try {
-        window.localStorage.setItem(KEY, theme);
+        if (isTheme(theme)) window.localStorage.setItem(KEY, theme);
+        else window.localStorage.removeItem(KEY);
       } catch (e) {
         // Not remembered, but this page still changes.
       }
-      // The button pressed is hidden now: keep the keyboard's place on the one shown.
-      var other = toggle.querySelector("button:not([value=" + theme + "])");
-      if (other) other.focus();
+      if (isTheme(theme)) root.setAttribute("data-theme", theme);
+      else root.removeAttribute("data-theme"); // "automatic": the device's preference
+      // The button pressed is hidden now: keep the keyboard's place on the first one shown.
+      var shown = Array.prototype.filter.call(toggle.querySelectorAll("button"), function (b) {
+        return b.offsetParent !== null;
+      });
+      if (shown.length) shown[0].focus();
     });
   });
 })();
