@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run seed test lint format browser security bench stress clean
+.PHONY: run seed test lint format browser security bench stress soak clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -58,6 +58,12 @@ STRESS_ARGS ?=
 stress: $(VENV)/.dev
 	$(BIN)/python bench/stress.py $(STRESS_ARGS)
 	$(BIN)/python bench/expensive_input.py
+
+## soak: a mixed load for 10 minutes with Redis stopped and PostgreSQL restarted midway, each
+##       of the run's own, into docs/RELIABILITY.md; e.g. make soak SOAK_ARGS="--duration 120 --rate 5"
+SOAK_ARGS ?=
+soak: $(VENV)/.runtime
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed

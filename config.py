@@ -5,6 +5,7 @@ This is the only module that reads `os.environ`. Pick a class with
 same names.
 """
 
+import ipaddress
 import logging
 import os
 import sys
@@ -65,6 +66,19 @@ def proxy_hops(value: str | None, default: int) -> int:
     return int(value)
 
 
+def networks(value: str) -> list:
+    """A comma-separated list of addresses or networks ("10.0.0.0/8, ::1"); a malformed one
+    stops the start."""
+    found = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            message = f"METRICS_ALLOW_FROM: {item!r} is not an address or network."
+            raise CannotStart(message) from None
+    return found
+
+
 class Config:
     """Settings shared by every environment; each value can come from the environment."""
 
@@ -98,6 +112,9 @@ class Config:
         self.MAIL_QUEUE_NAME = "mail"
         # RQ tries a failed delivery again after these many seconds, then gives up.
         self.MAIL_RETRY_INTERVALS = [30, 120, 600]
+        # /health/ready says whether a mail worker was seen this recently: an idle RQ worker
+        # sends a heartbeat every 405 s or so (its TTL of 420 s less 15).
+        self.MAIL_WORKER_SEEN_SECONDS = int(env("MAIL_WORKER_SEEN_SECONDS", "480"))
 
         self.RESET_TOKEN_MAX_AGE = int(env("RESET_TOKEN_MAX_AGE", str(30 * 60)))
         self.POSTS_PER_PAGE = 5
@@ -178,6 +195,12 @@ class Config:
         self.CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "flaskblog:")
         self.CACHE_NO_NULL_WARNING = True
         self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "300"))
+        # When Redis stops answering (flaskblog.breaker): seconds to wait for it before a
+        # call fails, seconds before a failed server is tried again, and seconds between the
+        # log's lines saying it is still down.
+        self.REDIS_TIMEOUT_SECONDS = float(env("REDIS_TIMEOUT_SECONDS", "1"))
+        self.REDIS_RETRY_SECONDS = float(env("REDIS_RETRY_SECONDS", "2"))
+        self.REDIS_OUTAGE_LOG_SECONDS = float(env("REDIS_OUTAGE_LOG_SECONDS", "60"))
         # How many proxies in front of the app append to X-Forwarded-For (and set
         # X-Forwarded-Proto): the client address is the one that many hops from the end.
         # 0 trusts no forwarded header, as a site served straight to the internet must;
@@ -188,6 +211,14 @@ class Config:
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
         # "text" for people reading a terminal, "json" (production's default) for log services.
         self.LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
+
+        # /metrics (Prometheus): shown to a scraper sending "Authorization: Bearer
+        # <METRICS_TOKEN>" (32 characters or more) or coming from one of METRICS_ALLOW_FROM's
+        # networks (comma-separated, e.g. "10.0.0.0/8,127.0.0.1"); with neither, no /metrics.
+        # Under gunicorn the workers' counts meet in PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+        self.METRICS_TOKEN = env("METRICS_TOKEN") or None
+        self.METRICS_ALLOW_FROM = networks(env("METRICS_ALLOW_FROM", ""))
+        self.METRICS_MULTIPROCESS_DIR = env("PROMETHEUS_MULTIPROC_DIR") or None
 
         # The JSON API (/api/v1, docs/API.md): how long a token lives, in seconds, and the
         # origins (comma-separated, e.g. "https://app.example.com") whose pages may call it.
@@ -217,6 +248,10 @@ class Config:
         app.logger.setLevel(getattr(logging, self.LOG_LEVEL, logging.INFO))
         if self.MEDIA_STORAGE not in ("database", "s3"):
             raise CannotStart(f"MEDIA_STORAGE is database or s3, not {self.MEDIA_STORAGE!r}.")
+        if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 32:
+            raise CannotStart(
+                "METRICS_TOKEN must be 32 characters or more (e.g. `openssl rand -hex 32`)."
+            )
         if self.MEDIA_STORAGE == "s3" and not self.S3_BUCKET:
             raise CannotStart("MEDIA_STORAGE=s3 needs S3_BUCKET (and usually S3_ENDPOINT_URL).")
 

@@ -8,6 +8,7 @@ environment, is not loaded here and knows nothing of the server.
 
 import multiprocessing
 import os
+import tempfile
 
 # The platform names the port (Heroku sets PORT); 8000 when run by hand.
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -48,3 +49,26 @@ if os.path.isdir("/dev/shm"):  # noqa: S108
 # No runtime control socket: nobody runs gunicornc on a dyno, and several instances on one
 # host would otherwise all claim the same socket path in the home directory.
 control_socket_disable = True
+
+# /metrics adds up every worker's counts (prometheus-client's multiprocess mode): each worker
+# writes its own files in one directory, PROMETHEUS_MULTIPROC_DIR, which must be set before
+# the workers import the app. Set here, when gunicorn starts, to a new empty directory unless
+# the environment names one (emptied then: counts from a previous run would be added).
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="flaskblog-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    # A dead worker's gauges (connections open, in use) no longer count; its counters do.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -8,7 +8,7 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import caching, logs, mailqueue, media, security
+from flaskblog import breaker, caching, instruments, logs, mailqueue, media, security
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -41,6 +41,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.config.from_object(settings)
     settings.init_app(app)
     logs.init_app(app)  # first, so that every request gets its id before other hooks run
+    instruments.init_app(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     app.url_map.converters["slug"] = SlugConverter
     app.before_request(_limit_form_bodies)  # before anything reads the form
@@ -53,6 +54,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    breaker.init_app(app)  # before the limiter and the cache, whose Redis it guards
     limiter.init_app(app)
     security.init_app(app)
     cache.init_app(app)
@@ -77,6 +79,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from flaskblog.history import bp as history_bp
     from flaskblog.main import bp as main_bp
     from flaskblog.messages import bp as messages_bp
+    from flaskblog.metrics import bp as metrics_bp
     from flaskblog.moderation import bp as moderation_bp
     from flaskblog.passkeys import bp as passkeys_bp
     from flaskblog.posts import bp as posts_bp
@@ -96,6 +99,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(errors_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(follows_bp)

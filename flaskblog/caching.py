@@ -36,6 +36,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from flaskblog.extensions import cache
+from flaskblog.instruments import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from flaskblog.models import Post
 from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
@@ -83,11 +84,13 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
             current_app.logger.warning("page cache unavailable", exc_info=True)
             return view(*args, **kwargs)
         if hit is not None:
+            PAGE_CACHE_HITS.inc()
             body, mimetype, validators = hit
             response = current_app.response_class(body, mimetype=mimetype)
             response.headers.update(validators)
             # A feed reader's copy may be current: 304, as the view itself would answer.
             return response.make_conditional(request)
+        PAGE_CACHE_MISSES.inc()
         response = current_app.make_response(view(*args, **kwargs))
         if request.method == "GET" and response.status_code == 200 and _keeps_pages():
             timeout = page_timeout()

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from email.policy import EmailPolicy
 
 import click
@@ -18,12 +19,12 @@ from flask.cli import with_appcontext
 from flask_mail import Message
 
 from config import CannotStart
+from flaskblog.breaker import breaker_for, guarded, redis_timeouts
 from flaskblog.extensions import mail
+from flaskblog.instruments import MAIL_FAILURES, MAIL_THREAD_WAITING
 from flaskblog.logs import current_request_id
 
 MODES = ("rq", "thread", "immediate")
-# Seconds to reach Redis before the page gives up queueing (and says the email was not sent).
-REDIS_TIMEOUT = 2
 # Seconds a job that failed every retry stays in RQ's failed registry for an operator to see.
 FAILED_JOB_TTL = 24 * 60 * 60
 
@@ -55,6 +56,7 @@ def send_later(message: Message, what: str, user_id: int, *, mode: str | None = 
         return True
     if mode == "thread":
         app = current_app._get_current_object()
+        MAIL_THREAD_WAITING.inc()
         thread_pool(app).submit(deliver_in_thread, app, payload, what, user_id, request_id)
         return True
     return enqueue(payload, what, user_id, request_id)
@@ -116,6 +118,7 @@ def deliver(payload: dict, what: str, user_id: int, request_id: str | None = Non
     try:
         mail.send(MessageWithUrlHeaders(**payload))
     except OSError as error:
+        MAIL_FAILURES.labels("delivery").inc()
         failure = without_addresses(error)
         mail_log.error(
             "Could not send the %s email to user %s",
@@ -158,8 +161,11 @@ def drain(app: Flask, timeout: float = 30) -> None:
 
 def deliver_in_thread(app: Flask, payload: dict, what: str, user_id: int, request_id) -> None:
     # deliver() has logged a failure; this mode does not retry.
-    with app.app_context(), contextlib.suppress(OSError):
-        deliver(payload, what, user_id, request_id)
+    try:
+        with app.app_context(), contextlib.suppress(OSError):
+            deliver(payload, what, user_id, request_id)
+    finally:
+        MAIL_THREAD_WAITING.dec()
 
 
 # --- "rq" -------------------------------------------------------------------------------------
@@ -173,11 +179,7 @@ def rq_queue(app: Flask | None = None):
     app = app or current_app
     state = app.extensions["mail_queue"]
     if "queue" not in state:
-        connection = Redis.from_url(
-            app.config["REDIS_URL"],
-            socket_connect_timeout=REDIS_TIMEOUT,
-            socket_timeout=REDIS_TIMEOUT,
-        )
+        connection = Redis.from_url(app.config["REDIS_URL"], **redis_timeouts(app))
         state["queue"] = Queue(app.config["MAIL_QUEUE_NAME"], connection=connection)
     return state["queue"]
 
@@ -187,6 +189,11 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
     from rq import Retry
 
     intervals = current_app.config["MAIL_RETRY_INTERVALS"]
+    redis_breaker = breaker_for(current_app, current_app.config["REDIS_URL"])
+    if not redis_breaker.allows():  # Redis is down: the breaker has said so in the log
+        MAIL_FAILURES.labels("queue").inc()
+        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
+        return False
     try:
         rq_queue().enqueue(
             run_job,
@@ -200,10 +207,54 @@ def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> b
             result_ttl=0,
             failure_ttl=FAILED_JOB_TTL,
         )
-    except RedisError:
-        mail_log.exception("Could not queue the %s email to user %s", what, user_id)
+    except RedisError as error:
+        redis_breaker.failed(error)
+        MAIL_FAILURES.labels("queue").inc()
+        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
         return False
+    redis_breaker.succeeded()
     return True
+
+
+def rq_counts(app: Flask) -> tuple[int, int] | None:
+    """(emails waiting, emails that failed every retry) in the RQ queue; None without RQ or
+    while Redis is down."""
+    if app.config["MAIL_QUEUE"] != "rq":
+        return None
+    from rq.registry import FailedJobRegistry
+
+    queue = rq_queue(app)
+    return guarded(
+        breaker_for(app, app.config["REDIS_URL"]),
+        lambda: (queue.count, FailedJobRegistry(queue=queue).count),
+        lambda: None,
+    )
+
+
+def mail_worker_status(app: Flask) -> dict | None:
+    """With RQ, whether a `flask mail-worker` has been seen recently: `seen` is True when one
+    listening on the mail queue sent a heartbeat in the last MAIL_WORKER_SEEN_SECONDS, False
+    when none did, None when Redis does not answer; `seconds_ago` is the newest heartbeat's
+    age, if any. None without RQ (the web process sends the mail itself)."""
+    if app.config["MAIL_QUEUE"] != "rq":
+        return None
+    from rq import Worker
+
+    queue = rq_queue(app)
+    heartbeats = guarded(
+        breaker_for(app, app.config["REDIS_URL"]),
+        lambda: [w.last_heartbeat for w in Worker.all(queue=queue) if w.last_heartbeat],
+        lambda: None,
+    )
+    if heartbeats is None:
+        return {"seen": None, "reason": "Redis unreachable"}
+    if not heartbeats:
+        return {"seen": False}
+    seconds_ago = max(0, round((datetime.now(UTC) - max(heartbeats)).total_seconds()))
+    return {
+        "seen": seconds_ago <= app.config["MAIL_WORKER_SEEN_SECONDS"],
+        "seconds_ago": seconds_ago,
+    }
 
 
 def run_job(payload: dict, what: str, user_id: int, request_id: str | None = None) -> None:

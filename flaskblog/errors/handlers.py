@@ -1,15 +1,26 @@
 """Error pages for the whole site, in the site's layout and without stack traces."""
 
+import logging
 import math
+import sqlite3
+import sys
 import time
 
-from flask import redirect, render_template, request
+import psycopg
+from flask import current_app, g, redirect, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import (
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+)
 
 from flaskblog.errors import bp
-from flaskblog.extensions import db, limiter
+from flaskblog.extensions import db, limiter, login_manager
 from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.models import OldLink, Post
 from flaskblog.security import current_user_id, in_words, log_event
@@ -28,7 +39,18 @@ MESSAGES = {
     ),
     429: ("Too many requests", "Please slow down and try again in a little while."),
     500: ("Something went wrong", "We have been told about it. Please try again later."),
+    503: (
+        "Briefly unavailable",
+        "The site cannot reach its database right now. Nothing was changed: please try again "
+        "in a few seconds.",
+    ),
 }
+
+# While the database is down every request fails the same way: one line per process this
+# often, not a traceback per request.
+DATABASE_DOWN_LOG_SECONDS = 10
+database_log = logging.getLogger("flaskblog.database")
+_database_down_logged = 0.0
 
 
 def render_error(error: HTTPException, message: str | None = None):
@@ -103,3 +125,48 @@ def internal_error(error: InternalServerError):
     # The failed request may have left the session mid-transaction.
     db.session.rollback()
     return render_error(error)
+
+
+@bp.app_errorhandler(DBAPIError)
+def database_unavailable(error: DBAPIError):
+    """The database refused or dropped the connection (restarting, failing over, full):
+    a fast 503 that says to try again, with Retry-After, rather than a 500. Any other
+    database error is a bug, answered and logged as one."""
+    if not database_unreachable(error):
+        current_app.log_exception(sys.exc_info())
+        return internal_error(InternalServerError())
+    global _database_down_logged
+    with_rollback_attempted()
+    now = time.monotonic()
+    if now - _database_down_logged >= DATABASE_DOWN_LOG_SECONDS:
+        _database_down_logged = now
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        database_log.warning("Database unavailable, answering 503: %s", reason)
+    # The page is shown as to a visitor: saying who is logged in would need the database.
+    g._login_user = login_manager.anonymous_user()
+    unavailable = ServiceUnavailable(retry_after=5)
+    try:
+        return render_error(unavailable)
+    except SQLAlchemyError:  # something on the page still asked the database
+        with_rollback_attempted()
+        title, message = MESSAGES[503]
+        response = current_app.response_class(f"{title}. {message}\n", 503, mimetype="text/plain")
+        response.headers["Retry-After"] = "5"
+        return response
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    """A lost or refused connection (PostgreSQL restarting: psycopg's OperationalError, of
+    which AdminShutdown is one) or a busy SQLite file: not a mistake in a query (SQLite
+    also calls a missing table an OperationalError)."""
+    if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+        return True
+    return isinstance(error.orig, sqlite3.OperationalError) and "locked" in str(error.orig)
+
+
+def with_rollback_attempted() -> None:
+    # The session's connection is gone; a rollback may fail the same way, which is fine.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()

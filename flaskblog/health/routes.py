@@ -1,6 +1,7 @@
 """GET /health (the process answers) and GET /health/ready (it can serve pages: the database
-answers and its schema is at the migrations' head). Neither is rate limited: probes come
-every few seconds from the platform's own addresses."""
+answers and its schema is at the migrations' head; with RQ it also tells whether a mail
+worker has been seen recently). Neither is rate limited: probes come every few seconds from
+the platform's own addresses."""
 
 import logging
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from flaskblog.extensions import db, limiter
 from flaskblog.health import bp
+from flaskblog.mailqueue import mail_worker_status
 
 log = logging.getLogger("flaskblog.health")
 
@@ -39,7 +41,11 @@ def ready():
             current=sorted(current),
             head=sorted(expected),
         )
-    return jsonify(status="ready")
+    mail_worker = mail_worker_status(current_app)
+    if mail_worker is None:
+        return jsonify(status="ready")
+    # Reported, never a reason to take the site out of service: pages do not need it.
+    return jsonify(status="ready", mail_worker=mail_worker)
 
 
 def unavailable(reason: str, **details):

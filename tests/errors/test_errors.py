@@ -3,15 +3,20 @@ and a 500 that leaves the database session clean."""
 
 import io
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from flask_login import current_user
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from config import BASE_DIR, ProductionConfig
+from config import TestingConfig as Settings  # not collected as a test class
 from flaskblog import create_app
 from flaskblog.extensions import db
 from flaskblog.models import Post, User, utcnow
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from
+from tests.helpers.services import free_port
 
 NAV = '<nav class="nav container" aria-label="Main">'
 # What a stack trace or an error message from the code would show.
@@ -201,3 +206,66 @@ def test_production_csrf_failure_is_a_400_page(production_client):
     response = production_client.post("/login", data={"email": "a@example.com", "password": "x"})
 
     assert_error_page(response, 400, "Bad request")
+
+
+# The database restarting: a fast 503 that says to try again, never a 500 or a hang
+
+
+@pytest.fixture
+def database_down():
+    """The app on a PostgreSQL server that refuses connections (one restarting)."""
+    settings = Settings()
+    settings.PROPAGATE_EXCEPTIONS = False
+    settings.SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg://blog@127.0.0.1:{free_port()}/blog"
+    return create_app(settings)
+
+
+def test_while_the_database_is_down_pages_are_a_503_that_says_to_retry(database_down, caplog):
+    client = database_down.test_client()
+
+    answers = [client.get(url) for url in ("/", "/post/1", "/user/alice", "/tag/news")]
+
+    for response in answers:
+        html = assert_error_page(response, 503, "Briefly unavailable")
+        assert "try again in a few seconds" in html
+        assert response.headers["Retry-After"] == "5"
+        for leak in (*LEAKS, "psycopg", "127.0.0.1", "Connection refused"):
+            assert leak not in html
+    lines = [r for r in caplog.records if r.name == "flaskblog.database"]
+    assert len(lines) == 1  # one line for the outage, not one per request
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_while_the_database_is_down_the_api_answers_503_in_json(database_down):
+    response = database_down.test_client().get("/api/v1/posts")
+
+    assert response.status_code == 503
+    assert response.is_json
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_a_logged_in_reader_gets_the_503_page_when_the_database_goes_away(
+    failing_app, failing_client
+):
+    def refuse(*args, **kwargs):
+        raise OperationalError("SELECT", {}, psycopg.OperationalError("connection refused"))
+
+    @failing_app.route("/broken/database-gone")
+    def database_gone():
+        # From here on every statement fails, as when PostgreSQL restarts mid-request; the
+        # logged-in user's row has to be read again (expired), as after a rollback.
+        db.session.expire(current_user._get_current_object())
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        db.session.execute(text("SELECT 1"))
+
+    token = csrf_token_from(failing_client.get("/login"))
+    failing_client.post(
+        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    try:
+        response = failing_client.get("/broken/database-gone")
+    finally:
+        with failing_app.app_context():
+            event.remove(db.engine, "before_cursor_execute", refuse)
+
+    assert_error_page(response, 503, "Briefly unavailable")

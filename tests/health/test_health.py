@@ -3,15 +3,18 @@
 answers 503 with the reason otherwise. Neither is rate limited."""
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
+from rq.utils import utcformat
 
 from config import TestingConfig as Settings  # not collected as a test class
 from flaskblog import create_app
 from flaskblog.extensions import limiter
-from tests.helpers.services import free_port
+from flaskblog.mailqueue import make_worker
+from tests.helpers.services import RedisServer, free_port
 
 
 def test_liveness_is_ok_without_a_single_query_even_for_a_logged_in_user(
@@ -151,3 +154,55 @@ def test_health_checks_log_at_debug_so_probes_do_not_flood_the_log(client, caplo
 
     lines = {r.fields["path"]: r.levelno for r in caplog.records if r.name == "flaskblog.request"}
     assert lines == {"/health": logging.DEBUG, "/about": logging.INFO}
+
+
+# --- The mail worker, when emails go through RQ ------------------------------------------------
+
+
+@pytest.fixture
+def rq_app(build_app, tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield build_app(MAIL_QUEUE="rq", REDIS_URL=server.url)
+    server.stop()
+
+
+def test_readiness_says_when_no_mail_worker_has_been_seen(rq_app):
+    response = rq_app.test_client().get("/health/ready")
+
+    # Pages do not need the worker: still ready, but the operator is told.
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready", "mail_worker": {"seen": False}}
+
+
+def test_readiness_reports_a_mail_worker_seen_recently(rq_app):
+    worker = make_worker(rq_app)
+    worker.register_birth()  # what `flask mail-worker` does on starting, then every few minutes
+
+    response = rq_app.test_client().get("/health/ready")
+
+    assert response.status_code == 200
+    status = response.get_json()["mail_worker"]
+    assert status["seen"] is True
+    assert 0 <= status["seconds_ago"] <= 60
+
+
+def test_a_mail_worker_silent_for_too_long_is_not_seen(rq_app):
+    worker = make_worker(rq_app)
+    worker.register_birth()
+    silent_for = rq_app.config["MAIL_WORKER_SEEN_SECONDS"] + 120
+    heartbeat = datetime.now(UTC) - timedelta(seconds=silent_for)
+    worker.connection.hset(worker.key, "last_heartbeat", utcformat(heartbeat))
+
+    status = rq_app.test_client().get("/health/ready").get_json()["mail_worker"]
+
+    assert status["seen"] is False
+    assert silent_for <= status["seconds_ago"] <= silent_for + 60
+
+
+def test_readiness_stays_ready_when_redis_does_not_answer(build_app):
+    app = build_app(MAIL_QUEUE="rq", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+    response = app.test_client().get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.get_json()["mail_worker"] == {"seen": None, "reason": "Redis unreachable"}

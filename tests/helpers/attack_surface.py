@@ -30,6 +30,9 @@ API_CREDENTIALS = "API: anyone, with an email address and password (HTTP Basic)"
 API_TOKEN = "API: anyone with a bearer token, acting as its owner"
 API_OWNER = "API: with a bearer token, the post's author or an admin"
 API_AUTHOR = "API: with a bearer token, the post's author only (anyone else: 404)"
+# /metrics: the scraper holding METRICS_TOKEN, or one of METRICS_ALLOW_FROM's addresses;
+# nobody at all (404) when neither is set, as in the tests' default settings.
+SCRAPER = "the metrics scraper (METRICS_TOKEN or METRICS_ALLOW_FROM), else nobody"
 
 ACCESS = {
     "static": PUBLIC,
@@ -49,6 +52,7 @@ ACCESS = {
     # Liveness and readiness probes for load balancers: JSON, no session, no rate limit.
     "health.live": PUBLIC,
     "health.ready": PUBLIC,
+    "metrics.metrics": SCRAPER,
     "users.user_posts": PUBLIC,
     "users.avatar": PUBLIC,
     # Images in posts: public at a URL naming their content, as the posts that show them.

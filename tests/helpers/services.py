@@ -2,7 +2,10 @@
 for parallel workers, and free TCP ports."""
 
 import os
+import shutil
 import socket
+import subprocess
+import time
 
 import psycopg
 import pytest
@@ -94,3 +97,50 @@ class ObjectStorage:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+class RedisServer:
+    """A Redis server of the test's own on a spare port, which the test may stop and start
+    again (never the machine's shared one). It keeps its data across a restart, as a
+    production Redis with snapshots does."""
+
+    def __init__(self, directory) -> None:
+        self.executable = shutil.which("redis-server")
+        if self.executable is None:
+            pytest.skip("redis-server is not installed")
+        self.directory = str(directory)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        command = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", self.directory, "--save", "3600 1", "--appendonly", "no"]
+        self.process = subprocess.Popen(  # noqa: S603  (our own arguments)
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_redis(self.url, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        """Shut it down as an operator would (SIGTERM: it saves its data, then exits)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def wait_for_redis(url: str, process=None, seconds: float = 10) -> None:
+    """Until the Redis server at `url` answers a PING (or its process has died)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with redis.Redis.from_url(url, socket_connect_timeout=0.5) as server:
+                server.ping()
+                return
+        except redis.exceptions.ConnectionError:
+            if (process is not None and process.poll() is not None) or (
+                time.monotonic() > deadline
+            ):
+                raise
+            time.sleep(0.05)
