@@ -2,9 +2,9 @@
 
 Code in posts is highlighted on the server (flaskblog/rendering.py) as spans with Pygments'
 short class names. This stylesheet colours them from two of Pygments' styles, a light one
-and, when the reader's system prefers it, a dark one, each darkened or lightened where
-needed so that every token's colour has a contrast of at least 4.5:1 (WCAG AA for text)
-against the block's background. Run it again after upgrading Pygments:
+and a dark one, as light-dark() pairs that follow the page's theme (main.css), each
+darkened or lightened where needed so that every token's colour has a contrast of at least
+4.5:1 (WCAG AA for text) against the block's background. Run it again after upgrading Pygments:
 
     .venv/bin/python tools/make_highlight_css.py
 
@@ -85,7 +85,8 @@ def stylesheet() -> str:
         f"/* Made by tools/make_highlight_css.py from Pygments {version('pygments')}'s"
         f' "{LIGHT[0]}" and "{DARK[0]}" styles,',
         f"   each colour at least {MINIMUM_CONTRAST}:1 against its background. Do not edit. */",
-        f"pre.highlight {{ background: {LIGHT[1]}; color: {readable(LIGHT[2], LIGHT[1])}; }}",
+        f"pre.highlight {{ background: light-dark({LIGHT[1]}, {DARK[1]});"
+        f" color: light-dark({readable(LIGHT[2], LIGHT[1])}, {readable(DARK[2], DARK[1])}); }}",
     ]
     for token in _token_types():
         rules = light.style_for_token(token)
@@ -93,20 +94,13 @@ def stylesheet() -> str:
         slant = "font-style: italic; " if rules["italic"] else ""
         if weight or slant:
             lines.append(f".highlight .{STANDARD_TYPES[token]} {{ {weight}{slant}}}")
-    for (_, background, text), colours, media in (
-        (LIGHT, _colours(*LIGHT), None),
-        (DARK, _colours(*DARK), "(prefers-color-scheme: dark)"),
-    ):
-        indent = "  " if media else ""
-        if media:
-            lines.append(f"@media {media} {{")
-            colour = readable(text, background)
-            lines.append(f"  pre.highlight {{ background: {background}; color: {colour}; }}")
-        lines += [
-            f"{indent}.highlight .{name} {{ color: {colour}; }}" for name, colour in colours.items()
-        ]
-        if media:
-            lines.append("}")
+    # One rule per token, its colour a light-dark() pair: the page's theme (main.css sets
+    # color-scheme from the system or the reader's choice) picks the half.
+    light_colours, dark_colours = _colours(*LIGHT), _colours(*DARK)
+    lines += [
+        f".highlight .{name} {{ color: light-dark({colour}, {dark_colours[name]}); }}"
+        for name, colour in light_colours.items()
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,15 @@ import io
 
 from flask import abort, current_app
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField, URLField
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from flaskblog.forms import HtmlForm
@@ -170,3 +178,11 @@ class ImportForm(HtmlForm):
         validators=[FileRequired("Choose a file to import.")],
     )
     submit = SubmitField("Import")
+
+
+class ThemeForm(HtmlForm):
+    """The header's theme toggle: each of its buttons sends the theme it names, or
+    AUTOMATIC to follow the device's preference again."""
+
+    AUTOMATIC = "automatic"
+    theme = RadioField("Theme", choices=(*User.THEMES, AUTOMATIC), validators=[DataRequired()])

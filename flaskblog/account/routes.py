@@ -3,7 +3,16 @@ the user is logged in; export and deletion."""
 
 import logging
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
@@ -15,6 +24,7 @@ from flaskblog.account.forms import (
     EnableTwoFactorForm,
     ImportForm,
     NewRecoveryCodesForm,
+    ThemeForm,
     UpdateAccountForm,
 )
 from flaskblog.account.qr import qr_svg
@@ -25,6 +35,7 @@ from flaskblog.extensions import db, limiter
 from flaskblog.imports import jobs
 from flaskblog.logins import log_out
 from flaskblog.models import ApiToken, ImportJob, Post, User, UserSession
+from flaskblog.redirects import safe_next_url
 from flaskblog.security import log_event, user_or_address_key
 from flaskblog.timezones import local_date_and_time
 from flaskblog.transactions import commit_unique
@@ -62,6 +73,22 @@ def account():
                 )
             return redirect(url_for("account.account"))
     return render_template("account/account.html", title="Account", form=form)
+
+
+@bp.route("/account/theme", methods=["POST"])
+@limiter.limit("30/minute", key_func=user_or_address_key)
+@login_required
+def theme():
+    """Keep the account's theme, so every page comes in it from the first byte; back to
+    the page the toggle was on (visitors keep theirs in the browser: static/js/theme.js)."""
+    form = ThemeForm()
+    if not form.validate_on_submit():
+        flash("Choose the light or the dark theme.", "danger")
+    else:
+        chosen = form.theme.data
+        current_user.theme = None if chosen == ThemeForm.AUTOMATIC else chosen
+        db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

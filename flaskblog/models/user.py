@@ -66,6 +66,9 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
     PASSWORD_MAX_LENGTH = 128
     SECURITY_STAMP_LENGTH = 32
     TOTP_SECRET_LENGTH = 32
+    # The site's colour themes; an account without one follows its device's preference.
+    THEMES = ("light", "dark")
+    THEME_LENGTH = 5
     # An account this young is held to tighter limits on posting and commenting (spam).
     NEW_ACCOUNT_HOURS = 24
 
@@ -88,6 +91,7 @@ class User(AccountTokens, Profile, UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(TOTP_SECRET_LENGTH))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    theme: Mapped[str | None] = mapped_column(String(THEME_LENGTH))
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True

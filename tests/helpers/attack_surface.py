@@ -72,6 +72,7 @@ ACCESS = {
     "auth.reset_request": VISITOR,
     "auth.reset_token": VISITOR,
     "account.account": USER,
+    "account.theme": USER,
     "account.change_password": USER,
     "account.delete_account": USER,
     "account.two_factor": USER,
