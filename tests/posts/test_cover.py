@@ -126,7 +126,14 @@ def test_a_cover_an_admin_gives_someone_elses_post_counts_against_the_authors_qu
     app.config["IMAGE_QUOTA_MB"] = 1
     with app.app_context():  # the admin's own room is full; the author's is empty
         db.session.add(
-            Image(user_id=root, digest="f" * 64, extension="png", width=1, height=1, size=2**20)
+            Image(
+                user_id=root,
+                digest="f" * Image.DIGEST_LENGTH,
+                extension="png",
+                width=1,
+                height=1,
+                size=2**20,
+            )
         )
         db.session.commit()
     auth.login("root@example.com")
