@@ -1,8 +1,8 @@
 """The digest end to end: `flask digest send` delivers over real SMTP to a local aiosmtpd
 server; the received email's headers and links are checked, its links followed over HTTP,
 and its one-click unsubscribe POSTed as a mail client does (RFC 8058). Then the same story
-in Chromium: follow an author, who publishes; the digest arrives; unsubscribe with the
-page's button."""
+in Chromium: follow an author, who publishes in the editor; the notification is on the
+reader's page, then in the digest; unsubscribe with the page's button."""
 
 import re
 import urllib.request
@@ -15,7 +15,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Comment, NotificationSettings, Post, User
 from flaskblog.models.notification import COMMENT, FOLLOWER, POST, notify
 from tests.helpers.accessibility import axe_violations
-from tests.helpers.browser import log_in
+from tests.helpers.browser import log_in, nav
 from tests.helpers.digests import choose_digest, digest_settings
 from tests.helpers.factories import PASSWORD
 
@@ -116,18 +116,25 @@ def test_the_digest_arrives_over_smtp_with_working_links_and_one_click_unsubscri
 
 @pytest.mark.browser
 def test_follow_then_a_new_post_then_the_digest_then_unsubscribe_in_chromium(
-    app, server, mailbox, open_browser, make_user, make_posts
+    app, server, mailbox, open_browser, make_user
 ):
-    alice, bob = make_user("alice"), make_user("bob")
+    make_user("alice")
+    bob = make_user("bob")
     choose_digest(app, bob, "weekly")
     page = open_browser()
     log_in(page, "bob@example.com", PASSWORD)
     page.goto("/user/alice")
     page.get_by_role("button", name="Follow alice").click()
     expect(page.locator(".flash")).to_have_text("You are following alice.")
-    (post,) = make_posts(alice, 1, title="Fresh from Alice")
-    # What publishing tells each follower (made here as the site's fan-out makes it).
-    notify_now(app, bob, POST, alice, post=post)
+    author = open_browser()
+    log_in(author, "alice@example.com", PASSWORD)
+    author.goto("/post/new")
+    author.get_by_label("Title").fill("Fresh from Alice")
+    author.get_by_label("Content").fill("Straight from the editor.")
+    author.get_by_role("button", name="Publish").click()
+    expect(author.locator(".flash")).to_have_text("Published.")
+    page.goto("/")  # the header counts it; opening /notifications would mark it read
+    expect(nav(page).get_by_role("link", name="Notifications 1 unread")).to_be_visible()
 
     send_digests(app, "weekly")
 
