@@ -42,8 +42,10 @@
     return (schema.format ? `${type} (${schema.format})` : type) + nullable;
   }
 
+  // A schema wider than a phone scrolls sideways: tabindex lets the keyboard reach it to
+  // scroll it too (axe-core: scrollable-region-focusable).
   function schemaBlock(spec, schema) {
-    return el("pre", {}, el("code", {}, JSON.stringify(outline(spec, schema, 0), null, 2)));
+    return el("pre", { tabindex: "0" }, el("code", {}, JSON.stringify(outline(spec, schema, 0), null, 2)));
   }
 
   function parameters(list) {

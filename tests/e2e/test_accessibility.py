@@ -1,0 +1,118 @@
+"""axe-core on every kind of page in a real Chromium: logged out and in, light and dark, at a
+desktop's and a phone's width, with no violation anywhere.
+
+One set of data and one server serve all four combinations of theme and width; each
+combination is one browser context that walks every page, first as a visitor, then logged
+in. Every violation found is collected before the test fails, so one run shows them all.
+"""
+
+import pytest
+
+from flaskblog.extensions import db
+from flaskblog.models import Bookmark, Comment, Follow
+from flaskblog.models.notification import COMMENT, FOLLOWER, REPLY, Notification
+from tests.helpers.accessibility import axe_violations
+from tests.helpers.browser import log_in
+from tests.helpers.factories import PASSWORD, send_messages, tag_posts
+
+pytestmark = pytest.mark.browser
+
+THEMES = ("light", "dark")
+SIZES = {
+    "1280 px": {"viewport": {"width": 1280, "height": 800}},
+    "390 px": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+MISSING = "/no-such-page"
+# Pages anyone may open (the post's path is added once it exists).
+PUBLIC = [
+    "/",
+    "/?page=2",
+    "/user/alice",
+    "/tag/reading",
+    "/tags",
+    "/search?q=reading",
+    "/search?q=nothing-matches-this",
+    "/login",
+    "/register",
+    "/reset_password",
+    MISSING,
+    "/api/docs",
+]
+# Pages only an account sees (Bob follows Alice, bookmarked her post, was written to).
+PRIVATE = [
+    "/post/new",
+    "/account",
+    "/account/sessions",
+    "/notifications",
+    "/messages",
+    "/messages/alice",
+    "/bookmarks",
+    "/following",
+]
+
+
+@pytest.fixture
+def post_path(app, make_user, make_posts) -> str:
+    """Alice's posts (enough for a second page, tagged), one with comments and a reply;
+    Bob follows her, bookmarked it, was notified and has messages from her."""
+    alice, bob = make_user("alice"), make_user("bob")
+    per_page = app.config["POSTS_PER_PAGE"]
+    post_ids = make_posts(alice, per_page + 2, title="Reading post {n}")
+    tag_posts(app, post_ids, "reading", "design")
+    post_id = post_ids[-1]
+    with app.app_context():
+        first = Comment(body="A first comment.", post_id=post_id, user_id=bob)
+        db.session.add(first)
+        db.session.flush()
+        reply = Comment(body="A reply to it.", post_id=post_id, user_id=alice, parent_id=first.id)
+        db.session.add_all([reply, Comment(body="Another.", post_id=post_id, user_id=bob)])
+        db.session.add(Follow(follower_id=bob, followed_id=alice))
+        db.session.add(Bookmark(user_id=bob, post_id=post_id))
+        db.session.flush()
+        db.session.add_all(
+            [
+                Notification(
+                    user_id=bob, kind=REPLY, actor_id=alice, post_id=post_id, comment_id=reply.id
+                ),
+                Notification(
+                    user_id=alice, kind=COMMENT, actor_id=bob, post_id=post_id, comment_id=first.id
+                ),
+                Notification(user_id=bob, kind=FOLLOWER, actor_id=alice),
+            ]
+        )
+        db.session.commit()
+    send_messages(app, alice, bob, 2)
+    return f"/post/{post_id}"
+
+
+def forget_the_missing_page(watch) -> None:
+    """The 404 page is opened on purpose: its status is not a problem the browser saw."""
+    missing = f"{watch.origin}{MISSING}: HTTP 404"
+    not_found = (
+        "error: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+    )
+    assert watch.failed.count(missing) == watch.console.count(not_found) == len(THEMES) * len(SIZES)
+    watch.failed[:] = [problem for problem in watch.failed if problem != missing]
+    watch.console[:] = [problem for problem in watch.console if problem != not_found]
+
+
+def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
+    open_browser, browser_watch, post_path
+):
+    found, checked = [], 0
+    for theme in THEMES:
+        for width, size in SIZES.items():
+            page = open_browser(color_scheme=theme, **size)
+            for who, paths in (("visitor", [*PUBLIC, post_path]), ("bob", PRIVATE + PUBLIC[:7])):
+                if who == "bob":
+                    log_in(page, "bob@example.com", PASSWORD)
+                    paths = [*paths, post_path]
+                for path in paths:
+                    page.goto(path)
+                    checked += 1
+                    found += [
+                        f"{path} ({who}, {theme}, {width}): {v}" for v in axe_violations(page)
+                    ]
+    assert checked == 4 * (len(PUBLIC) + 1 + len(PRIVATE) + 7 + 1)
+    forget_the_missing_page(browser_watch)
+    assert found == [], "\n".join(found)
