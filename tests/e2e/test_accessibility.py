@@ -7,6 +7,7 @@ in. Every violation found is collected before the test fails, so one run shows t
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from flaskblog.extensions import db
 from flaskblog.models import Bookmark, Comment, Follow
@@ -49,6 +50,16 @@ PRIVATE = [
     "/bookmarks",
     "/following",
 ]
+# What shows the page has its data (so axe checks a full page, not an empty one).
+SHOWS = {
+    "/?page=2": "Reading post 1",
+    "/search?q=reading": "Reading post 7",
+    "/search?q=nothing-matches-this": "nothing-matches-this",
+    "/notifications": "alice",
+    "/messages/alice": "Message 2",
+    "/bookmarks": "Reading post 7",
+    "/following": "alice",
+}
 # Public pages that change for an account (the feed's tabs, follow, comment and reply forms,
 # bookmarking), seen again once logged in; the others differ only in the header, which the
 # private pages show.
@@ -113,6 +124,10 @@ def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
                     log_in(page, "bob@example.com", PASSWORD)
                 for path in paths:
                     page.goto(path)
+                    if path in SHOWS:
+                        expect(page.locator("main")).to_contain_text(SHOWS[path])
+                    elif path == post_path:
+                        expect(page.locator("main")).to_contain_text("A reply to it.")
                     checked += 1
                     found += [
                         f"{path} ({who}, {theme}, {width}): {v}" for v in axe_violations(page)
