@@ -111,14 +111,26 @@ def forget_the_missing_page(watch) -> None:
     watch.console[:] = [problem for problem in watch.console if problem != not_found]
 
 
+def labelled(where: str, violations: list[str]) -> list[str]:
+    return [f"{where}: {violation}" for violation in violations]
+
+
 def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
     open_browser, browser_watch, post_path
 ):
-    found, checked = [], 0
+    found, checked = [], []
     visits = (("visitor", [*PUBLIC, post_path]), ("bob", [*PRIVATE, *PUBLIC_LOGGED_IN, post_path]))
     for theme in THEMES:
         for width, size in SIZES.items():
             page = open_browser(color_scheme=theme, **size)
+            where = f"{theme}, {width}"
+            # A form sent back with its errors: red fields and messages, in both themes.
+            page.goto("/register")
+            page.get_by_label("Email").fill("not an address")
+            page.get_by_role("button", name="Sign up").click()
+            expect(page.locator("[aria-invalid=true]").first).to_be_focused()
+            checked.append("/register with errors")
+            found += labelled(f"/register with errors ({where})", axe_violations(page))
             for who, paths in visits:
                 if who == "bob":
                     log_in(page, "bob@example.com", PASSWORD)
@@ -126,12 +138,13 @@ def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
                     page.goto(path)
                     if path in SHOWS:
                         expect(page.locator("main")).to_contain_text(SHOWS[path])
+                    elif path == "/api/docs":  # drawn by a script from the OpenAPI document
+                        expect(page.locator(".operation").first).to_be_visible()
                     elif path == post_path:
                         expect(page.locator("main")).to_contain_text("A reply to it.")
-                    checked += 1
-                    found += [
-                        f"{path} ({who}, {theme}, {width}): {v}" for v in axe_violations(page)
-                    ]
-    assert checked == len(THEMES) * len(SIZES) * sum(len(paths) for _, paths in visits)
+                    checked.append(path)
+                    found += labelled(f"{path} as {who} ({where})", axe_violations(page))
+    per_combination = 1 + sum(len(paths) for _, paths in visits)
+    assert len(checked) == len(THEMES) * len(SIZES) * per_combination
     forget_the_missing_page(browser_watch)
     assert found == [], "\n".join(found)
