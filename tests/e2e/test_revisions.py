@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 NARROW = 320
 EARLIER = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-BACKGROUND = {"light": "rgb(251, 252, 253)", "dark": "rgb(27, 35, 44)"}  # the scheme applies
+BACKGROUND = {"light": "rgb(251, 252, 253)", "dark": "rgb(22, 28, 34)"}  # the scheme applies
 LONG_LINE = "A-very-long-unbroken-word-that-must-wrap-rather-than-scroll-" * 3
 
 # The WCAG contrast ratio of an element's text against its own background.
