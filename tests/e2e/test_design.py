@@ -2,13 +2,15 @@
 width, and what axe does not check (the reading column, the type sizes, the contrast of
 focus rings and borders, tap targets, red invalid fields, focus on the first error)."""
 
+import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from flaskblog.extensions import db
-from flaskblog.models import User
+from flaskblog.models import Notification, User
+from flaskblog.models.notification import FOLLOWER
 from tests.helpers.accessibility import axe_violations
 from tests.helpers.browser import account_menu, account_menu_toggle, log_in, nav
 from tests.helpers.colours import contrast
@@ -171,11 +173,16 @@ HEADER_ITEMS = ".nav__brand, .nav__links > li > a, .nav__search input, .account-
 
 
 def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
-    app, open_browser, post_path
+    app, open_browser, make_user, post_path
 ):
+    bob_id = make_user("bob")
     with app.app_context():
         alice = db.session.execute(db.select(User).filter_by(username="alice")).scalar_one()
-        alice.is_admin = True  # the longest header there is
+        alice.is_admin = True
+        # The widest count the header shows: "99+".
+        db.session.add_all(
+            Notification(user_id=alice.id, kind=FOLLOWER, actor_id=bob_id) for _ in range(100)
+        )
         db.session.commit()
     for theme in THEMES:
         for width in (1280, 768):
@@ -185,13 +192,15 @@ def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
             toggle = account_menu_toggle(page)
             expect(toggle).to_contain_text("alice")
             expect(toggle.locator("img.avatar")).to_be_visible()
-            for name in ("New post", "Notifications", "Messages"):
+            expect(nav(page).get_by_role("link", name="Notifications 99+ unread")).to_be_visible()
+            for name in ("New post", "Messages"):
                 expect(nav(page).get_by_role("link", name=name)).to_be_visible()
-            middles = [
-                round(box["y"] + box["height"] / 2)
-                for box in (item.bounding_box() for item in page.locator(HEADER_ITEMS).all())
-            ]
+            boxes = [item.bounding_box() for item in page.locator(HEADER_ITEMS).all()]
+            middles = [round(box["y"] + box["height"] / 2) for box in boxes]
             assert max(middles) - min(middles) <= 4, f"two rows at {width} px: {middles}"
+            edges = sorted((box["x"], box["x"] + box["width"]) for box in boxes)
+            for (_, right), (left, _) in itertools.pairwise(edges):
+                assert right <= left + 1, f"header items overlap at {width} px: {edges}"
             assert page.evaluate("document.scrollingElement.scrollWidth") <= width
 
             # The keyboard opens the menu (a <details>), and reaches its first link.
