@@ -154,25 +154,10 @@ def run_later(job, *args, what: str) -> bool:
         app = current_app._get_current_object()
         thread_pool(app).submit(run_in_app, app, job, args, what)
         return True
-    from redis.exceptions import RedisError
-    from rq import Retry
-
-    intervals = current_app.config["MAIL_RETRY_INTERVALS"]
-    try:
-        rq_queue().enqueue(
-            run_job_in_app,
-            job,
-            args,
-            what,
-            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            description=what,
-            result_ttl=0,
-            failure_ttl=FAILED_JOB_TTL,
-        )
-    except RedisError:
-        mail_log.exception("Could not queue the %s", what)
-        return False
-    return True
+    if rq_enqueue(run_job_in_app, (job, args, what), description=what):
+        return True
+    mail_log.error("Could not queue the %s: Redis is down", what)
+    return False
 
 
 def run_logged(job, args: tuple, what: str) -> None:
@@ -246,32 +231,37 @@ def rq_queue(app: Flask | None = None):
 
 
 def enqueue(payload: dict, what: str, user_id: int, request_id: str | None) -> bool:
+    description = f"{what} email to user {user_id}"  # never the address or the link
+    if rq_enqueue(run_job, (payload, what, user_id, request_id), description=description):
+        return True
+    MAIL_FAILURES.labels("queue").inc()
+    mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
+    return False
+
+
+def rq_enqueue(job, args: tuple, *, description: str) -> bool:
+    """Put `job(*args)` on the RQ queue through the Redis breaker, retried as emails are;
+    False while Redis is down (the breaker says so in the log once an interval, not once a
+    request). A job holds what it sends, links included: gone once done, kept a day if it
+    failed every retry."""
     from redis.exceptions import RedisError
     from rq import Retry
 
     intervals = current_app.config["MAIL_RETRY_INTERVALS"]
     redis_breaker = breaker_for(current_app, current_app.config["REDIS_URL"])
-    if not redis_breaker.allows():  # Redis is down: the breaker has said so in the log
-        MAIL_FAILURES.labels("queue").inc()
-        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
+    if not redis_breaker.allows():
         return False
     try:
         rq_queue().enqueue(
-            run_job,
-            payload,
-            what,
-            user_id,
-            request_id,
+            job,
+            *args,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
-            description=f"{what} email to user {user_id}",  # never the address or the link
-            # The job holds the email, links included: gone once sent, kept a day if it failed.
+            description=description,
             result_ttl=0,
             failure_ttl=FAILED_JOB_TTL,
         )
     except RedisError as error:
         redis_breaker.failed(error)
-        MAIL_FAILURES.labels("queue").inc()
-        mail_log.error("Could not queue the %s email to user %s: Redis is down", what, user_id)
         return False
     redis_breaker.succeeded()
     return True

@@ -1,6 +1,7 @@
-"""Where a `next` parameter may send people after logging in: only somewhere on this site."""
+"""Where a `next` parameter, or the page a form was sent from, may send people: only
+somewhere on this site."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -17,3 +18,12 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def same_site_referrer(referrer: str | None, host: str) -> str | None:
+    """The path (and query) of `referrer` if it is a page on `host`, else None: a form on
+    every page can go back where it was sent from without naming that page itself."""
+    parts = urlsplit(referrer or "")
+    if parts.scheme not in ("http", "https") or parts.netloc != host:
+        return None
+    return safe_next_url(urlunsplit(("", "", parts.path or "/", parts.query, "")))

@@ -35,7 +35,7 @@ from flaskblog.extensions import db, limiter
 from flaskblog.imports import jobs
 from flaskblog.logins import log_out
 from flaskblog.models import ApiToken, ImportJob, Post, User, UserSession
-from flaskblog.redirects import safe_next_url
+from flaskblog.redirects import safe_next_url, same_site_referrer
 from flaskblog.security import log_event, user_or_address_key
 from flaskblog.timezones import local_date_and_time
 from flaskblog.transactions import commit_unique
@@ -80,7 +80,8 @@ def account():
 @login_required
 def theme():
     """Keep the account's theme, so every page comes in it from the first byte; back to
-    the page the toggle was on (visitors keep theirs in the browser: static/js/theme.js)."""
+    the page the toggle was on, named by `next` or else by the Referer (visitors keep
+    theirs in the browser: static/js/theme.js)."""
     form = ThemeForm()
     if not form.validate_on_submit():
         flash("Choose the light or the dark theme.", "danger")
@@ -88,7 +89,10 @@ def theme():
         chosen = form.theme.data
         current_user.theme = None if chosen == ThemeForm.AUTOMATIC else chosen
         db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or url_for("main.home"))
+    back = safe_next_url(request.form.get("next")) or same_site_referrer(
+        request.referrer, request.host
+    )
+    return redirect(back or url_for("main.home"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -28,6 +28,24 @@ def test_the_chosen_theme_is_kept_and_every_page_comes_in_it(app, client, forms,
     assert '<html lang="en" data-theme="dark">' in client.get("/").text
 
 
+def test_the_toggle_goes_back_to_the_page_it_was_on_by_its_referer(client, forms, logged_in_alice):
+    back = forms.submit(
+        "/account/theme",
+        {"theme": "dark"},
+        page="/tags",
+        headers={"Referer": "http://flaskblog.test/search?q=tea"},
+    )
+    elsewhere = forms.submit(
+        "/account/theme",
+        {"theme": "light"},
+        page="/tags",
+        headers={"Referer": "https://evil.example/search?q=tea"},
+    )
+
+    assert back.headers["Location"] == "/search?q=tea"
+    assert elsewhere.headers["Location"] == "/"
+
+
 def test_automatic_follows_the_device_again(app, client, forms, logged_in_alice):
     forms.submit("/account/theme", {"theme": "light"}, page="/")
     forms.submit("/account/theme", {"theme": "automatic"}, page="/")

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 NARROW = 320
 EARLIER = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-BACKGROUND = {"light": "rgb(251, 252, 253)", "dark": "rgb(22, 28, 34)"}  # the scheme applies
+# --diff-bg in each scheme: the page follows the reader's colour scheme.
+BACKGROUND = {"light": "rgb(251, 252, 253)", "dark": "rgb(22, 28, 34)"}
 LONG_LINE = "A-very-long-unbroken-word-that-must-wrap-rather-than-scroll-" * 3
 
 # The WCAG contrast ratio of an element's text against its own background.
