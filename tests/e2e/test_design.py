@@ -2,13 +2,17 @@
 width, and what axe does not check (the reading column, the type sizes, the contrast of
 focus rings and borders, tap targets, red invalid fields, focus on the first error)."""
 
+import itertools
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from flaskblog.extensions import db
+from flaskblog.models import Notification, User
+from flaskblog.models.notification import FOLLOWER
 from tests.helpers.accessibility import axe_violations
-from tests.helpers.browser import log_in, nav
+from tests.helpers.browser import account_menu, account_menu_toggle, log_in, nav
 from tests.helpers.colours import contrast
 from tests.helpers.factories import PASSWORD
 
@@ -156,9 +160,75 @@ def test_the_theme_follows_the_system_until_chosen_and_the_choice_is_kept(open_b
     log_in(page, "alice@example.com", PASSWORD)
     page.goto(post_path)
     expect(nav(page).get_by_role("button", name="Light theme")).to_be_hidden()
-    nav(page).get_by_role("button", name="Dark theme").click()
+    account_menu(page).get_by_role("button", name="Dark theme").click()
     expect(nav(page).get_by_role("button", name="Dark theme")).to_be_hidden()
     expect(page).to_have_url(re.compile(re.escape(post_path) + "$"))
     html = page.request.get(post_path).text()
     assert '<html lang="en" data-theme="dark">' in html
     assert hex_colour(style(page.locator("pre.highlight"), "backgroundColor")) == "#0d1117"
+
+
+# The header's items: its links, buttons, search box and the account menu's toggle.
+HEADER_ITEMS = ".nav__brand, .nav__links > li > a, .nav__search input, .account-menu__toggle"
+
+
+def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
+    app, open_browser, make_user, post_path
+):
+    bob_id = make_user("bob")
+    with app.app_context():
+        alice = db.session.execute(db.select(User).filter_by(username="alice")).scalar_one()
+        alice.is_admin = True
+        # The widest count the header shows: "99+".
+        db.session.add_all(
+            Notification(user_id=alice.id, kind=FOLLOWER, actor_id=bob_id) for _ in range(100)
+        )
+        db.session.commit()
+    for theme in THEMES:
+        for width in (1280, 768):
+            page = open_browser(color_scheme=theme, viewport={"width": width, "height": 800})
+            log_in(page, "alice@example.com", PASSWORD)
+            page.goto(post_path)
+            toggle = account_menu_toggle(page)
+            expect(toggle).to_contain_text("alice")
+            expect(toggle.locator("img.avatar")).to_be_visible()
+            expect(nav(page).get_by_role("link", name="Notifications 99+ unread")).to_be_visible()
+            for name in ("New post", "Messages"):
+                expect(nav(page).get_by_role("link", name=name)).to_be_visible()
+            boxes = [item.bounding_box() for item in page.locator(HEADER_ITEMS).all()]
+            middles = [round(box["y"] + box["height"] / 2) for box in boxes]
+            assert max(middles) - min(middles) <= 4, f"two rows at {width} px: {middles}"
+            edges = sorted((box["x"], box["x"] + box["width"]) for box in boxes)
+            for (_, right), (left, _) in itertools.pairwise(edges):
+                assert right <= left + 1, f"header items overlap at {width} px: {edges}"
+            assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+            # The keyboard opens the menu (a <details>), and reaches its first link.
+            toggle.focus()
+            page.keyboard.press("Enter")
+            menu = page.locator(".account-menu__links")
+            expect(menu).to_be_visible()
+            page.keyboard.press("Tab")
+            expect(menu.get_by_role("link", name="Account")).to_be_focused()
+            assert axe_violations(page) == [], f"the open menu, {theme} at {width} px"
+            page.keyboard.press("Escape")
+            expect(menu).to_be_hidden()
+            expect(toggle).to_be_focused()
+
+    phone = open_browser(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    log_in(phone, "alice@example.com", PASSWORD)
+    account_menu_toggle(phone).tap()
+    menu = account_menu(phone)
+    for name in ("Account", "Profile", "Drafts", "Bookmarks", "Sessions", "Admin"):
+        link = menu.get_by_role("link", name=name, exact=True)
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, f"{name} is off the screen"
+    targets = nav(phone).locator("a:visible, button:visible, input:visible, summary")
+    assert targets.count() >= 12
+    for target in targets.all():
+        box = target.bounding_box()
+        assert box["height"] >= 24 and box["width"] >= 24, target.inner_text()
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 320
+    assert axe_violations(phone) == [], "the open menu at 320 px"
+    menu.get_by_role("link", name="Bookmarks").tap()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("bookmarks")

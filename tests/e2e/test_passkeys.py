@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from flaskblog.extensions import db
 from flaskblog.models import Passkey
-from tests.helpers.browser import log_in, nav
+from tests.helpers.browser import account_menu_toggle, log_in, log_out
 from tests.helpers.factories import PASSWORD
 from tests.helpers.live import LiveServer, PageWatch
 
@@ -72,11 +72,10 @@ def test_add_a_passkey_log_out_log_in_with_it_and_remove_it(app, make_user, lapt
     [credential] = credentials_on_device()
     assert credential["isResidentCredential"] is True  # a discoverable credential
 
-    nav(page).get_by_role("button", name="Log out").click()
-    expect(nav(page).get_by_role("link", name="Log in")).to_be_visible()
+    log_out(page)
     page.goto("/login?next=/account/passkeys")
     page.get_by_role("button", name="Sign in with a passkey").click()
-    expect(nav(page).get_by_role("button", name="Log out")).to_be_visible()
+    expect(account_menu_toggle(page)).to_be_visible()
     assert page.url.endswith("/account/passkeys")
     expect(page.locator(".session").filter(has_text="Laptop")).not_to_contain_text("never")
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers.browser import account_menu_toggle
 from tests.helpers.factories import (
     PASSWORD,
     add_scheduled_post,
@@ -24,7 +25,7 @@ def log_in(page, email: str = "alice@example.com") -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(account_menu_toggle(page)).to_be_visible()
 
 
 def test_the_author_sees_the_schedule_and_readers_see_the_post_when_it_comes(

@@ -4,7 +4,7 @@ secret, log out, log in again with the password and a code."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers.browser import log_in, nav
+from tests.helpers.browser import account_menu_toggle, log_in, log_out, nav
 from tests.helpers.factories import PASSWORD
 from tests.helpers.two_factor import code_for
 
@@ -23,7 +23,7 @@ def test_turn_on_two_factor_then_log_in_with_a_code(page, browser_watch, make_us
     expect(page.get_by_role("status")).to_contain_text("Two-factor login is on")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
 
-    nav(page).get_by_role("button", name="Log out").click()
+    log_out(page)
     page.goto("/login")
     page.get_by_label("Email").fill("alice@example.com")
     page.get_by_label("Password").fill(PASSWORD)
@@ -36,5 +36,5 @@ def test_turn_on_two_factor_then_log_in_with_a_code(page, browser_watch, make_us
     )
     page.get_by_role("button", name="Verify").click()
 
-    expect(nav(page).get_by_role("button", name="Log out")).to_be_visible()
+    expect(account_menu_toggle(page)).to_be_visible()
     assert browser_watch.problems == []

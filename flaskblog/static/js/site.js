@@ -13,6 +13,21 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // Code and tables wider than the column scroll inside it: let the keyboard reach them
   // to scroll them too.
+  // The header's account menu is a <details>: it works without this. Escape closes it and
+  // gives focus back to its toggle; a click elsewhere on the page closes it too.
+  var menu = document.querySelector("details.account-menu");
+  if (menu) {
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  }
+
   var wide = document.querySelectorAll(".post__body pre, .post__body table");
   Array.prototype.forEach.call(wide, function (block) {
     if (block.scrollWidth > block.clientWidth && !block.hasAttribute("tabindex")) {
