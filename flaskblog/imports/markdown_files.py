@@ -237,7 +237,9 @@ def _split(text: str) -> tuple[dict, str]:
     if len(match[0]) > MAX_FRONT_MATTER:
         raise ValueError(f"its front matter is longer than {MAX_FRONT_MATTER:,} characters")
     try:
-        fields = yaml.load(match[1] or "", Loader=FrontMatterLoader) or {}  # noqa: S506
+        # FrontMatterLoader is YAML's safe loader, and refuses aliases too.
+        fields = yaml.load(match[1] or "", Loader=FrontMatterLoader)  # noqa: S506  # nosec B506
+        fields = fields or {}
     except yaml.YAMLError as error:
         raise ValueError("its front matter is not valid YAML (or uses aliases)") from error
     if not isinstance(fields, dict):
