@@ -5,18 +5,11 @@ from flask_login import current_user, login_required
 
 from flaskblog.blocks import bp
 from flaskblog.extensions import db
-from flaskblog.models import Block, User
+from flaskblog.lookups import get_user_or_404
+from flaskblog.models import Block
 from flaskblog.pagination import page_number, paginate_rows
 
 USERS_PER_PAGE = 30
-
-
-def get_user_or_404(username: str) -> User:
-    """The user with this username (any case), or a 404."""
-    user = User.by_username(username)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/user/<username>/block", methods=["POST"])

@@ -6,21 +6,14 @@ from flask_login import current_user, login_required
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db
 from flaskblog.follows import bp
-from flaskblog.models import Bookmark, Follow, Notification, Post, User
+from flaskblog.lookups import get_user_or_404
+from flaskblog.models import Bookmark, Follow, Notification, Post
 from flaskblog.models.block import follow_refusal
 from flaskblog.models.notification import FOLLOWER, notify
 from flaskblog.pagination import page_number, paginate, paginate_rows
 from flaskblog.urls import post_url
 
 USERS_PER_PAGE = 30
-
-
-def get_user_or_404(username: str) -> User:
-    """The user with this username (any case), or a 404."""
-    user = User.by_username(username)
-    if user is None:
-        abort(404)
-    return user
 
 
 def get_visible_post_or_404(post_id: int) -> Post:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
+from flaskblog.lookups import get_user_or_404
 from flaskblog.messages import bp
 from flaskblog.messages.forms import MessageForm
 from flaskblog.models import ConversationMember, Message, User
@@ -21,14 +22,6 @@ CONVERSATIONS_PER_PAGE = 20
 MESSAGES_PER_PAGE = 20
 # As comments are limited: enough for a conversation, too few for a flood.
 SEND_LIMIT = "10/minute;300/day"
-
-
-def get_user_or_404(username: str) -> User:
-    """The user with this username (any case), or a 404."""
-    user = User.by_username(username)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/messages")

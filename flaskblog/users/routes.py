@@ -10,6 +10,7 @@ from flaskblog import account_actions
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.decorators import admin_required
 from flaskblog.extensions import db
+from flaskblog.lookups import get_user_or_404
 from flaskblog.models import Avatar, Post, User
 from flaskblog.pagination import page_number, paginate
 from flaskblog.users import bp
@@ -35,14 +36,6 @@ def avatar(user_id: int, digest: str):
     # The URL names the picture's content, so it can be cached for good.
     response.cache_control.immutable = True
     return response
-
-
-def get_user_or_404(username: str) -> User:
-    """The user with this username (any case), or a 404."""
-    user = User.by_username(username)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/user/<username>")
