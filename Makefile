@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run seed test lint format browser security bench stress soak clean
+.PHONY: run seed test lint format translations browser security bench stress soak clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -33,6 +33,17 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## translations: extract the strings marked for translation, update the catalogues with
+##               them (new ones untranslated) and compile them (flaskblog/translations)
+## A new language: .venv/bin/pybabel init -i flaskblog/translations/messages.pot -d flaskblog/translations -l fr
+TRANSLATIONS := flaskblog/translations
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_ngettext:1,2 \
+		--project=flaskblog --version=1 --add-location=file --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 ## browser: install Debian's Chromium for the browser tests (apt-get, as root or through sudo)
 browser:

@@ -8,7 +8,17 @@ from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import CannotStart, Config, config, config_name_from_env
-from flaskblog import breaker, caching, dates, instruments, logs, mailqueue, media, security
+from flaskblog import (
+    breaker,
+    caching,
+    dates,
+    i18n,
+    instruments,
+    logs,
+    mailqueue,
+    media,
+    security,
+)
 from flaskblog.extensions import (
     bcrypt,
     cache,
@@ -50,6 +60,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    i18n.init_app(app)
     app.after_request(_save_last_seen)
     bcrypt.init_app(app)
     mail.init_app(app)

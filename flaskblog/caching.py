@@ -36,6 +36,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from flaskblog.extensions import cache
+from flaskblog.i18n import current_language
 from flaskblog.instruments import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from flaskblog.models import Post
 from flaskblog.models.types import utcnow
@@ -170,9 +171,11 @@ def _spelt_once(name: str, canonical) -> bool:
 
 def _page_key() -> str:
     # The arguments as parsed, in order: "?a=1&b=2", "?b=2&a=1" and "?a=%31..." are one page.
+    # One copy per language offered (not per Accept-Language spelling): the response says
+    # `Vary: Accept-Language` (flaskblog.i18n).
     arguments = urlencode(sorted(request.args.items(multi=True)))
     url = hashlib.sha256(f"{request.base_url}?{arguments}".encode()).hexdigest()[:32]
-    return f"page:{generation()}:{url}"
+    return f"page:{generation()}:{current_language()}:{url}"
 
 
 def _store_page(sender, response, **extra) -> None:

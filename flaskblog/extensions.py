@@ -4,6 +4,8 @@ import smtplib
 import sqlite3
 
 from flask import current_app
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_bcrypt import Bcrypt
 from flask_caching import Cache
 from flask_compress import Compress
@@ -67,6 +69,8 @@ login_manager = LoginManager()
 bcrypt = Bcrypt()
 mail = TimedMail()
 csrf = CSRFProtect()
+# The reader's language (flaskblog.i18n chooses it).
+babel = Babel()
 # Whole pages for anonymous visitors (flaskblog.caching); the backend comes from CACHE_*.
 cache = Cache()
 # gzip, Brotli or zstd, whichever the client accepts, for HTML, CSS, feeds and JSON.
@@ -76,7 +80,9 @@ compress = Compress()
 limiter = Limiter(key_func=client_address_key)
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see that page."
+login_manager.login_message = _l("Please log in to see that page.")
+# Flask-Login flashes the message; as text in the reader's language, not the lazy string.
+login_manager.localize_callback = str
 login_manager.login_message_category = "info"
 
 

@@ -9,12 +9,22 @@ from tests.helpers.factories import PASSWORD
 
 CONFIRM_PATH = re.compile(r"/confirm/[\w.-]+")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_TOKEN_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+')
 LISTED_TITLE = re.compile(r'<h2 class="post__title"><a href="/post/\d+/[a-z0-9-]+">(.*?)</a></h2>')
 
 
 def page_text(response) -> str:
     """The page as a user reads it (HTML entities decoded)."""
     return html.unescape(response.get_data(as_text=True))
+
+
+def page_without_tokens(response) -> str:
+    """The page as a user reads it, with its CSRF tokens blanked.
+
+    A token carries the second it was signed in, so two renderings of one page a second apart
+    differ there and nowhere else.
+    """
+    return CSRF_TOKEN_VALUE.sub(r"\1", page_text(response))
 
 
 def flashes(response) -> list[tuple[str, str]]:

@@ -1,0 +1,70 @@
+"""The interface in the reader's language (Flask-Babel).
+
+The language is the account's (`User.language`) for a logged-in reader; for anyone else it
+is the best of Accept-Language among the languages offered, else English. A page made from
+Accept-Language says so with `Vary: Accept-Language`, and the anonymous page cache keys
+each page by its language (flaskblog.caching), so a German visitor never gets the copy made
+for an English one.
+
+Strings are marked with `_()` in Python and templates, and `_l()` (lazy) where they are
+made before any request (form labels, module constants). The catalogues live in
+flaskblog/translations; `make translations` extracts and updates them, and
+tests/test_translations.py fails on an unmarked string or a missing translation. The JSON
+API and the command line speak English: their words are part of the contract, not the page.
+"""
+
+from contextlib import contextmanager
+
+from flask import g, has_request_context, request
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+from flaskblog.extensions import babel
+from flaskblog.models.profile import Profile
+
+LANGUAGES = Profile.LANGUAGES
+DEFAULT_LANGUAGE = Profile.DEFAULT_LANGUAGE
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_language, default_locale=DEFAULT_LANGUAGE)
+    # `{% trans %}` blocks are extracted with their whitespace folded (translations/babel.cfg):
+    # looked up the same way, or a wrapped sentence would never be found.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.add_template_global(current_language)
+    app.after_request(_vary_on_language)
+
+
+def select_language() -> str:
+    """The account's language, else the best the browser accepts, else English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    g.language_from_header = True
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The language this page speaks, for `<html lang>` and the page cache's key."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def language_of(user) -> str:
+    """The language to write to `user` in when they are not the one reading (an email)."""
+    language = getattr(user, "language", None)
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@contextmanager
+def speaking_to(user):
+    """Within it, every string and date is in `user`'s language: for emails and
+    notifications made for someone other than whoever made the request."""
+    with force_locale(language_of(user)):
+        yield
+
+
+def _vary_on_language(response):
+    if g.get("language_from_header"):
+        response.vary.add("Accept-Language")
+    return response
