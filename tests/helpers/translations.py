@@ -40,7 +40,7 @@ TRANS_BLOCK = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}", re.S)
 JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
 JINJA_STATEMENT = re.compile(r"\{%.*?%\}", re.S)
 
-_environment = Environment(extensions=[i18n])
+_environment = Environment(extensions=[i18n], autoescape=True)  # only its lexer is used
 
 
 def unmarked(paths: list[Path] | None = None) -> list[str]:
@@ -63,15 +63,15 @@ def _files(paths: list[Path]):
         candidates = [root] if root.is_file() else sorted(root.rglob("*"))
         for path in candidates:
             inside = path.relative_to(PACKAGE).as_posix()
-            if path.suffix == ".py" and not any(
+            module = path.suffix == ".py" and not any(
                 inside.startswith(part) or inside.endswith(part) for part in NOT_READ
-            ):
-                yield path
-            elif (
+            )
+            template = (
                 path.suffix in (".html", ".txt")
                 and "/templates/" in f"/{inside}"
                 and path.name not in NOT_READ_TEMPLATES
-            ):
+            )
+            if module or template:
                 yield path
 
 
