@@ -7,6 +7,8 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, Signer
 from wtforms import HiddenField, StringField
 
@@ -39,11 +41,11 @@ class SpamTraps:
     """Mixin for the forms bots fill: sign-up and comments."""
 
     # "website": the field name form-filling bots are most eager to fill.
-    website = HoneypotField("Leave this field empty")
+    website = HoneypotField(_l("Leave this field empty"))
     form_started = HiddenField(default=started_token)
 
 
-TOO_FAST = (
+TOO_FAST = _l(
     "That was sent faster than anyone could fill in the form. Please wait a few seconds "
     "and send it again."
 )
@@ -77,7 +79,21 @@ def new_account_refusal(user, kind: str) -> str | None:
     if model.count_by_since(user.id, utcnow() - timedelta(hours=1)) < limit:
         return None
     log_event("new_account_limited", user_id=user.id, kind=kind, limit=limit)
-    return (
-        f"New accounts can write at most {limit} {kind}{'' if limit == 1 else 's'} an hour "
-        f"during their first {user.NEW_ACCOUNT_HOURS} hours. Please try again later."
+    hours = user.NEW_ACCOUNT_HOURS
+    if kind == "post":
+        return ngettext(
+            "New accounts can write at most %(num)d post an hour during their first "
+            "%(hours)d hours. Please try again later.",
+            "New accounts can write at most %(num)d posts an hour during their first "
+            "%(hours)d hours. Please try again later.",
+            limit,
+            hours=hours,
+        )
+    return ngettext(
+        "New accounts can write at most %(num)d comment an hour during their first "
+        "%(hours)d hours. Please try again later.",
+        "New accounts can write at most %(num)d comments an hour during their first "
+        "%(hours)d hours. Please try again later.",
+        limit,
+        hours=hours,
     )
