@@ -63,7 +63,7 @@ def spam_verdict(form: SpamTraps, what: str, user_id: int | None = None) -> str 
         if taken is None or taken < minimum:
             log_event("spam_too_fast", user_id=user_id, form=what, seconds=taken)
             form.form_started.data = started_token()  # a fresh start for the next try
-            form.form_errors.append(TOO_FAST)
+            form.form_errors.append(str(TOO_FAST))
             return "too_fast"
     return None
 
