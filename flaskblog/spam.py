@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, Signer
 from wtforms import HiddenField, StringField
 
@@ -68,10 +69,12 @@ def spam_verdict(form: SpamTraps, what: str, user_id: int | None = None) -> str 
     return None
 
 
-def new_account_refusal(user, kind: str) -> str | None:
+def new_account_refusal(user, kind: str) -> LazyString | None:
     """For a user in their first day: why they cannot write another `kind` ("post" or
     "comment") this hour, logged; else None. The limits are NEW_ACCOUNT_POSTS_PER_HOUR
-    and NEW_ACCOUNT_COMMENTS_PER_HOUR (0: none)."""
+    and NEW_ACCOUNT_COMMENTS_PER_HOUR (0: none).
+
+    Lazy: a page shows it in the reader's language, the API's error in English."""
     limit = current_app.config[f"NEW_ACCOUNT_{kind.upper()}S_PER_HOUR"]
     if not limit or not user.is_new_account():
         return None
@@ -81,7 +84,7 @@ def new_account_refusal(user, kind: str) -> str | None:
     log_event("new_account_limited", user_id=user.id, kind=kind, limit=limit)
     hours = user.NEW_ACCOUNT_HOURS
     if kind == "post":
-        return ngettext(
+        return lazy_ngettext(
             "New accounts can write at most %(num)d post an hour during their first "
             "%(hours)d hours. Please try again later.",
             "New accounts can write at most %(num)d posts an hour during their first "
@@ -89,7 +92,7 @@ def new_account_refusal(user, kind: str) -> str | None:
             limit,
             hours=hours,
         )
-    return ngettext(
+    return lazy_ngettext(
         "New accounts can write at most %(num)d comment an hour during their first "
         "%(hours)d hours. Please try again later.",
         "New accounts can write at most %(num)d comments an hour during their first "

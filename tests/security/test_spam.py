@@ -237,3 +237,29 @@ def test_a_new_account_is_held_to_the_same_post_limit_on_the_api(limited_app):
     assert [answer.status_code for answer in answers] == [201, 429]
     assert "New accounts can write at most 1 post an hour" in error_of(answers[1])["message"]
     assert count(limited_app, Post) == 1
+
+
+def test_the_post_limit_is_in_the_accounts_language_on_pages_and_english_on_the_api(
+    limited_app,
+):
+    alice = make_user(limited_app, "alice")
+    with limited_app.app_context():
+        db.session.get(User, alice).language = "de"
+        db.session.commit()
+    client = limited_app.test_client()
+    forms = Forms(client)
+    token = get_token(client)
+    AuthActions(client, forms).login()
+    new_post = {"title": "Hallo", "content": "Worte.", "submit": "Publish"}
+
+    forms.submit("/post/new", new_post)
+    page = forms.submit("/post/new", new_post)
+    api = client.post(
+        "/api/v1/posts",
+        json={"title": "Post", "content": "x"},
+        headers={**bearer(token), "Accept-Language": "de"},
+    )
+
+    assert page.status_code == api.status_code == 429
+    assert "Neue Konten können in ihren ersten 24 Stunden höchstens 1 Beitrag" in page_text(page)
+    assert "New accounts can write at most 1 post an hour" in error_of(api)["message"]
