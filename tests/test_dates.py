@@ -126,7 +126,8 @@ def test_an_anonymous_visitor_sees_utc_and_gets_the_localising_script(app, clien
     response = client.get(f"/post/{post_id}")
 
     assert ">June 1, 2026 (UTC)</time>" in shown_date(response)
-    assert re.search(r'<script src="/static/js/dates\.js\?v=[0-9a-f]{12}" [^>]*\bdefer>', response.text)
+    script = r'<script src="/static/js/dates\.js\?v=[0-9a-f]{12}" [^>]*\bdefer>'
+    assert re.search(script, response.text)
 
 
 def test_a_recent_post_reads_hours_ago_to_its_logged_in_reader(app, client, auth, alice):
