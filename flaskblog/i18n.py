@@ -20,6 +20,7 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from flaskblog.extensions import babel
+from flaskblog.json_errors import API_PREFIX
 from flaskblog.models.profile import Profile
 
 LANGUAGES = Profile.LANGUAGES
@@ -36,8 +37,10 @@ def init_app(app) -> None:
 
 
 def select_language() -> str:
-    """The account's language, else the best the browser accepts, else English."""
-    if not has_request_context():
+    """The account's language, else the best the browser accepts, else English; always
+    English for the JSON API, whose words are part of its contract (and shared with pages:
+    a refusal the editor shows in German, the API gives in English)."""
+    if not has_request_context() or request.path.startswith(API_PREFIX):
         return DEFAULT_LANGUAGE
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
