@@ -53,6 +53,9 @@ def account():
     form = UpdateAccountForm(current_user)
     if form.validate_on_submit():
         new_email = form.new_email  # changes only once confirmed from the new inbox
+        # The answer speaks the language the form was sent in, even when it changes here:
+        # the first word said fixes this request's language.
+        updated = _("Your account has been updated.")
         current_user.username = form.username.data
         current_user.set_profile(**form.profile)
         other_changes = db.session.is_modified(current_user) or form.avatar_image is not None
@@ -60,7 +63,7 @@ def account():
             current_user.set_avatar(form.avatar_image)
         if commit_unique(form):
             if other_changes or new_email is None:
-                flash(_("Your account has been updated."), "success")
+                flash(updated, "success")
             if new_email is not None and send_email_change_emails(current_user, new_email):
                 flash(
                     _(
