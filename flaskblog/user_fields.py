@@ -4,6 +4,7 @@ Signing up, resetting a password and the account pages (auth and account bluepri
 the `flask users` commands, all build their fields from here.
 """
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
@@ -93,9 +94,9 @@ def check_current_password(user: User, field) -> None:
     if field.errors:
         return
     if not field.data:
-        raise ValidationError(_l("Enter your current password."))
+        raise ValidationError(_("Enter your current password."))
     if not user.check_password(field.data):
-        raise ValidationError(_l("That is not your current password."))
+        raise ValidationError(_("That is not your current password."))
 
 
 class UniqueUsername:
@@ -111,7 +112,7 @@ class UniqueUsername:
     def validate_username(self, field) -> None:
         found = None if field.errors else User.by_username(field.data)
         if found is not None and (self.user is None or found.id != self.user.id):
-            raise ValidationError(_l("That username is taken. Please choose another one."))
+            raise ValidationError(_("That username is taken. Please choose another one."))
 
 
 class NewAccountFields(UniqueUsername, HtmlForm):

@@ -27,9 +27,7 @@ def checked(field: str, value: str, hint: str | None = None, **other: str) -> st
     form = NewAccountFields(formdata=MultiDict({field: value, **other}), meta={"csrf": False})
     form.validate()
     if form.errors.get(field):
-        # Some messages are lazy (translated when shown): here, outside a request, English.
-        message = " ".join(str(error) for error in form.errors[field])
-        raise click.BadParameter(message, param_hint=hint)
+        raise click.BadParameter(" ".join(form.errors[field]), param_hint=hint)
     return form[field].data
 
 
