@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from flaskblog.extensions import db
 from flaskblog.models import User
 from tests.helpers.pages import page_text
+from tests.helpers.translations import unmarked, unmarked_in_scripts
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "flaskblog" / "translations"
 LANGUAGES = ("de", "es")
@@ -76,6 +77,10 @@ def test_the_page_cache_keeps_one_copy_per_language(build_app):
 
 
 # --- Keeping the catalogues complete --------------------------------------------------------
+
+
+def test_every_string_a_reader_sees_is_marked_for_translation():
+    assert unmarked() + unmarked_in_scripts() == []
 
 
 @pytest.fixture(scope="module")
