@@ -10,8 +10,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flaskblog.extensions import db
-from flaskblog.models import User
+from tests.helpers.factories import set_profile
 from tests.helpers.pages import page_text
 from tests.helpers.translations import unmarked, unmarked_in_scripts
 
@@ -43,10 +42,7 @@ def test_a_language_not_offered_falls_back_to_english(client):
 
 
 def test_an_accounts_language_outranks_the_browsers(app, client, make_user, auth):
-    make_user("alice")
-    with app.app_context():
-        db.session.execute(db.update(User).values(language="es"))
-        db.session.commit()
+    set_profile(app, make_user("alice"), language="es")
     auth.login()
 
     response = client.get("/", headers={"Accept-Language": "de"})

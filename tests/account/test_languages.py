@@ -7,18 +7,13 @@ import zipfile
 
 from flaskblog.extensions import db
 from flaskblog.models import ImportJob, User
+from tests.helpers.factories import set_profile
 from tests.helpers.pages import field_errors, flashes, page_text
 from tests.helpers.wxr import sample_wxr
 
 
-def speaks(app, user_id: int, language: str) -> None:
-    with app.app_context():
-        db.session.execute(db.update(User).where(User.id == user_id).values(language=language))
-        db.session.commit()
-
-
 def test_the_account_page_speaks_german(app, client, logged_in_alice):
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
 
     text = page_text(client.get("/account"))
 
@@ -29,7 +24,7 @@ def test_the_account_page_speaks_german(app, client, logged_in_alice):
 
 
 def test_a_wrong_current_password_is_refused_in_spanish(app, logged_in_alice, forms):
-    speaks(app, logged_in_alice, "es")
+    set_profile(app, logged_in_alice, language="es")
 
     response = forms.submit(
         "/account/password",
@@ -41,7 +36,7 @@ def test_a_wrong_current_password_is_refused_in_spanish(app, logged_in_alice, fo
 
 
 def test_signing_out_everywhere_else_is_said_in_german(app, client, logged_in_alice, forms):
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
 
     forms.submit("/account/sessions/others", page="/account/sessions")
     page = client.get("/account/sessions")
@@ -51,7 +46,7 @@ def test_signing_out_everywhere_else_is_said_in_german(app, client, logged_in_al
 
 
 def test_the_exports_readme_is_written_in_the_readers_language(app, client, logged_in_alice):
-    speaks(app, logged_in_alice, "es")
+    set_profile(app, logged_in_alice, language="es")
 
     response = client.get("/account/export.zip")
 
@@ -64,13 +59,13 @@ def test_the_exports_readme_is_written_in_the_readers_language(app, client, logg
 def test_an_imports_summary_is_said_in_whichever_language_reads_it(
     app, client, logged_in_alice, forms
 ):
-    speaks(app, logged_in_alice, "es")
+    set_profile(app, logged_in_alice, language="es")
     job_page = forms.submit(
         "/account/import", {"file": (io.BytesIO(sample_wxr()), "my-blog.xml")}
     ).location
 
     spanish = page_text(client.get(job_page))
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
     german = page_text(client.get(job_page))
 
     assert "Importación de my-blog.xml" in spanish
@@ -85,7 +80,7 @@ def test_an_imports_summary_is_said_in_whichever_language_reads_it(
 def test_a_failed_imports_reason_is_said_in_the_readers_language(
     app, client, logged_in_alice, forms
 ):
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
 
     response = forms.submit("/account/import", {"file": (io.BytesIO(b"<rss"), "broken.xml")})
 
@@ -94,7 +89,7 @@ def test_a_failed_imports_reason_is_said_in_the_readers_language(
 
 
 def test_a_summary_stored_in_words_before_is_shown_as_it_was(app, client, logged_in_alice):
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
     with app.app_context():
         job = ImportJob(owner=db.session.get(User, logged_in_alice), filename="old.xml", data=b"")
         job.finish("failed", {"error": "That file was refused long ago."})

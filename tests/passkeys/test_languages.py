@@ -4,20 +4,13 @@ template), and a refusal sent to the script, while the security log keeps Englis
 import json
 import logging
 
-from flaskblog.extensions import db
-from flaskblog.models import User
+from tests.helpers.factories import set_profile
 from tests.helpers.pages import page_text
 from tests.helpers.passkeys import PasskeyActions
 
 
-def speaks(app, user_id: int, language: str) -> None:
-    with app.app_context():
-        db.session.execute(db.update(User).where(User.id == user_id).values(language=language))
-        db.session.commit()
-
-
 def test_the_passkeys_page_and_its_scripts_words_are_german(app, client, logged_in_alice):
-    speaks(app, logged_in_alice, "de")
+    set_profile(app, logged_in_alice, language="de")
 
     text = page_text(client.get("/account/passkeys"))
 
@@ -29,7 +22,7 @@ def test_the_passkeys_page_and_its_scripts_words_are_german(app, client, logged_
 def test_a_refused_passkey_is_explained_in_spanish_and_logged_in_english(
     app, client, logged_in_alice, caplog
 ):
-    speaks(app, logged_in_alice, "es")
+    set_profile(app, logged_in_alice, language="es")
     caplog.set_level(logging.INFO, logger="flaskblog.security")
 
     response = PasskeyActions(client).post(
