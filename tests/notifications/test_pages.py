@@ -232,7 +232,7 @@ def test_each_notification_is_a_sentence_in_the_readers_language_when_shown(
     set_profile(app, alice, language="es")
     spanish = page_text(client.get("/notifications"))
 
-    assert "<h1>Benachrichtigungen</h1>" in page_html(german)
+    assert "<h1>Mitteilungen</h1>" in page_html(german)
     assert "Neu bob hat deinen Beitrag Alice's post kommentiert" in page_text(german)
     # Made when the page is, not when the notification was: the same one, now in Spanish.
     assert "bob comentó tu entrada Alice's post" in spanish
