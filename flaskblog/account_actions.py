@@ -6,6 +6,7 @@ commits."""
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from flaskblog.extensions import db
@@ -20,7 +21,9 @@ class Refused(Exception):
 def _refuse_own_account(admin: User | None, user: User, action: str) -> None:
     if admin is not None and admin.id == user.id:
         log_event("admin_action_refused", user_id=admin.id, target_user_id=user.id, action=action)
-        raise Refused(f"You cannot {action} your own account.")
+        if action == "disable":
+            raise Refused(_("You cannot disable your own account."))
+        raise Refused(_("You cannot demote your own account."))
 
 
 def _done(event: str, admin: User | None, user: User) -> None:
@@ -40,21 +43,21 @@ def disable_user(admin: User | None, user: User) -> str:
     _refuse_own_account(admin, user, "disable")
     user.disable()
     _done("admin_user_disabled", admin, user)
-    return f"{user.username} is disabled and logged out everywhere."
+    return _("%(name)s is disabled and logged out everywhere.", name=user.username)
 
 
 def enable_user(admin: User | None, user: User) -> str:
     """Let `user` log in again; the message to show."""
     user.enable()
     _done("admin_user_enabled", admin, user)
-    return f"{user.username} can log in again."
+    return _("%(name)s can log in again.", name=user.username)
 
 
 def promote_user(admin: User | None, user: User) -> str:
     """Make `user` an admin; the message to show."""
     user.is_admin = True
     _done("admin_user_promoted", admin, user)
-    return f"{user.username} is now an admin."
+    return _("%(name)s is now an admin.", name=user.username)
 
 
 def demote_user(admin: User | None, user: User) -> str:
@@ -62,18 +65,19 @@ def demote_user(admin: User | None, user: User) -> str:
     _refuse_own_account(admin, user, "demote")
     user.is_admin = False
     _done("admin_user_demoted", admin, user)
-    return f"{user.username} is no longer an admin."
+    return _("%(name)s is no longer an admin.", name=user.username)
 
 
 def reset_two_factor(admin: User | None, user: User) -> str:
     """Turn `user`'s two-factor login off (they lost their phone and recovery codes)."""
     if not user.has_two_factor:
-        raise Refused(f"{user.username} does not use two-factor login.")
+        raise Refused(_("%(name)s does not use two-factor login.", name=user.username))
     user.reset_two_factor()
     _done("admin_two_factor_reset", admin, user)
-    return (
-        f"Two-factor login is off for {user.username}; every login of theirs has ended, "
-        "and they can turn it on again."
+    return _(
+        "Two-factor login is off for %(name)s; every login of theirs has ended, "
+        "and they can turn it on again.",
+        name=user.username,
     )
 
 

@@ -10,9 +10,12 @@ the cache to anyone anywhere: its dates are written in UTC, saying so, and marke
 
 from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_timedelta
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from flaskblog.i18n import current_language
 from flaskblog.models.types import utcnow
 from flaskblog.timezones import author_timezone, calendar_date, date_and_time
 
@@ -33,16 +36,19 @@ def iso_utc(when: datetime) -> str:
 
 
 def time_ago(when: datetime, now: datetime) -> str | None:
-    """ "3 hours ago" for a moment in the last week, else None (older, or to come)."""
+    """ "3 hours ago" ("vor 3 Stunden", "hace 3 horas") for a moment in the last week, else
+    None (older, or to come). Whole units, counted down: 59 minutes is not "1 hour ago"."""
     age = now - when
     if age < timedelta(0) or age >= RECENT:
         return None
     seconds = int(age.total_seconds())
     for unit, length in UNITS:
         if seconds >= length:
-            count = seconds // length
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+            whole = -timedelta(seconds=seconds // length * length)
+            return format_timedelta(
+                whole, granularity=unit, threshold=1, add_direction=True, locale=current_language()
+            )
+    return _("just now")
 
 
 def local_time(

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
+from flask_babel import gettext as _
+
 # Index entries the matcher may visit for one field: some 40 ms of work at most.
 MAX_WORK = 300_000
 
@@ -120,8 +122,8 @@ def diff_lines(label: str, old: str, new: str) -> FieldDiff:
 def diff_post(revision, post_fields: dict) -> list[FieldDiff]:
     """The revision (old) against the post's current fields (new): title, tags, summary, content."""
     return [
-        diff_words("Title", revision.title, post_fields["title"]),
-        diff_words("Tags", revision.tags, post_fields["tags"]),
-        diff_words("Summary", revision.summary or "", post_fields["summary"] or ""),
-        diff_lines("Content", revision.content, post_fields["content"]),
+        diff_words(_("Title"), revision.title, post_fields["title"]),
+        diff_words(_("Tags"), revision.tags, post_fields["tags"]),
+        diff_words(_("Summary"), revision.summary or "", post_fields["summary"] or ""),
+        diff_lines(_("Content"), revision.content, post_fields["content"]),
     ]

@@ -5,10 +5,25 @@ The views call these; pruning keeps the history bounded (see prune)."""
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision, Tag, utcnow
+
+# What made a revision (Revision.kind), as its history page names it.
+KIND_LABELS = {
+    "save": _l("Draft saved"),
+    "publish": _l("Published"),
+    "update": _l("Updated"),
+    "restore": _l("Restored"),
+    "autosave": _l("Autosaved"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """The words for a revision's `kind`, in the reader's language."""
+    return str(KIND_LABELS.get(kind, kind))
 
 
 def current_fields(post: Post) -> dict:

@@ -7,6 +7,9 @@ shows (flaskblog.dates).
 
 from datetime import UTC, datetime, tzinfo
 
+from babel.dates import format_date, format_time
+
+from flaskblog.i18n import current_language
 from flaskblog.models.profile import zone
 
 
@@ -33,14 +36,16 @@ def to_local(when: datetime, user) -> datetime:
 
 
 def calendar_date(local: datetime) -> str:
-    """ "December 4, 2026": the date of an aware datetime, in its own time zone."""
-    return f"{local:%B} {local.day}, {local.year}"
+    """ "December 4, 2026" ("4. Dezember 2026", "4 de diciembre de 2026"): the date of an
+    aware datetime in its own time zone, in the words of the page's language."""
+    return format_date(local.date(), format="long", locale=current_language())
 
 
 def date_and_time(local: datetime) -> str:
-    """ "December 4, 2026, 09:30 UTC": with the time and the zone's abbreviation (or its
-    offset, "+14", where the zone has none)."""
-    return f"{calendar_date(local)}, {local:%H:%M} {local.tzname()}"
+    """ "December 4, 2026, 09:30 UTC": with the time (24-hour, in every language) and the
+    zone's abbreviation (or its offset, "+14", where the zone has none)."""
+    time = format_time(local.time(), "HH:mm", locale=current_language())
+    return f"{calendar_date(local)}, {time} {local.tzname()}"
 
 
 def local_date_and_time(when: datetime, user) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 
 from flaskblog.dates import local_time, time_ago
 from flaskblog.models import utcnow
@@ -125,7 +126,8 @@ def test_an_anonymous_visitor_sees_utc_and_gets_the_localising_script(app, clien
     response = client.get(f"/post/{post_id}")
 
     assert ">June 1, 2026 (UTC)</time>" in shown_date(response)
-    assert re.search(r'<script src="/static/js/dates\.js\?v=[0-9a-f]{12}" defer>', response.text)
+    script = r'<script src="/static/js/dates\.js\?v=[0-9a-f]{12}" [^>]*\bdefer>'
+    assert re.search(script, response.text)
 
 
 def test_a_recent_post_reads_hours_ago_to_its_logged_in_reader(app, client, auth, alice):
@@ -148,3 +150,17 @@ def test_the_sessions_page_shows_its_times_in_the_readers_zone(app, client, auth
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", text)  # no raw UTC times left
     assert "Logged in <time" in text and "just now</time>" in text
     assert re.search(r'ends <time datetime="[^"]+Z" title="[^"]+ IST">[^<]+ IST</time>', text)
+
+
+@pytest.mark.parametrize(
+    ("language", "recent", "moment", "date"),
+    [
+        ("de", "vor 3 Stunden", "gerade eben", "1. Juni 2026"),
+        ("es", "hace 3 horas", "justo ahora", "1 de junio de 2026"),
+    ],
+)
+def test_dates_are_written_in_the_readers_language(app, language, recent, moment, date):
+    with app.test_request_context(), force_locale(language):
+        assert time_ago(NOW - timedelta(hours=3, minutes=5), NOW) == recent
+        assert time_ago(NOW - timedelta(seconds=5), NOW) == moment
+        assert f">{date}</time>" in local_time(PUBLISHED, reader=reader(), now=NOW)

@@ -1,5 +1,6 @@
 """The admin console's forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField
 from wtforms.validators import Length
@@ -13,4 +14,4 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Name or address contains", validators=[Length(max=User.EMAIL_LENGTH)])
+    q = SearchField(_l("Name or address contains"), validators=[Length(max=User.EMAIL_LENGTH)])

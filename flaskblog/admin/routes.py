@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from flaskblog import account_actions
@@ -35,7 +36,7 @@ def dashboard():
     ).all()
     return render_template(
         "admin/dashboard.html",
-        title="Admin",
+        title=_("Admin"),
         new_accounts=new_accounts,
         new_account_days=NEW_ACCOUNT_DAYS,
         events=events,
@@ -52,7 +53,7 @@ def users():
     accounts = paginate_rows(User.directory(search), page_number(), per_page) or abort(404)
     return render_template(
         "admin/users.html",
-        title="Accounts",
+        title=_("Accounts"),
         form=form,
         search=search,
         accounts=accounts,

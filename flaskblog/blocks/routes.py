@@ -1,6 +1,7 @@
 """Views for blocking and unblocking readers, and the list of the readers you blocked."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from flaskblog.blocks import bp
@@ -18,13 +19,16 @@ def block(username: str):
     user = get_user_or_404(username)
     profile = url_for("users.user_posts", username=user.username)
     if user.id == current_user.id:
-        flash("You cannot block yourself.", "warning")
+        flash(_("You cannot block yourself."), "warning")
         return redirect(profile)
     Block.block(current_user, user)
     db.session.commit()
     flash(
-        f"You have blocked {user.username}: they can no longer follow you, message you, "
-        "reply to you or comment on your posts.",
+        _(
+            "You have blocked %(name)s: they can no longer follow you, message you, "
+            "reply to you or comment on your posts.",
+            name=user.username,
+        ),
         "success",
     )
     return redirect(profile)
@@ -36,7 +40,7 @@ def unblock(username: str):
     user = get_user_or_404(username)
     if Block.unblock(current_user, user):
         db.session.commit()
-    flash(f"You have unblocked {user.username}.", "success")
+    flash(_("You have unblocked %(name)s.", name=user.username), "success")
     if request.form.get("next") == "blocked":
         return redirect(url_for("blocks.blocked"))
     return redirect(url_for("users.user_posts", username=user.username))
@@ -47,5 +51,5 @@ def unblock(username: str):
 def blocked():
     people = paginate_rows(Block.blocked_by(current_user), page_number(), USERS_PER_PAGE)
     return render_template(
-        "blocks/blocked.html", title="Blocked users", people=people or abort(404)
+        "blocks/blocked.html", title=_("Blocked users"), people=people or abort(404)
     )

@@ -1,5 +1,6 @@
 """The one form of the unsubscribe page: a button."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -12,4 +13,4 @@ class UnsubscribeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    submit = SubmitField("Stop the digest emails")
+    submit = SubmitField(_l("Stop the digest emails"))

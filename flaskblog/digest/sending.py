@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, func, literal, or_
 from sqlalchemy.orm import aliased, contains_eager
 
 from flaskblog.extensions import db
+from flaskblog.i18n import speaking_to
 from flaskblog.mailqueue import send_from_command
 from flaskblog.models import (
     Block,
@@ -191,7 +192,8 @@ def notifications_url() -> str:
 
 
 def digest_message(user: User, period: str, items: list[DigestItem], total: int) -> Message:
-    """The digest email: text and HTML parts, every line linked, and the unsubscribe link."""
+    """The digest email: text and HTML parts, every line linked, and the unsubscribe link,
+    in the reader's language (not the language of whoever runs the command)."""
     unsubscribe_url, headers = unsubscribe_headers(user, period)
     context = {
         "user": user,
@@ -202,14 +204,11 @@ def digest_message(user: User, period: str, items: list[DigestItem], total: int)
         "unsubscribe_url": unsubscribe_url,
         "notifications_url": notifications_url(),
     }
-    subject = render_template("email/digest_subject.txt", **context).strip()
-    return Message(
-        subject,
-        recipients=[user.email],
-        body=render_template("email/digest.txt", **context),
-        html=render_template("email/digest.html", **context),
-        extra_headers=headers,
-    )
+    with speaking_to(user):
+        subject = render_template("email/digest_subject.txt", **context).strip()
+        body = render_template("email/digest.txt", **context)
+        html = render_template("email/digest.html", **context)
+    return Message(subject, recipients=[user.email], body=body, html=html, extra_headers=headers)
 
 
 def send_digest(user_id: int, period: str, now: datetime) -> str | None:

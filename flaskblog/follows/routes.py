@@ -1,6 +1,7 @@
 """Views for following writers, the following feed, follower lists and bookmarks."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from flaskblog.decorators import confirmed_required
@@ -31,10 +32,13 @@ def follow(username: str):
     user = get_user_or_404(username)
     profile = url_for("users.user_posts", username=user.username)
     if user.id == current_user.id:
-        flash("You cannot follow yourself.", "warning")
+        flash(_("You cannot follow yourself."), "warning")
         return redirect(profile)
     if not user.is_active:
-        flash(f"{user.username}'s account is disabled: it cannot be followed.", "warning")
+        flash(
+            _("%(name)s's account is disabled: it cannot be followed.", name=user.username),
+            "warning",
+        )
         return redirect(profile)
     refusal = follow_refusal(current_user, user)
     if refusal:
@@ -45,7 +49,7 @@ def follow(username: str):
         if not Notification.told_before(user, FOLLOWER, current_user):
             notify(user, FOLLOWER, current_user)
         db.session.commit()
-    flash(f"You are following {user.username}.", "success")
+    flash(_("You are following %(name)s.", name=user.username), "success")
     return redirect(profile)
 
 
@@ -56,7 +60,7 @@ def unfollow(username: str):
     user = get_user_or_404(username)
     if Follow.unfollow(current_user, user):
         db.session.commit()
-    flash(f"You are no longer following {user.username}.", "success")
+    flash(_("You are no longer following %(name)s.", name=user.username), "success")
     return redirect(url_for("users.user_posts", username=user.username))
 
 
@@ -66,11 +70,11 @@ def followers(username: str):
     people = paginate_rows(Follow.followers_of(user), page_number(), USERS_PER_PAGE) or abort(404)
     return render_template(
         "follows/people.html",
-        title=f"Followers of {user.username}",
+        title=_("Followers of %(name)s", name=user.username),
         user=user,
         people=people,
         endpoint="follows.followers",
-        empty=f"Nobody follows {user.username} yet.",
+        empty=_("Nobody follows %(name)s yet.", name=user.username),
     )
 
 
@@ -80,11 +84,11 @@ def following_list(username: str):
     people = paginate_rows(Follow.followed_by(user), page_number(), USERS_PER_PAGE) or abort(404)
     return render_template(
         "follows/people.html",
-        title=f"Followed by {user.username}",
+        title=_("Followed by %(name)s", name=user.username),
         user=user,
         people=people,
         endpoint="follows.following_list",
-        empty=f"{user.username} follows nobody yet.",
+        empty=_("%(name)s follows nobody yet.", name=user.username),
     )
 
 
@@ -94,7 +98,7 @@ def following():
     posts = paginate(Follow.feed_for(current_user), page_number()) or abort(404)
     suggestions = [] if posts.items else Follow.suggestions_for(current_user)
     return render_template(
-        "follows/following.html", title="Following", posts=posts, suggestions=suggestions
+        "follows/following.html", title=_("Following"), posts=posts, suggestions=suggestions
     )
 
 
@@ -104,7 +108,7 @@ def bookmark(post_id: int):
     post = get_visible_post_or_404(post_id)
     if Bookmark.add(current_user, post):
         db.session.commit()
-    flash("Saved to your bookmarks.", "success")
+    flash(_("Saved to your bookmarks."), "success")
     return redirect(post_url(post))
 
 
@@ -114,7 +118,7 @@ def unbookmark(post_id: int):
     post = get_visible_post_or_404(post_id)
     if Bookmark.remove(current_user, post):
         db.session.commit()
-    flash("Removed from your bookmarks.", "success")
+    flash(_("Removed from your bookmarks."), "success")
     if request.form.get("next") == "bookmarks":
         return redirect(url_for("follows.bookmarks"))
     return redirect(post_url(post))
@@ -124,4 +128,4 @@ def unbookmark(post_id: int):
 @login_required
 def bookmarks():
     posts = paginate(Bookmark.posts_of(current_user), page_number()) or abort(404)
-    return render_template("follows/bookmarks.html", title="Your bookmarks", posts=posts)
+    return render_template("follows/bookmarks.html", title=_("Your bookmarks"), posts=posts)

@@ -2,6 +2,7 @@
 it is published (Post.can_edit)."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, joinedload
 
@@ -62,8 +63,14 @@ def revisions_list(post_id: int):
         .order_by(Revision.is_pending.desc(), Revision.created_at.desc(), Revision.id.desc())
     )
     page = paginate_rows(query, page_number(), REVISIONS_PER_PAGE) or abort(404)
-    title = f"Revisions of “{post.title}”"
-    return render_template("history/revisions.html", title=title, post=post, revisions=page)
+    title = _("Revisions of “%(title)s”", title=post.title)
+    return render_template(
+        "history/revisions.html",
+        title=title,
+        post=post,
+        revisions=page,
+        revision_kind=revisions.kind_label,
+    )
 
 
 @bp.route("/post/<int:post_id>/revisions/<int:revision_id>")
@@ -75,10 +82,11 @@ def revision(post_id: int, revision_id: int):
     changes = diff_post(revision, revisions.current_fields(post))
     return render_template(
         "history/revision.html",
-        title=f"Revision from {shown_time(revision)}",
+        title=_("Revision from %(when)s", when=shown_time(revision)),
         post=post,
         revision=revision,
         changes=changes,
+        revision_kind=revisions.kind_label,
     )
 
 
@@ -94,9 +102,13 @@ def restore(post_id: int, revision_id: int):
     db.session.commit()
     if post.is_published:
         flash(
-            f"Restored the version from {when}. It is not live yet: press “Update” to publish it.",
+            _(
+                "Restored the version from %(when)s. It is not live yet: press “Update” to "
+                "publish it.",
+                when=when,
+            ),
             "success",
         )
     else:
-        flash(f"Restored the version from {when}.", "success")
+        flash(_("Restored the version from %(when)s.", when=when), "success")
     return redirect(url_for("posts.update_post", post_id=post.id))

@@ -1,5 +1,8 @@
 """The form that sends a private message."""
 
+from flask_babel import format_number
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -14,14 +17,18 @@ def _tidy(value: str | None) -> str | None:
 
 class MessageForm(HtmlForm):
     body = TextAreaField(
-        "Your message",
+        _l("Your message"),
         filters=[_tidy],
         validators=[
-            DataRequired(message="Write something before sending."),
+            DataRequired(message=_l("Write something before sending.")),
             Length(
                 max=Message.MAX_LENGTH,
-                message=f"Messages can be at most {Message.MAX_LENGTH:,} characters long.",
+                # The limit written as the reader writes numbers (5,000 or 5.000).
+                message=_l(
+                    "Messages can be at most %(count)s characters long.",
+                    count=LazyString(format_number, Message.MAX_LENGTH),
+                ),
             ),
         ],
     )
-    submit = SubmitField("Send")
+    submit = SubmitField(_l("Send"))

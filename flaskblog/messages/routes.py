@@ -1,6 +1,7 @@
 """Views for private messages: the list of conversations and one conversation."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from flaskblog.decorators import confirmed_required
@@ -9,11 +10,7 @@ from flaskblog.lookups import get_user_or_404
 from flaskblog.messages import bp
 from flaskblog.messages.forms import MessageForm
 from flaskblog.models import ConversationMember, Message, User
-from flaskblog.models.message import (
-    MESSAGE_YOURSELF,
-    messaging_refusal,
-    send_message,
-)
+from flaskblog.models.message import messaging_refusal, send_message
 from flaskblog.models.unread import forget_unread_counts
 from flaskblog.pagination import Page, page_number, paginate_rows
 from flaskblog.security import user_or_address_key
@@ -30,7 +27,7 @@ SEND_LIMIT = "10/minute;300/day"
 def conversations():
     listing = ConversationMember.listing(current_user)
     page = paginate_rows(listing, page_number(), CONVERSATIONS_PER_PAGE) or abort(404)
-    return render_template("messages/conversations.html", title="Messages", conversations=page)
+    return render_template("messages/conversations.html", title=_("Messages"), conversations=page)
 
 
 @bp.route("/messages/<username>", methods=["GET", "POST"])
@@ -39,17 +36,17 @@ def conversations():
 @confirmed_required
 def conversation(username: str):
     other = get_user_or_404(username)
-    if other.id == current_user.id:
-        flash(MESSAGE_YOURSELF, "warning")
-        return redirect(url_for("messages.conversations"))
     refusal = messaging_refusal(current_user, other)
+    if other.id == current_user.id:
+        flash(refusal, "warning")
+        return redirect(url_for("messages.conversations"))
     form = MessageForm()
     if request.method == "POST" and refusal:
         return render_conversation(other, form, refusal), 403
     if form.validate_on_submit():
         send_message(current_user, other, form.body.data)
         db.session.commit()
-        flash(f"Your message to {other.username} has been sent.", "success")
+        flash(_("Your message to %(name)s has been sent.", name=other.username), "success")
         return redirect(url_for("messages.conversation", username=other.username))
     return render_conversation(other, form, refusal)
 
@@ -73,7 +70,7 @@ def render_conversation(other: User, form: MessageForm, refusal: str | None):
         abort(404)
     return render_template(
         "messages/conversation.html",
-        title=f"Messages with {other.username}",
+        title=_("Messages with %(name)s", name=other.username),
         other=other,
         messages=messages,
         form=form,

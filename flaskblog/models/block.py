@@ -3,6 +3,7 @@ on the posts of the user who blocked them, and neither is told about the other."
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ForeignKey, Index, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -109,9 +110,9 @@ def follow_refusal(follower: User, followed: User) -> str | None:
     """Why `follower` may not follow `followed` because of a block, either way; None if
     nothing stands in the way."""
     if Block.exists(followed, follower):
-        return f"{followed.username} has blocked you: you cannot follow them."
+        return _("%(name)s has blocked you: you cannot follow them.", name=followed.username)
     if Block.exists(follower, followed):
-        return f"You have blocked {followed.username}: unblock them to follow them."
+        return _("You have blocked %(name)s: unblock them to follow them.", name=followed.username)
     return None
 
 
@@ -119,11 +120,14 @@ def comment_refusal(commenter: User, post, parent=None) -> str | None:
     """Why `commenter` may not comment on `post` (or reply to the comment `parent`) because
     its author blocked them; None if nothing stands in the way."""
     if post.user_id != commenter.id and Block.exists(post.author, commenter):
-        return f"{post.author.username} has blocked you: you cannot comment on their posts."
+        return _(
+            "%(name)s has blocked you: you cannot comment on their posts.",
+            name=post.author.username,
+        )
     if (
         parent is not None
         and parent.user_id != commenter.id
         and Block.exists(parent.author, commenter)
     ):
-        return f"{parent.author.username} has blocked you: you cannot reply to them."
+        return _("%(name)s has blocked you: you cannot reply to them.", name=parent.author.username)
     return None

@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
@@ -26,7 +28,7 @@ class Comment(db.Model):
     MAX_LENGTH = 2000
     IMPORTED_AUTHOR_LENGTH = 100
     # What a reply to a comment that is missing or on another post is told (forms too).
-    NOT_ON_THIS_POST = (
+    NOT_ON_THIS_POST = _l(
         "The comment you replied to is not on this post (it may have been deleted): "
         "post your text as a new comment, or reply to another."
     )
@@ -74,9 +76,9 @@ class Comment(db.Model):
         """Why a new comment on `post` cannot reply to `parent`, or None if it can. `parent`
         is None for a comment that does not exist (any more)."""
         if parent is None or parent.post_id != post.id:
-            return Comment.NOT_ON_THIS_POST
+            return str(Comment.NOT_ON_THIS_POST)
         if parent.is_hidden:
-            return (
+            return _(
                 "That comment was hidden by a moderator and takes no replies: post your text "
                 "as a new comment instead."
             )
@@ -84,7 +86,7 @@ class Comment(db.Model):
             # Refused rather than moved under the thread's first comment: moved, it would
             # answer (and notify) someone the writer did not answer. The page's Reply on a
             # reply sends the thread's first comment and starts the text with @name instead.
-            return (
+            return _(
                 "Replies go one level deep: reply to the first comment of the thread, or post "
                 "your text as a new comment."
             )

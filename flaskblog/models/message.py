@@ -24,6 +24,7 @@ first message at once), so deleting either account deletes the whole conversatio
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -268,19 +269,19 @@ def count_unread_messages(user: User) -> int:
     return db.session.scalar(db.select(unread_messages_of(user.id)))
 
 
-# Who may not be messaged, and why: for the view to show.
-MESSAGE_YOURSELF = "You cannot send a message to yourself."
-
-
 def messaging_refusal(sender: User, recipient: User) -> str | None:
     """Why `sender` may not message `recipient` (themselves, a disabled account, a block
     either way); None if they may."""
     if sender.id == recipient.id:
-        return MESSAGE_YOURSELF
+        return _("You cannot send a message to yourself.")
     if not recipient.is_active:
-        return f"{recipient.username}'s account is disabled: it cannot receive messages."
+        return _(
+            "%(name)s's account is disabled: it cannot receive messages.", name=recipient.username
+        )
     if Block.exists(recipient, sender):
-        return f"{recipient.username} has blocked you: your message was not sent."
+        return _("%(name)s has blocked you: your message was not sent.", name=recipient.username)
     if Block.exists(sender, recipient):
-        return f"You have blocked {recipient.username}: unblock them to send a message."
+        return _(
+            "You have blocked %(name)s: unblock them to send a message.", name=recipient.username
+        )
     return None

@@ -59,8 +59,8 @@ class Profile:
     """The columns of an account's profile and reading preferences, and their limits."""
 
     TIMEZONE_LENGTH = 64
-    # The interface languages offered (code: name in that language). Stored now; the pages
-    # speak English until their translations come.
+    # The interface languages offered (code: name in that language), each with its
+    # catalogue in flaskblog/translations (flaskblog.i18n).
     LANGUAGES: ClassVar[dict[str, str]] = {"en": "English", "de": "Deutsch", "es": "Español"}
     DEFAULT_LANGUAGE = "en"
     LANGUAGE_LENGTH = 8

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
@@ -26,9 +27,9 @@ class Report(db.Model):
 
     # Every form, check and message reads these from here.
     REASONS: ClassVar[dict[str, str]] = {
-        "spam": "Spam",
-        "abuse": "Abuse or harassment",
-        "other": "Something else",
+        "spam": _l("Spam"),
+        "abuse": _l("Abuse or harassment"),
+        "other": _l("Something else"),
     }
     REASON_LENGTH = 10
     DETAILS_LENGTH = 1000

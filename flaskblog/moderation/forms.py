@@ -1,5 +1,9 @@
 """The report form under posts and comments, and the admins' form resolving a report."""
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -17,17 +21,20 @@ class ReportForm(HtmlForm):
     """Why a reader reports a post or a comment (rendered by moderation/_report.html)."""
 
     reason = RadioField(
-        "Why are you reporting it?",
+        _l("Why are you reporting it?"),
         choices=[SelectChoice(value, label) for value, label in Report.REASONS.items()],
-        validators=[DataRequired(message="Choose why you are reporting it.")],
+        validators=[DataRequired(message=_l("Choose why you are reporting it."))],
     )
     details = TextAreaField(
-        "Details (optional)",
+        _l("Details (optional)"),
         filters=[_tidy],
         validators=[
             Length(
                 max=Report.DETAILS_LENGTH,
-                message=f"Details can be at most {Report.DETAILS_LENGTH:,} characters long.",
+                message=_l(
+                    "Details can be at most %(count)s characters long.",
+                    count=LazyString(format_number, Report.DETAILS_LENGTH),
+                ),
             )
         ],
     )
@@ -37,16 +44,16 @@ class ResolveForm(HtmlForm):
     """One report in the queue and what the admin does about it: the button pressed."""
 
     report_id = HiddenField(validators=[DataRequired()])
-    dismiss = SubmitField("Dismiss")
-    hide = SubmitField("Hide it")
-    delete = SubmitField("Delete it")
-    disable_author = SubmitField("Disable its author")
+    dismiss = SubmitField(_l("Dismiss"))
+    hide = SubmitField(_l("Hide it"))
+    delete = SubmitField(_l("Delete it"))
+    disable_author = SubmitField(_l("Disable its author"))
 
     ACTIONS = ("dismiss", "hide", "delete", "disable_author")
 
     def validate_report_id(self, field) -> None:
         if not (field.data or "").isdigit() or not 0 < int(field.data) <= MAX_ID:
-            raise ValidationError("Not a report.")
+            raise ValidationError(_("Not a report."))
 
     @property
     def action(self) -> str | None:

@@ -1,5 +1,7 @@
 """What an admin's decision on a report does to the item, its author and its reports."""
 
+from flask_babel import gettext as _
+
 from flaskblog import account_actions
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, Report, User
@@ -21,15 +23,22 @@ def resolve(report: Report, action: str, admin: User) -> str:
     author = item.author
     details = {"report_id": report.id, "item": kind, "item_id": item.id, "author_id": author.id}
     if action == "dismiss":
-        resolution, message = "dismissed", f"Report dismissed: the {kind} stays as it is."
+        resolution = "dismissed"
+        message = (
+            _("Report dismissed: the post stays as it is.")
+            if kind == "post"
+            else _("Report dismissed: the comment stays as it is.")
+        )
     elif action == "hide":
         if isinstance(item, Post):
             item.unpublish()  # a post's hiding: back to its author's drafts
         else:
             item.hide(admin)
-        resolution, message = "hidden", f"The {kind} is hidden."
+        resolution = "hidden"
+        message = _("The post is hidden.") if kind == "post" else _("The comment is hidden.")
     elif action == "delete":
-        resolution, message = "deleted", f"The {kind} is deleted."
+        resolution = "deleted"
+        message = _("The post is deleted.") if kind == "post" else _("The comment is deleted.")
     elif action == "disable_author":
         try:  # the rules and the log entry of disabling an account, wherever it is done
             message = account_actions.disable_user(admin, author)
@@ -37,7 +46,7 @@ def resolve(report: Report, action: str, admin: User) -> str:
             raise CannotResolve(str(refusal)) from refusal
         resolution = "author_disabled"
     else:
-        raise CannotResolve("Choose what to do about the report.")
+        raise CannotResolve(_("Choose what to do about the report."))
     closed = Report.resolve_all_about(item, admin, resolution)
     if action == "delete":
         db.session.delete(item)  # its reports go with it; the log keeps the decision

@@ -1,6 +1,7 @@
 """Views for reporting posts and comments, hiding comments, and the admins' report queue."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -39,30 +40,40 @@ def place_of(item: Post | Comment) -> str:
 
 def log_in_first(item: Post | Comment):
     """Send a visitor to log in, and back to the item afterwards (not to this POST-only URL)."""
-    flash("Please log in to do that.", "info")
+    flash(_("Please log in to do that."), "info")
     return redirect(url_for("auth.login", next=place_of(item)))
+
+
+def already_reported(kind: str) -> str:
+    """What a reader who reported the item before is told."""
+    if kind == "post":
+        return _("You have already reported this post: an admin will look at it.")
+    return _("You have already reported this comment: an admin will look at it.")
 
 
 def file_report(item: Post | Comment):
     """Store the current user's report of `item`, once; say what happened."""
     kind, back = kind_of(item), place_of(item)
     if item.user_id == current_user.id:
-        flash(f"You cannot report your own {kind}.", "warning")
+        if kind == "post":
+            flash(_("You cannot report your own post."), "warning")
+        else:
+            flash(_("You cannot report your own comment."), "warning")
         return redirect(back)
     form = ReportForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "danger")
         return redirect(back)
     if Report.exists(current_user, item):
-        flash(f"You have already reported this {kind}: an admin will look at it.", "info")
+        flash(already_reported(kind), "info")
         return redirect(back)
     report = Report.file(current_user, item, form.reason.data, form.details.data)
     if not commit_or_rollback():  # the same report sent twice at once: one is kept
-        flash(f"You have already reported this {kind}: an admin will look at it.", "info")
+        flash(already_reported(kind), "info")
         return redirect(back)
     log_event("report_filed", user_id=current_user.id, report_id=report.id, item=kind,
               item_id=item.id, reason=report.reason)  # fmt: skip
-    flash("Thank you: an admin will look at your report.", "success")
+    flash(_("Thank you: an admin will look at your report."), "success")
     return redirect(back)
 
 
@@ -102,7 +113,7 @@ def set_hidden(comment_id: int, hidden: bool):
     db.session.commit()
     event = "comment_hidden" if hidden else "comment_shown"
     log_event(event, user_id=current_user.id, comment_id=comment.id, post_id=comment.post_id)
-    flash("The comment is hidden." if hidden else "The comment is shown again.", "success")
+    flash(_("The comment is hidden.") if hidden else _("The comment is shown again."), "success")
     return redirect(place_of(comment))
 
 
@@ -123,7 +134,7 @@ def reports():
     if form.validate_on_submit() and form.action is not None:
         report = db.session.get(Report, int(form.report_id.data))
         if report is None or not report.is_open:
-            flash("That report has already been resolved.", "info")
+            flash(_("That report has already been resolved."), "info")
             return redirect(url_for("moderation.reports"))
         try:
             message = resolve(report, form.action, current_user)
@@ -135,8 +146,8 @@ def reports():
         flash(message, "success")
         return redirect(url_for("moderation.reports"))
     if form.is_submitted():
-        flash("That form was not valid: choose what to do about a report.", "danger")
+        flash(_("That form was not valid: choose what to do about a report."), "danger")
     queue = paginate_rows(Report.open_queue(), page_number(), REPORTS_PER_PAGE) or abort(404)
     return render_template(
-        "moderation/reports.html", title="Reports", reports=queue, open_count=Report.count_open()
+        "moderation/reports.html", title=_("Reports"), reports=queue, open_count=Report.count_open()
     )

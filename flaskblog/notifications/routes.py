@@ -1,6 +1,7 @@
 """Views for a reader's notifications and their notification settings."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import update
 
@@ -31,7 +32,7 @@ def notifications():
         )
         forget_unread_counts(current_user)
     page_html = render_template(
-        "notifications/notifications.html", title="Notifications", notifications=page
+        "notifications/notifications.html", title=_("Notifications"), notifications=page
     )
     db.session.commit()
     return page_html
@@ -49,6 +50,8 @@ def settings():
             settings = db.session.get(NotificationSettings, current_user.id)
             form.apply_to(settings)
             db.session.commit()
-        flash("Your notification settings have been saved.", "success")
+        flash(_("Your notification settings have been saved."), "success")
         return redirect(url_for("notifications.settings"))
-    return render_template("notifications/settings.html", title="Notification settings", form=form)
+    return render_template(
+        "notifications/settings.html", title=_("Notification settings"), form=form
+    )

@@ -5,6 +5,9 @@ import math
 import time
 
 from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, TooManyRequests
@@ -41,14 +44,14 @@ AUTOSAVE_LIMIT = "30/minute;900/hour"
 # than the author meant: a new post or a draft is saved as a draft, a scheduled one keeps
 # its time. "preview" is shown with every state, by the template.
 EDITOR_BUTTONS = {
-    "new": (("save_draft", "Save draft"), ("submit", "Publish")),
-    "draft": (("save_draft", "Save draft"), ("submit", "Publish")),
-    "published": (("submit", "Update"), ("unpublish", "Unpublish")),
-    "scheduled": (("submit", "Publish now"), ("unpublish", "Back to drafts")),
+    "new": (("save_draft", _l("Save draft")), ("submit", _l("Publish"))),
+    "draft": (("save_draft", _l("Save draft")), ("submit", _l("Publish"))),
+    "published": (("submit", _l("Update")), ("unpublish", _l("Unpublish"))),
+    "scheduled": (("submit", _l("Publish now")), ("unpublish", _l("Back to drafts"))),
 }
 # The scheduling controls (publish_at and `schedule`), shown after the buttons, or before
 # them for a scheduled post (Enter there keeps its time rather than publishing now).
-SCHEDULE_BUTTON = {"new": "Schedule", "draft": "Schedule", "scheduled": "Change time"}
+SCHEDULE_BUTTON = {"new": _l("Schedule"), "draft": _l("Schedule"), "scheduled": _l("Change time")}
 
 
 def editor_state(post: Post | None) -> str:
@@ -80,19 +83,19 @@ def save_from_editor(post: Post, form: PostForm, state: str) -> str:
     action = form.action or "submit"  # a client naming no button publishes, as it always did
     if action == "save_draft":
         post.unpublish()
-        kind, message = "save", "Draft saved."
+        kind, message = "save", _("Draft saved.")
     elif action == "unpublish":
         post.unpublish()
-        kind, message = "save", "Unpublished: only you can see it now."
+        kind, message = "save", _("Unpublished: only you can see it now.")
     elif action == "schedule":
         post.schedule(form.publish_at_utc)
         when = local_date_and_time(form.publish_at_utc, current_user)
-        kind, message = "publish", f"Scheduled for {when}."
+        kind, message = "publish", _("Scheduled for %(when)s.", when=when)
     elif state == "published":
-        kind, message = "update", "Updated."
+        kind, message = "update", _("Updated.")
     else:
         post.publish()
-        kind, message = "publish", "Published."
+        kind, message = "publish", _("Published.")
     db.session.add(post)
     revisions.discard_pending(post)
     revisions.record(post, current_user, kind)
@@ -109,8 +112,8 @@ def render_editor(
 ):
     """The editor for `post` (None: a new post), with the buttons its state offers."""
     state = editor_state(post)
-    legend = "New post" if post is None and not form.post_id.data else "Edit post"
-    form.publish_at.label.text = f"Publish at ({zone_name(current_user)})"
+    legend = _("New post") if post is None and not form.post_id.data else _("Edit post")
+    form.publish_at.label.text = _("Publish at (%(zone)s)", zone=zone_name(current_user))
     if form.comments_enabled.data is None:  # a request that did not send it
         form.comments_enabled.data = post.comments_enabled if post is not None else True
     if state == "scheduled" and not form.publish_at.data:
@@ -138,7 +141,7 @@ def render_editor(
 
 def refuse_action(form: PostForm, post: Post | None):
     """A button this post's editor does not offer (a forged or stale form): nothing saved."""
-    form.form_errors.append("That button is not offered for this post: use one of those below.")
+    form.form_errors.append(_("That button is not offered for this post: use one of those below."))
     return render_editor(form, post, status=400)
 
 
@@ -156,9 +159,10 @@ def editor_limited(limit: RequestLimit):
     post_id = (request.view_args or {}).get("post_id")
     post = get_own_post_or_abort(post_id) if post_id is not None else None
     seconds = max(1, math.ceil(limit.reset_at - time.time()))
-    notice = (
-        f"Too many saves in a short time. Please try again in {in_words(seconds)}: "
-        "your text is still here, not yet saved."
+    notice = _(
+        "Too many saves in a short time. Please try again in %(wait)s: "
+        "your text is still here, not yet saved.",
+        wait=in_words(seconds),
     )
     form = PostForm(author=current_user, post_id=post.id if post else None)
     return render_editor(form, post, alert=notice, status=429)
@@ -199,8 +203,10 @@ def new_post():
 
 
 def too_long_message(length: int) -> str:
-    return (
-        f"A post can be at most {Post.CONTENT_LENGTH:,} characters long; this one has {length:,}."
+    return _(
+        "A post can be at most %(max)s characters long; this one has %(length)s.",
+        max=format_number(Post.CONTENT_LENGTH),
+        length=format_number(length),
     )
 
 
@@ -217,7 +223,7 @@ def preview_limited(limit: RequestLimit):
     rather than swapping the editor for the error page."""
     if request.args.get("fragment"):
         return preview_fragment(
-            message="Too many previews in a short time. Please wait a moment and try again.",
+            message=_("Too many previews in a short time. Please wait a moment and try again."),
             status=429,
         )
     return None
@@ -294,21 +300,27 @@ def pending_notice(post: Post) -> str | None:
         return None
     when = local_date_and_time(pending.created_at, current_user)
     button = dict(EDITOR_BUTTONS[editor_state(post)])["submit"]
-    what = (
-        "the version you restored" if pending.kind == "restore" else f"your text autosaved {when}"
-    )
-    return (
-        f"This is {what}, not yet published: readers still see the post as it was. "
-        f"“{button}” publishes it."
+    if pending.kind == "restore":
+        return _(
+            "This is the version you restored, not yet published: readers still see the post "
+            "as it was. “%(button)s” publishes it.",
+            button=button,
+        )
+    return _(
+        "This is your text autosaved %(when)s, not yet published: readers still see the post "
+        "as it was. “%(button)s” publishes it.",
+        when=when,
+        button=button,
     )
 
 
-AUTOSAVE_PLACEHOLDER_TITLE = "Untitled draft"
+# Stored as the draft's title, in its author's language.
+AUTOSAVE_PLACEHOLDER_TITLE = _l("Untitled draft")
 
 
 def autosave_limited(limit: RequestLimit):
     """on_breach for autosave: a JSON answer the editor's script reads, not a page."""
-    return json_error(TooManyRequests(), "Too many autosaves in a short time: wait a moment.")
+    return json_error(TooManyRequests(), _("Too many autosaves in a short time: wait a moment."))
 
 
 def autosave_error(error: HTTPException, form: AutosaveForm | None = None):
@@ -329,9 +341,9 @@ def autosave():
         return autosave_error(BadRequest(str(first)), form)
     post = db.session.get(Post, form.post_id) if form.post_id is not None else None
     if form.post_id is not None and (post is None or not post.is_by(current_user)):
-        return autosave_error(NotFound("There is no such post of yours."))
+        return autosave_error(NotFound(_("There is no such post of yours.")))
     if post is None and form.is_empty:
-        return autosave_error(BadRequest("Nothing to save yet: write a title or some text."))
+        return autosave_error(BadRequest(_("Nothing to save yet: write a title or some text.")))
     post = autosave_into(post, form)
     db.session.commit()
     return jsonify(
@@ -359,7 +371,7 @@ def autosave_into(post: Post | None, form: AutosaveForm) -> Post:
     if post is None:
         post = Post(is_published=False)
     post.author = post.author or current_user
-    post.title = form.title.data or AUTOSAVE_PLACEHOLDER_TITLE
+    post.title = form.title.data or str(AUTOSAVE_PLACEHOLDER_TITLE)
     post.content = form.content.data or ""
     post.summary = form.summary.data
     post.tags = tags

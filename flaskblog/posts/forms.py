@@ -3,6 +3,9 @@
 import re
 from datetime import datetime
 
+from flask_babel import LazyString, format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
@@ -66,17 +69,17 @@ class PostTextForm(HtmlForm):
     required by one form and optional for the other)."""
 
     tags = StringField(
-        f"Tags (up to {Post.MAX_TAGS}, separated by commas)",
+        _l("Tags (up to %(count)d, separated by commas)", count=Post.MAX_TAGS),
         validators=[Length(max=200)],
-        render_kw={"placeholder": "flask, python, how-to"},
+        render_kw={"placeholder": _l("flask, python, how-to")},
     )
     summary = TextAreaField(
-        "Summary (optional: plain text for listings and link previews)",
+        _l("Summary (optional: plain text for listings and link previews)"),
         filters=[lambda value: _tidy(value), _none_if_empty],
         validators=[
             Length(
                 max=Post.SUMMARY_LENGTH,
-                message=f"A summary can be at most {Post.SUMMARY_LENGTH} characters long.",
+                message=_l("A summary can be at most %(max)d characters long."),
             )
         ],
     )
@@ -84,12 +87,15 @@ class PostTextForm(HtmlForm):
     def validate_tags(self, field) -> None:
         names = parse_tags(field.data)
         if len(names) > Post.MAX_TAGS:
-            raise ValidationError(f"Use at most {Post.MAX_TAGS} tags.")
+            raise ValidationError(_("Use at most %(count)d tags.", count=Post.MAX_TAGS))
         bad = [name for name in names if not TAG_NAME.fullmatch(name)]
         if bad:
             raise ValidationError(
-                f"Tags are 1 to {Tag.NAME_LENGTH} letters, digits or hyphens: "
-                f"{', '.join(bad)} is not."
+                _(
+                    "Tags are 1 to %(max)d letters, digits or hyphens: %(tags)s is not.",
+                    max=Tag.NAME_LENGTH,
+                    tags=", ".join(bad),
+                )
             )
 
     @property
@@ -97,7 +103,12 @@ class PostTextForm(HtmlForm):
         return parse_tags(self.tags.data)
 
 
-CONTENT_TOO_LONG = f"A post can be at most {Post.CONTENT_LENGTH:,} characters long."
+# The limit written as the reader's language writes numbers ("50,000", "50.000").
+CONTENT_TOO_LONG = LazyString(
+    lambda: _(
+        "A post can be at most %(max)s characters long.", max=format_number(Post.CONTENT_LENGTH)
+    )
+)
 PUBLISH_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -120,11 +131,11 @@ class CoverFields:
     against their quota even when an admin gives it.
     """
 
-    cover = FileField("Cover image (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    cover = FileField(_l("Cover image (JPEG, PNG, WebP or GIF, up to 5 MB)"))
     cover_alt = StringField(
-        "Describe the cover image", validators=[Length(max=Image.alt.type.length)]
+        _l("Describe the cover image"), validators=[Length(max=Image.alt.type.length)]
     )
-    remove_cover = BooleanField("Remove the cover image")
+    remove_cover = BooleanField(_l("Remove the cover image"))
     cover_picture: PostPicture | None = None
     # The post's cover when editing, shown above the field (see editing_cover_of).
     current_cover: Image | None = None
@@ -165,24 +176,24 @@ class PostForm(CoverFields, PostTextForm):
     is the one Enter presses, so for a new post or a draft it is "Save draft"."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[_strip],
         validators=[DataRequired(), Length(max=Post.TITLE_LENGTH)],
     )
     content = TextAreaField(
-        "Content (Markdown)", validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
+        _l("Content (Markdown)"), validators=[DataRequired(), Length(max=Post.CONTENT_LENGTH)]
     )
     # The preview page sends the form back to where it came from: the editor of this post.
     post_id = HiddenField(filters=[_post_id_or_none])
-    save_draft = SubmitField("Save draft")
-    submit = SubmitField("Publish")
-    unpublish = SubmitField("Unpublish")
-    preview = SubmitField("Preview")
+    save_draft = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Publish"))
+    unpublish = SubmitField(_l("Unpublish"))
+    preview = SubmitField(_l("Preview"))
     # Unticked, the post takes no new comments (those it has stay shown).
-    comments_enabled = SentCheckbox("Allow comments", default=True)
+    comments_enabled = SentCheckbox(_l("Allow comments"), default=True)
     # Read in the author's time zone (flaskblog.timezones), checked only when scheduling.
-    publish_at = StringField("Publish at", filters=[_strip], widget=DateTimeLocalInput())
-    schedule = SubmitField("Schedule")
+    publish_at = StringField(_l("Publish at"), filters=[_strip], widget=DateTimeLocalInput())
+    schedule = SubmitField(_l("Schedule"))
 
     ACTIONS = ("save_draft", "submit", "schedule", "unpublish")
 
@@ -200,16 +211,16 @@ class PostForm(CoverFields, PostTextForm):
         if self.action != "schedule":
             return
         if not field.data:
-            raise ValidationError("Choose the date and time to publish at.")
+            raise ValidationError(_("Choose the date and time to publish at."))
         local = parse_local_datetime(field.data)
         if local is None:
-            raise ValidationError("Enter a date and time like 2026-12-04 09:30.")
+            raise ValidationError(_("Enter a date and time like 2026-12-04 09:30."))
         try:
             when = from_local(local, self.author)
         except (OverflowError, ValueError):
-            raise ValidationError("Enter a date and time like 2026-12-04 09:30.") from None
+            raise ValidationError(_("Enter a date and time like 2026-12-04 09:30.")) from None
         if when <= utcnow():
-            raise ValidationError("Choose a time in the future: that one has already passed.")
+            raise ValidationError(_("Choose a time in the future: that one has already passed."))
         self.publish_at_utc = when
 
 
@@ -223,7 +234,7 @@ class AutosaveForm(PostTextForm):
 
     def validate_id(self, field) -> None:
         if field.data and not POST_ID.fullmatch(field.data):
-            raise ValidationError("Not a post id.")
+            raise ValidationError(_("Not a post id."))
 
     @property
     def post_id(self) -> int | None:
@@ -246,7 +257,7 @@ def _comment_id(value) -> int | None:
         return None
     if isinstance(value, int) or (POST_ID.fullmatch(value) and int(value) <= MAX_ID):
         return int(value)
-    raise ValueError(Comment.NOT_ON_THIS_POST)
+    raise ValueError(str(Comment.NOT_ON_THIS_POST))
 
 
 class CommentForm(SpamTraps, HtmlForm):
@@ -254,17 +265,22 @@ class CommentForm(SpamTraps, HtmlForm):
     # the post, see Comment.reply_refusal).
     parent_id = HiddenField(filters=[_comment_id])
     body = TextAreaField(
-        "Your comment",
+        _l("Your comment"),
         filters=[_tidy],
         validators=[
-            DataRequired(message="Write something before posting."),
+            DataRequired(message=_l("Write something before posting.")),
             Length(
                 max=Comment.MAX_LENGTH,
-                message=f"Comments can be at most {Comment.MAX_LENGTH:,} characters long.",
+                message=LazyString(
+                    lambda: _(
+                        "Comments can be at most %(max)s characters long.",
+                        max=format_number(Comment.MAX_LENGTH),
+                    )
+                ),
             ),
         ],
     )
-    submit = SubmitField("Post comment")
+    submit = SubmitField(_l("Post comment"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

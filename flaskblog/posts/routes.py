@@ -9,6 +9,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -56,7 +57,7 @@ def render_post_page(
         comment_form = reply_form(comments, reply_to)
     thread = thread_for(comments, comment_form.parent_id.data) if comment_form else None
     if thread is not None:
-        comment_form.body.label.text = f"Your reply to {thread.author.username}"
+        comment_form.body.label.text = _("Your reply to %(name)s", name=thread.author.username)
     elif comment_form is not None:
         comment_form.parent_id.data = None  # the form at the foot posts a comment of its own
     public = post.is_public  # a draft has no place in its author's listing yet
@@ -123,10 +124,10 @@ def post(post_id: int, slug: str | None = None):
 @login_required
 def delete_post(post_id: int):
     post = get_own_post_or_abort(post_id)
-    whose = "Your" if post.is_by(current_user) else "The"  # an admin's moderation
+    yours = post.is_by(current_user)  # else an admin's moderation
     db.session.delete(post)
     db.session.commit()
-    flash(f"{whose} post has been deleted.", "success")
+    flash(_("Your post has been deleted.") if yours else _("The post has been deleted."), "success")
     return redirect(url_for("main.home"))
 
 
@@ -136,7 +137,7 @@ def drafts():
     posts = paginate(Post.drafts_of(current_user), page_number()) or abort(404)
     scheduled = db.session.scalars(Post.scheduled_of(current_user)).all()
     return render_template(
-        "posts/drafts.html", title="Your drafts", posts=posts, scheduled=scheduled
+        "posts/drafts.html", title=_("Your drafts"), posts=posts, scheduled=scheduled
     )
 
 
@@ -149,14 +150,14 @@ def tag(tag: str):
     posts = paginate(Post.newest_first(tag=found), page_number()) or abort(404)
     if not posts.items:
         abort(404)  # a tag only drafts use is not public yet
-    title = f"Posts tagged {found.name}"
+    title = _("Posts tagged %(tag)s", tag=found.name)
     return render_template("posts/tag.html", title=title, tag=found, posts=posts)
 
 
 @bp.route("/tags")
 @cached_for_anonymous
 def tags():
-    return render_template("posts/tags.html", title="Tags", tags=Tag.with_post_counts())
+    return render_template("posts/tags.html", title=_("Tags"), tags=Tag.with_post_counts())
 
 
 def login_to_return_to(post: Post, anchor: str, message: str):
@@ -176,9 +177,9 @@ def create_comment(post_id: int):
     if not post.is_public:
         abort(404)  # drafts and scheduled posts take no comments, not even from their author
     if not current_user.is_authenticated:
-        return login_to_return_to(post, "comment-form", "Please log in to comment.")
+        return login_to_return_to(post, "comment-form", _("Please log in to comment."))
     if not post.comments_enabled:
-        abort(403, "Comments are closed on this post.")
+        abort(403, _("Comments are closed on this post."))
     form = CommentForm()
     if not form.validate_on_submit():
         # The post page again, with the error under the field and the text still in it.
@@ -191,7 +192,7 @@ def create_comment(post_id: int):
             return render_post_page(post, form), 400
     verdict = spam_verdict(form, "comment", current_user.id)
     if verdict == "honeypot":  # a bot: told it worked, so it learns nothing
-        flash("Your comment has been posted.", "success")
+        flash(_("Your comment has been posted."), "success")
         return redirect(f"{post_url(post)}#comments")
     blocked = comment_refusal(current_user, post, parent)
     if blocked:
@@ -210,7 +211,8 @@ def create_comment(post_id: int):
     if post.user_id not in notify_reply_and_mentions(comment, parent):
         notify(post.author, COMMENT, current_user, post=post, comment=comment)
     db.session.commit()
-    flash("Your reply has been posted." if parent else "Your comment has been posted.", "success")
+    posted = _("Your reply has been posted.") if parent else _("Your comment has been posted.")
+    flash(posted, "success")
     return redirect(f"{post_url(post)}#comment-{comment.id}")
 
 
@@ -221,10 +223,10 @@ def delete_comment(comment_id: int):
     if not post.can_view(current_user):
         abort(404)
     if not current_user.is_authenticated:
-        return login_to_return_to(post, f"comment-{comment.id}", "Please log in to do that.")
+        return login_to_return_to(post, f"comment-{comment.id}", _("Please log in to do that."))
     if not comment.can_delete(current_user):
         abort(403)
     db.session.delete(comment)
     db.session.commit()
-    flash("The comment has been deleted.", "success")
+    flash(_("The comment has been deleted."), "success")
     return redirect(f"{post_url(post)}#comments")

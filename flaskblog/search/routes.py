@@ -1,6 +1,8 @@
 """Views for searching posts."""
 
 from flask import abort, render_template, request
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.extensions import limiter
@@ -28,9 +30,10 @@ def search():
         results = search_posts(words, page_number()) or abort(404)
     return render_template(
         "search/search.html",
-        title=f"Search: {excerpt(query, 60)}" if query else "Search",
+        title=_("Search: %(query)s", query=excerpt(query, 60)) if query else _("Search"),
         query=query,
         results=results,
         highlighted_snippet=highlighted_snippet,
         highlighted_title=highlighted_title,
+        format_number=format_number,
     )

@@ -1,5 +1,6 @@
 """The editor's image upload: a file and its alternative text."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import Length
@@ -11,8 +12,8 @@ ALT_LENGTH = Image.alt.type.length
 
 
 class ImageUploadForm(HtmlForm):
-    image = FileField("Image (JPEG, PNG, WebP or GIF, up to 5 MB)")
-    alt = StringField("Describe the image", validators=[Length(max=ALT_LENGTH)])
+    image = FileField(_l("Image (JPEG, PNG, WebP or GIF, up to 5 MB)"))
+    alt = StringField(_l("Describe the image"), validators=[Length(max=ALT_LENGTH)])
 
     @property
     def upload(self):

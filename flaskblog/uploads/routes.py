@@ -4,6 +4,7 @@ itself, cached for good since its URL names its content."""
 import io
 
 from flask import abort, jsonify, send_file
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from flaskblog.extensions import db, limiter
@@ -55,9 +56,9 @@ def save_upload(user: User, upload, alt: str):
     """Run the upload through the pipeline and store it; the answer, or the error to send
     (StorageUnavailable is left to the error handlers: a JSON 503 here)."""
     if not user.is_confirmed:
-        return upload_error(403, "Please confirm your email address before you upload images.")
+        return upload_error(403, _("Please confirm your email address before you upload images."))
     if upload is None:
-        return upload_error(400, "Choose an image to upload.")
+        return upload_error(400, _("Choose an image to upload."))
     try:
         picture = picture_from_upload(upload)
         image = store_image(user, picture, alt)
@@ -75,8 +76,8 @@ def save_upload(user: User, upload, alt: str):
 def upload_image():
     form = ImageUploadForm()
     if not form.validate_on_submit():
-        message = next(iter(form.errors.values()), ["The upload could not be read."])[0]
-        return upload_error(400, message)
+        messages = next(iter(form.errors.values()), [_("The upload could not be read.")])
+        return upload_error(400, str(messages[0]))
     return save_upload(current_user, form.upload, alt_text(form.alt.data))
 
 

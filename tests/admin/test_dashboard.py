@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flaskblog.extensions import db
 from flaskblog.models import SecurityEvent, User
-from tests.helpers.factories import set_joined
+from tests.helpers.factories import set_joined, set_profile
 from tests.helpers.pages import page_text
 from tests.helpers.queries import queries_for
 
@@ -108,3 +108,13 @@ def test_the_dashboard_costs_the_same_however_many_accounts_and_events(
         forms.submit(f"/admin/users/{name}/promote", page="/admin/users")
 
     assert queries_for(client, count_queries, "/admin") == few
+
+
+def test_the_dashboard_speaks_german_to_a_german_admin(app, client, logged_in_admin):
+    set_profile(app, logged_in_admin, language="de")
+
+    text = page_text(client.get("/admin"))
+
+    assert "<h1>Verwaltung</h1>" in text
+    assert ">Offene Meldungen</h2>" in text
+    assert ">0 offene Meldungen</a> warten, die älteste zuerst." in text

@@ -381,3 +381,34 @@ def test_two_runs_at_once_send_one_digest(build_app, mailbox, monkeypatch):
     assert [len(sent) for sent in other_run] == [1]
     assert [received.rcpt_tos for received in mailbox.messages] == [["alice@example.com"]]
     assert digest_settings(app, alice) == ("daily", now)
+
+
+def test_each_reader_gets_the_digest_in_the_language_of_their_account(app, people):
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    factories.set_profile(app, alice, language="es")
+    (her_post,) = add_posts(app, alice, 1, title="Alice's garden")
+    comment = add_comment(app, her_post, bob)
+    for reader in (alice, carol):
+        choose_digest(app, reader, "daily")
+    add_notification(app, alice, COMMENT, bob, post_id=her_post, comment_id=comment)
+    add_notification(app, alice, FOLLOWER, carol)
+    add_notification(app, carol, FOLLOWER, bob)
+
+    result, outbox = send(app)
+
+    assert result.exit_code == 0, result.output
+    emails = {email.recipients[0]: email for email in outbox}
+    spanish, english = emails["alice@example.com"], emails["carol@example.com"]
+    assert spanish.subject == "Tu día en flaskblog: 2 notificaciones nuevas"
+    assert spanish.body.startswith("Hola, alice:\n\nEsto es lo nuevo para ti en flaskblog:")
+    comment_line = "bob comentó tu entrada «Alice's garden»"
+    assert f"- {comment_line}\n" in spanish.body
+    assert "- carol empezó a seguirte\n" in spanish.body
+    assert "Recibes este correo porque elegiste un resumen diario." in spanish.body
+    assert '<html lang="es">' in spanish.html
+    assert f"{escape(comment_line)}</a>" in spanish.html
+    assert ">Darse de baja</a>" in spanish.html
+    assert english.subject == "Your day on flaskblog: 1 new notification"
+    assert english.body.startswith("Hello carol,")
+    assert "- bob started following you\n" in english.body
+    assert '<html lang="en">' in english.html

@@ -238,3 +238,24 @@ def test_the_token_never_reaches_the_log(build_app, capsys, caplog):
     written = capsys.readouterr().err + caplog.text
     assert "/unsubscribe/<token>" in written
     assert token not in written
+
+
+def test_the_page_speaks_the_language_the_digest_was_written_in(
+    app, client, alice, alice_reads_daily
+):
+    factories.set_profile(app, alice, language="de")
+
+    asked = client.get(f"/unsubscribe/{alice_reads_daily}", headers={"Accept-Language": "es"})
+    done = client.post(f"/unsubscribe/{alice_reads_daily}", headers={"Accept-Language": "es"})
+
+    assert '<html lang="de"' in asked.text
+    assert "Die tägliche Zusammenfassung abbestellen?" in page_text(asked)
+    assert "Zusammenfassungen per E-Mail beenden" in page_text(asked)
+    assert "Du hast abbestellt" in page_text(done)
+
+
+def test_a_link_that_names_nobody_is_refused_in_the_visitors_language(client):
+    page = client.get("/unsubscribe/not-a-token", headers={"Accept-Language": "es"})
+
+    assert page.status_code == 400
+    assert "Este enlace para darse de baja no funciona" in page_text(page)

@@ -55,6 +55,20 @@ def test_a_recent_post_reads_hours_ago_in_the_browser(app, open_browser, alice):
     expect(post_date(page)).to_have_attribute("title", re.compile(r", \d{4} at \d\d:\d\d GMT\+9$"))
 
 
+def test_a_german_visitor_reads_the_page_and_its_dates_in_german(app, open_browser, alice):
+    (post_id,) = add_posts(app, alice, 1, start=START)
+    recent = add_posts(app, alice, 1, start=datetime.now(UTC) - timedelta(hours=3, minutes=5))
+    page = open_browser(timezone_id="Pacific/Kiritimati", locale="de-DE")
+
+    page.goto(f"/post/{post_id}")
+
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_role("link", name="Startseite")).to_be_visible()
+    expect(post_date(page)).to_have_text("2. Juni 2026")
+    page.goto(f"/post/{recent[0]}")
+    expect(post_date(page)).to_have_text("vor 3 Stunden")
+
+
 def test_without_javascript_the_date_says_utc(app, open_browser, alice):
     (post_id,) = add_posts(app, alice, 1, start=START)
     page = in_zone(open_browser, "Pacific/Kiritimati", java_script_enabled=False)

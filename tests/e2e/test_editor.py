@@ -11,7 +11,7 @@ from flaskblog import revisions
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from tests.helpers.browser import log_in, nav, page_width
-from tests.helpers.factories import PASSWORD
+from tests.helpers.factories import PASSWORD, set_profile
 from tests.helpers.images import png
 
 pytestmark = pytest.mark.browser
@@ -225,3 +225,17 @@ def test_on_a_phone_the_preview_is_a_tab_usable_by_keyboard(open_browser, make_u
     expect(page.get_by_label("Content")).to_be_visible()
     expect(page.locator("#preview")).to_be_hidden()
     assert page_width(page) <= 360
+
+
+def test_autosave_says_when_in_the_authors_language(app, page, make_user):
+    alice = make_user("alice")
+    log_in(page, "alice@example.com", PASSWORD)
+    set_profile(app, alice, language="de")
+    page.goto("/post/new")
+
+    page.get_by_label("Titel", exact=True).press_sequentially("Laut gedacht")
+    page.get_by_label("Inhalt (Markdown)").press_sequentially("Erster Gedanke.")
+
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text(re.compile(r"^Gespeichert \d\d:\d\d$"), timeout=AUTOSAVE_WAIT_MS)
+    assert stored_posts(app) == [(1, "Laut gedacht", "Erster Gedanke.", False)]

@@ -9,7 +9,14 @@ import pytest
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision
-from tests.helpers.factories import add_posts, add_revisions, make_drafts, make_user, tag_posts
+from tests.helpers.factories import (
+    add_posts,
+    add_revisions,
+    make_drafts,
+    make_user,
+    set_profile,
+    tag_posts,
+)
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from, flashes, page_text
 from tests.helpers.queries import queries_for
 
@@ -308,3 +315,25 @@ def test_the_list_costs_the_same_statements_however_long_the_history(
     add_revisions(app, post_id, [EARLIER + timedelta(minutes=n) for n in range(1, 40)])
 
     assert queries_for(client, count_queries, url) == few
+
+
+# --- In the reader's language -------------------------------------------------------------
+
+
+def test_the_history_and_a_diff_speak_german(app, client, auth, published):
+    post_id, revision_id = published
+    set_profile(app, published_author(app, post_id), language="de")
+    auth.login()
+
+    listing = page_text(client.get(f"/post/{post_id}/revisions"))
+    diff = page_text(client.get(f"/post/{post_id}/revisions/{revision_id}"))
+
+    assert "<h1>Versionen von „Today's text“</h1>" in listing
+    assert ">Zurück zum Beitrag</a>" in listing
+    assert '<h2 class="diff__field">Inhalt</h2>' in diff
+    assert "Diese Version wiederherstellen" in diff
+
+
+def published_author(app, post_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Post, post_id).user_id

@@ -10,7 +10,7 @@ from flaskblog.extensions import db
 from flaskblog.messages.routes import CONVERSATIONS_PER_PAGE, MESSAGES_PER_PAGE
 from flaskblog.models import ConversationMember, Message, User
 from flaskblog.models.message import count_unread_messages
-from tests.helpers.factories import add_block, log_in_unconfirmed, send_messages
+from tests.helpers.factories import add_block, log_in_unconfirmed, send_messages, set_profile
 from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 from tests.helpers.queries import postgresql_plan, sqlite_plan, statements_run
 
@@ -368,3 +368,19 @@ def test_a_first_message_racing_another_joins_the_conversation_the_other_made(
         assert sorted((m.user_id, m.unread_count) for m in members) == sorted(
             [(alice, 1), (bob, 1)]
         )
+
+
+def test_a_german_reader_is_told_the_limit_as_germans_write_numbers(
+    app, logged_in_alice, bob, forms
+):
+    set_profile(app, logged_in_alice, language="de")
+
+    refused = send(forms, "bob", "x" * (Message.MAX_LENGTH + 1))
+    sent = send(forms, "bob")
+
+    assert field_errors(refused, "body") == [
+        "Nachrichten dürfen höchstens 5.000 Zeichen lang sein."
+    ]
+    assert ("success", "Deine Nachricht an bob wurde gesendet.") in flashes(
+        forms.client.get(sent.headers["Location"])
+    )

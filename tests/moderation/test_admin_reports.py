@@ -9,6 +9,7 @@ import pytest
 from flaskblog.extensions import db
 from flaskblog.models import Comment, Post, Report, User
 from tests.helpers.attack_surface import database_snapshot
+from tests.helpers.factories import set_profile
 from tests.helpers.pages import flashes, page_text
 from tests.moderation.conftest import stored_reports
 
@@ -207,3 +208,22 @@ def test_the_admin_dashboard_counts_open_reports_and_links_the_queue(reader, rep
     page = reader("ada@example.com").page("/admin")
 
     assert f'<a href="{QUEUE}">2 open reports</a>' in page
+
+
+def test_a_german_admin_reads_the_queue_and_resolves_a_report_in_german(
+    app, reader, ada, alices_post, carol
+):
+    set_profile(app, ada, language="de")
+    report = add_report(app, carol, post_id=alices_post, reason="abuse")
+    admin = reader("ada@example.com")
+
+    queue = admin.page(QUEUE)
+    response = resolve(admin, report, "dismiss")
+
+    assert "<h1>Meldungen</h1>" in queue
+    assert "1 offene Meldung, die älteste zuerst." in queue
+    assert "Beitrag „<a href=" in queue and ">Alice's post</a>“ von <a href=" in queue
+    assert "<dd>Beleidigung oder Belästigung</dd>" in queue
+    assert ("success", "Meldung verworfen: Der Beitrag bleibt, wie er ist.") in flashes(
+        admin.client.get(response.headers["Location"])
+    )

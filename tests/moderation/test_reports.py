@@ -9,6 +9,7 @@ from tests.helpers.factories import (
     log_in_unconfirmed,
     make_drafts,
     make_user,
+    set_profile,
 )
 from tests.helpers.pages import flashes
 from tests.moderation.conftest import Reader, stored_reports
@@ -148,3 +149,16 @@ def test_reports_are_rate_limited_per_user(build_app):
 
     assert answers == [302] * 10 + [429]
     assert stored_reports(app) == [(bob, post_id, None, "spam", "Links to a shop.", None)]
+
+
+def test_a_spanish_reader_chooses_a_reason_and_is_thanked_in_spanish(app, reader, alices_post, bob):
+    set_profile(app, bob, language="es")
+    bob_reads = reader("bob@example.com")
+
+    form = bob_reads.page(f"/post/{alices_post}")
+    response = bob_reads.send(f"/post/{alices_post}/report", SPAM, page=f"/post/{alices_post}")
+
+    assert ">Abuso o acoso</label>" in form
+    assert ("success", "Gracias: un administrador revisará tu denuncia.") in flashes(
+        bob_reads.client.get(response.headers["Location"])
+    )

@@ -11,7 +11,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Comment, Notification, Post, User
 from flaskblog.models.notification import COMMENT, FOLLOWER, POST, UNREAD_COUNT_LIMIT
 from flaskblog.notifications.routes import NOTIFICATIONS_PER_PAGE
-from tests.helpers.factories import add_accounts
+from tests.helpers.factories import add_accounts, set_profile
 from tests.helpers.pages import page_text as page_html
 from tests.helpers.queries import postgresql_plan, queries_for, sqlite_plan, statements_run
 
@@ -219,3 +219,20 @@ def test_the_login_query_counts_the_unread_ones_through_their_index(app, alice, 
         plan = postgresql_plan(app, sql, params)
         assert "ix_notifications_user_unread" in plan, plan
         assert "Seq Scan on notifications" not in plan, plan
+
+
+def test_each_notification_is_a_sentence_in_the_readers_language_when_shown(
+    app, alices_post, alice, bob, auth, client
+):
+    set_profile(app, alice, language="de")
+    add_notification(app, alice, COMMENT, bob, post=alices_post)
+    auth.login()
+
+    german = client.get("/notifications")
+    set_profile(app, alice, language="es")
+    spanish = page_text(client.get("/notifications"))
+
+    assert "<h1>Benachrichtigungen</h1>" in page_html(german)
+    assert "Neu bob hat deinen Beitrag Alice's post kommentiert" in page_text(german)
+    # Made when the page is, not when the notification was: the same one, now in Spanish.
+    assert "bob comentó tu entrada Alice's post" in spanish

@@ -500,3 +500,13 @@ def test_results_page_runs_the_same_queries_for_one_or_five_results(
     five = queries_for(client, count_queries, "/search?q=walrus")
 
     assert one == five
+
+
+def test_results_are_counted_in_spanish(client, zoo):
+    one = page_text(client.get("/search?q=penguin", headers={"Accept-Language": "es"}))
+    two = page_text(client.get("/search?q=walrus", headers={"Accept-Language": "es"}))
+    none = page_text(client.get("/search?q=zebra", headers={"Accept-Language": "es"}))
+
+    assert "1 entrada encontrada para «penguin», la mejor coincidencia primero." in one
+    assert "2 entradas encontradas para «walrus», las mejores coincidencias primero." in two
+    assert "No se encontró nada para «zebra»." in none

@@ -111,3 +111,14 @@ def test_a_bio_is_shown_as_plain_text(app, make_user, client):
 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b onclick=" in text
     assert "<script>alert" not in text
+
+
+def test_a_profile_speaks_german(client, make_user, make_posts):
+    alice = make_user("alice")
+    make_posts(alice, 2)
+
+    page = page_text(client.get("/user/alice", headers={"Accept-Language": "de"}))
+
+    assert '<h1 class="profile__name">Beiträge von alice</h1>' in page
+    assert "<p>2 Beiträge</p>" in page
+    assert "0 Follower</a>" in page

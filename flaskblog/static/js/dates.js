@@ -13,6 +13,8 @@
     ["minute", 60],
   ];
   const language = document.documentElement.lang || "en";
+  // The page's own words for a moment ago (the script element carries them: layout.html).
+  const justNow = document.currentScript.dataset.justNow;
   const dateFormat = new Intl.DateTimeFormat(language, {
     year: "numeric",
     month: "long",
@@ -39,7 +41,7 @@
         return relativeFormat.format(-Math.floor(seconds / length), unit);
       }
     }
-    return "just now";
+    return justNow;
   }
 
   function localise(element, now) {

@@ -15,8 +15,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const status = panel.querySelector("[data-image-status]");
   const token = content.form.querySelector("input[name=csrf_token]");
 
-  const say = (message, isError = false) => {
-    status.textContent = message;
+  // The sentences come from the page (posts/_image_upload.html), with {name}s to fill in.
+  const message = (key, values = {}) =>
+    panel.dataset[key].replace(/\{(\w+)\}/g, (gap, name) => (name in values ? values[name] : gap));
+
+  const say = (text, isError = false) => {
+    status.textContent = text;
     status.classList.toggle("image-upload__status--error", isError);
   };
 
@@ -29,7 +33,8 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 
   const upload = async (file, at) => {
-    say(`Uploading ${file.name || "image"}…`);
+    const name = file.name || message("messageUnnamed");
+    say(message("messageUploading", { name }));
     const body = new FormData();
     body.append("image", file, file.name || "pasted-image.png");
     body.append("csrf_token", token ? token.value : "");
@@ -38,16 +43,17 @@ document.addEventListener("DOMContentLoaded", () => {
       const response = await fetch(panel.dataset.imageUpload, { method: "POST", body, credentials: "same-origin" });
       answer = await response.json().catch(() => null);
       if (!response.ok) {
-        const reason = answer && answer.error ? answer.error.message : `the server answered ${response.status}`;
-        say(`Could not add ${file.name || "the image"}: ${reason}`, true);
+        const reason =
+          answer && answer.error ? answer.error.message : message("messageAnswered", { status: response.status });
+        say(message("messageRefused", { name, reason }), true);
         return at;
       }
     } catch (error) {
-      say(`Could not add ${file.name || "the image"}: the upload failed. Check your connection and try again.`, true);
+      say(message("messageOffline", { name }), true);
       return at;
     }
     insert(answer.markdown, at);
-    say("Image added. Describe it for readers who cannot see it, between the square brackets.");
+    say(message("messageAdded"));
     return content.selectionEnd;
   };
 

@@ -145,6 +145,9 @@ function setUpLayout(editor, pane, preview) {
 
 function setUpAutosave(form) {
   const status = document.getElementById("autosave-status");
+  // The sentences come from the page (posts/create_post.html), with {name}s to fill in.
+  const message = (key, values = {}) =>
+    status.dataset[key].replace(/\{(\w+)\}/g, (gap, name) => (name in values ? values[name] : gap));
   const postId = form.elements.post_id;
   const fields = SAVED_FIELDS.map((name) => form.elements[name]).filter(Boolean);
   const snapshot = () => JSON.stringify(fields.map((field) => field.value));
@@ -178,8 +181,9 @@ function setUpAutosave(form) {
       });
       const answer = await response.json().catch(() => null);
       if (!response.ok || !answer || answer.error) {
-        const reason = answer && answer.error ? answer.error.message : `error ${response.status}`;
-        status.textContent = `Not saved: ${reason}`;
+        const reason =
+          answer && answer.error ? answer.error.message : message("messageAnswered", { status: response.status });
+        status.textContent = message("messageRefused", { reason });
         return;
       }
       saved = sent;
@@ -193,9 +197,10 @@ function setUpAutosave(form) {
         window.history.replaceState(null, "", answer.edit_url);
       }
       const when = new Date(answer.saved_at);
-      status.textContent = `Saved ${twoDigits(when.getHours())}:${twoDigits(when.getMinutes())}`;
+      const time = `${twoDigits(when.getHours())}:${twoDigits(when.getMinutes())}`;
+      status.textContent = message("messageSaved", { time });
     } catch (error) {
-      status.textContent = "Not saved: no connection. Your text is still here.";
+      status.textContent = message("messageOffline");
     } finally {
       saving = false;
     }
