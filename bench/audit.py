@@ -268,9 +268,14 @@ def report(result: dict) -> list[str]:
         scores = [str(found["scores"].get(key, "(not held)")) for key in names]
         page = f"{found['page']} (`{found['path']}`)"
         lines.append(f"| {page} | {found['theme']} | {found['language']} | {' | '.join(scores)} |")
-    missed = sorted({line for found in result["results"] for line in found["missed"]})
-    if missed:
-        lines += ["", "Audits that cost points:", ""] + [f"- {line}" for line in missed]
+    lowest: dict[str, str] = {}
+    for found in result["results"]:
+        for line in found["missed"]:
+            audit, _, score = line.rpartition(" ")
+            lowest[audit] = min(lowest.get(audit, score), score)
+    if lowest:
+        lines += ["", "Audits that cost points where a score is below 100 (lowest score, 0-1):", ""]
+        lines += [f"- {audit} {score}" for audit, score in sorted(lowest.items())]
     return lines
 
 
