@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_mail import email_dispatched
 from werkzeug.routing import BaseConverter, IntegerConverter
 
@@ -199,7 +200,7 @@ def _reject_nul_characters() -> None:
     """No text here may hold NUL, and PostgreSQL refuses to store or compare it: say so early."""
     fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
     if "\x00" in request.path or any("\x00" in value for _, value in fields):
-        abort(400, "The request contained a NUL character, which is not allowed in any field.")
+        abort(400, _l("The request contained a NUL character, which is not allowed in any field."))
 
 
 def _save_last_seen(response):

@@ -5,6 +5,7 @@ import functools
 import logging
 
 from flask import abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from flaskblog.security import log_event
@@ -30,8 +31,11 @@ def confirmed_required(view):
     def confirmed_only(*args, **kwargs):
         if current_user.is_authenticated and not current_user.is_confirmed:
             flash(
-                "Please confirm your email address before you post or comment: follow the link "
-                f"we sent to {current_user.email}, or use the button below for a new one.",
+                _(
+                    "Please confirm your email address before you post or comment: follow the "
+                    "link we sent to %(email)s, or use the button below for a new one.",
+                    email=current_user.email,
+                ),
                 "warning",
             )
             return redirect(url_for("main.home"))
@@ -51,7 +55,7 @@ def admin_without_required_two_factor():
         return None
     log_event("admin_needs_two_factor", user_id=current_user.id, level=logging.INFO)
     flash(
-        "Admin pages need two-factor login: turn it on here first, then go back.",
+        _("Admin pages need two-factor login: turn it on here first, then go back."),
         "warning",
     )
     return redirect(url_for("account.two_factor"))

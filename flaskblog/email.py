@@ -1,15 +1,18 @@
 """The emails the site sends about an account: confirming an address, resetting a password,
 telling an owner that someone tried their address, and noticing an address change.
 
-Each is built by `send_email` from a template in templates/email/ and handed to the mail
-queue (flaskblog/mailqueue.py), which delivers it off the request path.
+Each is built by `send_email` from a template in templates/email/, in the language of the
+account it is for (not of whoever's request sent it), and handed to the mail queue
+(flaskblog/mailqueue.py), which delivers it off the request path.
 """
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 from limits import parse_many
 
 from flaskblog.extensions import limiter
+from flaskblog.i18n import speaking_to
 from flaskblog.mailqueue import send_later
 from flaskblog.models import User
 from flaskblog.security import email_hash, log_event
@@ -20,19 +23,24 @@ MAIL_PER_RECIPIENT = "3/hour;10/day"
 
 
 def send_email(
-    to: str, subject: str, template: str, *, about: str, user_id: int, **context
+    account: User, subject, template: str, *, about: str, to: str | None = None, **context
 ) -> bool:
-    """Render templates/email/`template` with `context` and queue it for `to`; False (already
-    logged) if it could not be sent or queued. `about` and `user_id` name it in the mail log.
+    """Render `subject` (a lazy string) and templates/email/`template` with `context` in
+    `account`'s language, and queue it for `to` (by default the account's address); False
+    (already logged) if it could not be sent or queued. `about` and the account's id name it
+    in the mail log.
 
     Mail beyond MAIL_PER_RECIPIENT is not sent, only logged, and still answers True: the page
     says what it would have said, so it tells nobody how much mail an address has had.
     """
+    to = to or account.email
     if not recipient_has_budget(to):
-        log_event("mail_not_sent_recipient_limit", user_id=user_id, email=to, about=about)
+        log_event("mail_not_sent_recipient_limit", user_id=account.id, email=to, about=about)
         return True
-    body = render_template(f"email/{template}", **context)
-    return send_later(Message(subject, recipients=[to], body=body), about, user_id)
+    with speaking_to(account):
+        subject = str(subject)  # a plain string: the queue pickles the message
+        body = render_template(f"email/{template}", **context)
+    return send_later(Message(subject, recipients=[to], body=body), about, account.id)
 
 
 def recipient_has_budget(to: str) -> bool:
@@ -55,11 +63,10 @@ def recipient_has_budget(to: str) -> bool:
 def send_reset_email(user: User) -> bool:
     """Email `user` a password reset link; False (logged) if it could not be sent or queued."""
     return send_email(
-        user.email,
-        "Reset your flaskblog password",
+        user,
+        _l("Reset your flaskblog password"),
         "reset_password.txt",
         about="password reset",
-        user_id=user.id,
         user=user,
         token=user.get_reset_token(),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
@@ -67,17 +74,18 @@ def send_reset_email(user: User) -> bool:
 
 
 def send_confirmation_email(user: User, email: str | None = None) -> bool:
-    """Email a link confirming `email` (by default the user's current address) to that address."""
+    """Email a link confirming `email` (by default the user's current address) to that address,
+    in the user's language."""
     email = email or user.email
     changing = email != user.email
     return send_email(
-        email,
-        "Confirm your new flaskblog email address"
+        user,
+        _l("Confirm your new flaskblog email address")
         if changing
-        else "Confirm your flaskblog email address",
+        else _l("Confirm your flaskblog email address"),
         "confirm_email.txt",
         about="confirmation",
-        user_id=user.id,
+        to=email,
         user=user,
         changing=changing,
         token=user.get_email_token(email),
@@ -89,11 +97,10 @@ def send_address_taken_email(owner: User, changing: bool = False) -> bool:
     """Tell `owner` that someone tried to sign up with their address (or, `changing`, to move
     another account to it). The page answers as for a new address: only the owner learns."""
     return send_email(
-        owner.email,
-        "Someone tried to use your flaskblog email address",
+        owner,
+        _l("Someone tried to use your flaskblog email address"),
         "address_taken.txt",
         about="address taken",
-        user_id=owner.id,
         owner=owner,
         changing=changing,
     )
@@ -115,11 +122,10 @@ def send_email_change_emails(user: User, new_email: str) -> bool:
     if not sent:
         return False
     send_email(
-        user.email,
-        "Your flaskblog email address is being changed",
+        user,
+        _l("Your flaskblog email address is being changed"),
         "email_change_notice.txt",
         about="email change notice",
-        user_id=user.id,
         user=user,
         new_email=new_email,
         hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,

@@ -5,9 +5,13 @@ field of the same name. A browser does neither, and the forms' text validators e
 a file sent as a post's title, or a number or a list in JSON, would reach them as an object
 they cannot measure and end in a 500. Here a JSON body is no form at all (the fields are
 missing, and the form says so), and files go to file fields only.
+
+Its errors are plain strings in the reader's language once it has validated, though the
+validators' messages are lazy (made at import time, before anyone's language is known).
 """
 
 from flask import request
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -32,3 +36,17 @@ class HtmlForm(FlaskForm):
                 if name in file_fields
             )
             return CombinedMultiDict((files, request.form))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate, then turn lazy messages into text, so that code may join, compare or
+        flash the errors (the command line does) as it would any string."""
+        valid = super().validate(extra_validators)
+        for field in self._fields.values():
+            if isinstance(field.errors, list):
+                field.errors[:] = [_text(error) for error in field.errors]
+        self.form_errors[:] = [_text(error) for error in self.form_errors]
+        return valid
+
+
+def _text(message):
+    return str(message) if isinstance(message, LazyString) else message

@@ -15,15 +15,19 @@ API and the command line speak English: their words are part of the contract, no
 
 from contextlib import contextmanager
 
+from babel import Locale
 from flask import g, has_request_context, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from flaskblog.extensions import babel
+from flaskblog.json_errors import API_PREFIX
 from flaskblog.models.profile import Profile
 
 LANGUAGES = Profile.LANGUAGES
 DEFAULT_LANGUAGE = Profile.DEFAULT_LANGUAGE
+# Parsed once: Flask-Babel takes a Locale as it is, where it would parse a code each request.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def init_app(app) -> None:
@@ -35,19 +39,24 @@ def init_app(app) -> None:
     app.after_request(_vary_on_language)
 
 
-def select_language() -> str:
-    """The account's language, else the best the browser accepts, else English."""
-    if not has_request_context():
-        return DEFAULT_LANGUAGE
+def select_language() -> Locale:
+    """The account's language, else the best the browser accepts, else English; always
+    English for the JSON API, whose words are part of its contract (and shared with pages:
+    a refusal the editor shows in German, the API gives in English)."""
+    if not has_request_context() or request.path.startswith(API_PREFIX):
+        return _LOCALES[DEFAULT_LANGUAGE]
     if current_user.is_authenticated and current_user.language in LANGUAGES:
-        return current_user.language
+        return _LOCALES[current_user.language]
     g.language_from_header = True
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    return _LOCALES[request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)]
 
 
 def current_language() -> str:
-    """The language this page speaks, for `<html lang>` and the page cache's key."""
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    """The language this page speaks, for `<html lang>`, dates and the page cache's key."""
+    locale = get_locale()
+    # The language's code, not str(locale): that builds the identifier again on every call,
+    # and a page asks once for each date on it.
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
 def language_of(user) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from flask_babel import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from flaskblog.models.image import Image as ImageRow
@@ -86,18 +87,25 @@ def opened_picture(data: bytes, max_pixels: int) -> Iterator[Image.Image]:
             limit = max_pixels // WEBP_COST if image.format == "WEBP" else max_pixels
             if image.width * image.height > limit:
                 raise InvalidPicture(
-                    f"That picture is too large ({image.width}x{image.height} pixels); "
-                    f"the limit is {limit // 1_000_000} megapixels."
+                    _(
+                        "That picture is too large (%(width)dx%(height)d pixels); the limit is"
+                        " %(megapixels)d megapixels.",
+                        width=image.width,
+                        height=image.height,
+                        megapixels=limit // 1_000_000,
+                    )
                 )
             if image.format == "JPEG" and jpeg_scan_count(data) > MAX_JPEG_SCANS:
-                raise InvalidPicture("That JPEG is built in an unusual way; please save it again.")
+                raise InvalidPicture(
+                    _("That JPEG is built in an unusual way; please save it again.")
+                )
             yield image
     except InvalidPicture:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise InvalidPicture("That file is not a JPEG, PNG, WebP or GIF image.") from error
+        raise InvalidPicture(_("That file is not a JPEG, PNG, WebP or GIF image.")) from error
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
-        raise InvalidPicture("That image is damaged or incomplete.") from error
+        raise InvalidPicture(_("That image is damaged or incomplete.")) from error
 
 
 def make_avatar(stream: IO[bytes], max_pixels: int) -> bytes:

@@ -3,6 +3,7 @@ account with two-factor login, only once /login/2fa has accepted a code), and so
 passkey; the Log out button and "Log out here" on the sessions page both end it."""
 
 from flask import current_app, flash, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from flaskblog import login_limits  # a module: login_limits reads the pending login from here
@@ -44,7 +45,7 @@ def log_out() -> None:
         current_user.end_session()
         db.session.commit()
     logout_user()
-    flash("You have been logged out.", "info")
+    flash(_("You have been logged out."), "info")
 
 
 def start_pending_login(user: User, *, remember: bool, next_url: str | None) -> None:

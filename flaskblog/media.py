@@ -14,6 +14,8 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, or_
 from sqlalchemy.orm import Session, undefer
 from werkzeug.exceptions import ServiceUnavailable
@@ -51,7 +53,7 @@ def picture_from_upload(upload) -> PostPicture:
     # MAX_CONTENT_LENGTH leaves room for the other fields: the file itself may be a little over.
     upload.stream.seek(0, io.SEEK_END)
     if upload.stream.tell() > limit:
-        raise UploadTooLarge(f"Images may be at most {limit // (1024 * 1024)} MB.")
+        raise UploadTooLarge(_("Images may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
     upload.stream.seek(0)
     return make_post_image(upload.stream, current_app.config["MAX_PICTURE_PIXELS"])
 
@@ -105,8 +107,12 @@ def check_room(owner: User, picture: PostPicture) -> None:
     used = space_used(owner)
     if used + len(picture.data) > quota_mb * 1024 * 1024:
         raise QuotaFull(
-            f"Your images already use {used / 1048576:.1f} MB of your {quota_mb} MB: delete "
-            "posts you no longer need to make room for this one."
+            _(
+                "Your images already use %(used)s MB of your %(quota)d MB: delete posts you"
+                " no longer need to make room for this one.",
+                used=format_decimal(used / 1048576, "0.0"),
+                quota=quota_mb,
+            )
         )
 
 
@@ -139,7 +145,7 @@ def image_bytes(image: Image) -> bytes:
         answer = _client().get_object(Bucket=_bucket(), Key=image.storage_key)
         return answer["Body"].read()
     except (BotoCoreError, ClientError) as error:
-        raise StorageUnavailable("The image storage cannot be reached.") from error
+        raise StorageUnavailable(_("The image storage cannot be reached.")) from error
 
 
 def uses_object_storage() -> bool:
@@ -177,7 +183,7 @@ def _put_object(key: str, data: bytes, mimetype: str) -> None:
     except (BotoCoreError, ClientError) as error:
         current_app.logger.warning("image storage refused an upload: %s", error)
         raise StorageUnavailable(
-            "Images cannot be stored right now. Please try again in a few minutes."
+            _("Images cannot be stored right now. Please try again in a few minutes.")
         ) from error
 
 

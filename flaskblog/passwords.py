@@ -7,6 +7,7 @@ made it from zxcvbn's ranked list (see its header for source and licence).
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
@@ -28,6 +29,8 @@ def not_a_common_password(form, field) -> None:
     """WTForms validator for a new password; quiet while the field has other errors."""
     if field.data and not field.errors and is_common_password(field.data):
         raise ValidationError(
-            "That password is one of the 10,000 most common passwords, which attackers try "
-            "first. Please choose another one."
+            _(
+                "That password is one of the 10,000 most common passwords, which attackers "
+                "try first. Please choose another one."
+            )
         )

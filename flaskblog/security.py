@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -256,5 +257,5 @@ def log_address_lockout(limit: RequestLimit) -> None:
 def in_words(seconds: int) -> str:
     """A wait as people say it: "1 second", "45 seconds", "3 minutes"."""
     if seconds >= 120:
-        return f"{math.ceil(seconds / 60)} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
+        return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return ngettext("%(num)d second", "%(num)d seconds", seconds)

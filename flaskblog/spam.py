@@ -7,6 +7,9 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, Signer
 from wtforms import HiddenField, StringField
 
@@ -39,11 +42,11 @@ class SpamTraps:
     """Mixin for the forms bots fill: sign-up and comments."""
 
     # "website": the field name form-filling bots are most eager to fill.
-    website = HoneypotField("Leave this field empty")
+    website = HoneypotField(_l("Leave this field empty"))
     form_started = HiddenField(default=started_token)
 
 
-TOO_FAST = (
+TOO_FAST = _l(
     "That was sent faster than anyone could fill in the form. Please wait a few seconds "
     "and send it again."
 )
@@ -61,15 +64,17 @@ def spam_verdict(form: SpamTraps, what: str, user_id: int | None = None) -> str 
         if taken is None or taken < minimum:
             log_event("spam_too_fast", user_id=user_id, form=what, seconds=taken)
             form.form_started.data = started_token()  # a fresh start for the next try
-            form.form_errors.append(TOO_FAST)
+            form.form_errors.append(str(TOO_FAST))
             return "too_fast"
     return None
 
 
-def new_account_refusal(user, kind: str) -> str | None:
+def new_account_refusal(user, kind: str) -> LazyString | None:
     """For a user in their first day: why they cannot write another `kind` ("post" or
     "comment") this hour, logged; else None. The limits are NEW_ACCOUNT_POSTS_PER_HOUR
-    and NEW_ACCOUNT_COMMENTS_PER_HOUR (0: none)."""
+    and NEW_ACCOUNT_COMMENTS_PER_HOUR (0: none).
+
+    Lazy: a page shows it in the reader's language, the API's error in English."""
     limit = current_app.config[f"NEW_ACCOUNT_{kind.upper()}S_PER_HOUR"]
     if not limit or not user.is_new_account():
         return None
@@ -77,7 +82,21 @@ def new_account_refusal(user, kind: str) -> str | None:
     if model.count_by_since(user.id, utcnow() - timedelta(hours=1)) < limit:
         return None
     log_event("new_account_limited", user_id=user.id, kind=kind, limit=limit)
-    return (
-        f"New accounts can write at most {limit} {kind}{'' if limit == 1 else 's'} an hour "
-        f"during their first {user.NEW_ACCOUNT_HOURS} hours. Please try again later."
+    hours = user.NEW_ACCOUNT_HOURS
+    if kind == "post":
+        return lazy_ngettext(
+            "New accounts can write at most %(num)d post an hour during their first "
+            "%(hours)d hours. Please try again later.",
+            "New accounts can write at most %(num)d posts an hour during their first "
+            "%(hours)d hours. Please try again later.",
+            limit,
+            hours=hours,
+        )
+    return lazy_ngettext(
+        "New accounts can write at most %(num)d comment an hour during their first "
+        "%(hours)d hours. Please try again later.",
+        "New accounts can write at most %(num)d comments an hour during their first "
+        "%(hours)d hours. Please try again later.",
+        limit,
+        hours=hours,
     )

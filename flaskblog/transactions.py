@@ -1,5 +1,6 @@
 """Committing writes that a unique column can refuse, such as a name another request took."""
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from flaskblog.extensions import db
@@ -17,7 +18,7 @@ def commit_unique(form) -> bool:
     except IntegrityError:
         db.session.rollback()
         if form.validate():
-            form.form_errors.append("That username was just taken. Please try again.")
+            form.form_errors.append(_("That username was just taken. Please try again."))
         return False
 
 

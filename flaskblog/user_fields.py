@@ -4,6 +4,8 @@ Signing up, resetting a password and the account pages (auth and account bluepri
 the `flask users` commands, all build their fields from here.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
@@ -26,14 +28,14 @@ def username_field() -> StringField:
     """A name of the length and the characters User allows: ASCII letters, digits, '_', '.' or
     '-', and not only dots (URLs read them as folders)."""
     return StringField(
-        "Username",
+        _l("Username"),
         filters=[strip_text],
         validators=[
             DataRequired(),
             Length(min=User.USERNAME_MIN_LENGTH, max=User.USERNAME_LENGTH),
             Regexp(
                 User.USERNAME_PATTERN,
-                message="Use only letters, digits, '_', '.' and '-' (and not only dots).",
+                message=_l("Use only letters, digits, '_', '.' and '-' (and not only dots)."),
             ),
         ],
         render_kw={"autocomplete": "username"},
@@ -43,7 +45,7 @@ def username_field() -> StringField:
 def email_field() -> EmailField:
     """A syntactically valid address (no DNS look-up), stored lower-case."""
     return EmailField(
-        "Email",
+        _l("Email"),
         filters=[normalize_email],
         validators=[
             DataRequired(),
@@ -59,7 +61,7 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
     its confirmation."""
     # `autocomplete` tells password managers to offer a new password, not fill the old one.
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
             DataRequired(),
             Length(min=User.PASSWORD_MIN_LENGTH, max=User.PASSWORD_MAX_LENGTH),
@@ -68,17 +70,20 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Confirm password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Confirm password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
 
 
-def current_password_field(label: str = "Current password") -> PasswordField:
+def current_password_field(label: str | None = None) -> PasswordField:
     """The password the user has now, asked again before a sensitive change."""
     return PasswordField(
-        label,
+        label or _l("Current password"),
         validators=[Length(max=User.PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
@@ -89,9 +94,9 @@ def check_current_password(user: User, field) -> None:
     if field.errors:
         return
     if not field.data:
-        raise ValidationError("Enter your current password.")
+        raise ValidationError(_("Enter your current password."))
     if not user.check_password(field.data):
-        raise ValidationError("That is not your current password.")
+        raise ValidationError(_("That is not your current password."))
 
 
 class UniqueUsername:
@@ -107,7 +112,7 @@ class UniqueUsername:
     def validate_username(self, field) -> None:
         found = None if field.errors else User.by_username(field.data)
         if found is not None and (self.user is None or found.id != self.user.id):
-            raise ValidationError("That username is taken. Please choose another one.")
+            raise ValidationError(_("That username is taken. Please choose another one."))
 
 
 class NewAccountFields(UniqueUsername, HtmlForm):

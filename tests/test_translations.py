@@ -10,9 +10,9 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flaskblog.extensions import db
-from flaskblog.models import User
+from tests.helpers.factories import set_profile
 from tests.helpers.pages import page_text
+from tests.helpers.translations import unmarked, unmarked_in_scripts
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "flaskblog" / "translations"
 LANGUAGES = ("de", "es")
@@ -42,10 +42,7 @@ def test_a_language_not_offered_falls_back_to_english(client):
 
 
 def test_an_accounts_language_outranks_the_browsers(app, client, make_user, auth):
-    make_user("alice")
-    with app.app_context():
-        db.session.execute(db.update(User).values(language="es"))
-        db.session.commit()
+    set_profile(app, make_user("alice"), language="es")
     auth.login()
 
     response = client.get("/", headers={"Accept-Language": "de"})
@@ -76,6 +73,10 @@ def test_the_page_cache_keeps_one_copy_per_language(build_app):
 
 
 # --- Keeping the catalogues complete --------------------------------------------------------
+
+
+def test_every_string_a_reader_sees_is_marked_for_translation():
+    assert unmarked() + unmarked_in_scripts() == []
 
 
 @pytest.fixture(scope="module")

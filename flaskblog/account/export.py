@@ -7,6 +7,7 @@ import zipfile
 from urllib.parse import urljoin
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from flaskblog.extensions import db
@@ -91,26 +92,39 @@ def post_status(post) -> str:
     return "scheduled" if post.is_scheduled else "published"
 
 
-EXPORT_README = """# Your posts from flaskblog
-
-Exported {when} for {username}.
-
-- `posts/`: one Markdown file per post (drafts and scheduled posts too), named by its date
-  and slug. Each starts with YAML front matter: `title`, `date` (when it was published, or
-  is to be; for a draft, when it was written), `slug`, `tags`, `draft`, `summary`, and
-  `cover` (the picture shown above it) when it has one.
-- `images/`: the pictures your posts show; the posts link to them here.
-- `comments.json`: the comments you wrote, on your posts and others'.
-
-Import this zip (or the folder it unpacks to) into any flaskblog account from Account >
-Import, or with `flask import markdown PATH --author USERNAME`: you get the same posts back.
-Many other blog engines (Hugo, Jekyll, Eleventy, WriteFreely) read the same kind of files.
-"""
+def export_readme(user) -> str:
+    """The zip's README.md, in the language of whoever downloads it."""
+    contents = [
+        _(
+            "`posts/`: one Markdown file per post (drafts and scheduled posts too), named by "
+            "its date and slug. Each starts with YAML front matter: `title`, `date` (when it "
+            "was published, or is to be; for a draft, when it was written), `slug`, `tags`, "
+            "`draft`, `summary`, and `cover` (the picture shown above it) when it has one."
+        ),
+        _("`images/`: the pictures your posts show; the posts link to them here."),
+        _("`comments.json`: the comments you wrote, on your posts and others'."),
+    ]
+    paragraphs = [
+        "# " + _("Your posts from flaskblog"),
+        _(
+            "Exported %(when)s for %(username)s.",
+            when=f"{utcnow():%Y-%m-%d %H:%M} UTC",
+            username=user.username,
+        ),
+        "\n".join(f"- {line}" for line in contents),
+        _(
+            "Import this zip (or the folder it unpacks to) into any flaskblog account from "
+            "Account > Import, or with `flask import markdown PATH --author USERNAME`: you get "
+            "the same posts back. Many other blog engines (Hugo, Jekyll, Eleventy, "
+            "WriteFreely) read the same kind of files."
+        ),
+    ]
+    return "\n\n".join(paragraphs) + "\n"
 
 
 def export_zip(user) -> bytes:
     """Everything the user wrote as a zip: a Markdown file per post with front matter, the
-    pictures the posts show, their comments as JSON and a README (see EXPORT_README)."""
+    pictures the posts show, their comments as JSON and a README (export_readme)."""
     posts = db.session.scalars(db.select(Post).where(Post.user_id == user.id)).all()
     posts.sort(key=lambda post: (front_matter_date(post), post.id))
     out = io.BytesIO()
@@ -125,7 +139,7 @@ def export_zip(user) -> bytes:
         archive.writestr("comments.json", json.dumps(comments, indent=2, ensure_ascii=False))
         archive.writestr(
             "README.md",
-            EXPORT_README.format(when=f"{utcnow():%Y-%m-%d %H:%M} UTC", username=user.username),
+            export_readme(user),
         )
     return out.getvalue()
 

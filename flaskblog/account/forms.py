@@ -4,6 +4,8 @@ deletion."""
 import io
 
 from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     RadioField,
@@ -35,31 +37,34 @@ from flaskblog.user_fields import (
 class UpdateAccountForm(UniqueUsername, HtmlForm):
     username = username_field()
     email = email_field()
-    current_password = current_password_field("Current password (to change your email)")
-    picture = FileField("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)")
+    current_password = current_password_field(_l("Current password (to change your email)"))
+    picture = FileField(_l("Profile picture (JPEG, PNG, WebP or GIF, up to 5 MB)"))
     about_me = TextAreaField(
-        f"About you (optional: plain text, up to {User.ABOUT_ME_LENGTH} characters)",
+        _l(
+            "About you (optional: plain text, up to %(count)d characters)",
+            count=User.ABOUT_ME_LENGTH,
+        ),
         filters=[strip_text],
         validators=[
             Length(
                 max=User.ABOUT_ME_LENGTH,
-                message=f"Say it in at most {User.ABOUT_ME_LENGTH} characters.",
+                message=_l("Say it in at most %(max)d characters."),
             )
         ],
     )
     website = URLField(
-        "Website (optional)",
+        _l("Website (optional)"),
         filters=[strip_text],
         validators=[Length(max=User.WEBSITE_LENGTH)],
-        render_kw={"autocomplete": "url", "placeholder": "https://example.com"},
+        render_kw={"autocomplete": "url", "placeholder": _l("https://example.com")},
     )
-    timezone = SelectField("Time zone (dates are shown in it)", validate_choice=False)
+    timezone = SelectField(_l("Time zone (dates are shown in it)"), validate_choice=False)
     language = SelectField(
-        "Language",
+        _l("Language"),
         choices=[SelectChoice(code, name) for code, name in User.LANGUAGES.items()],
         validate_choice=False,
     )
-    submit = SubmitField("Update")
+    submit = SubmitField(_l("Update"))
 
     def __init__(self, user: User, *args, **kwargs) -> None:
         super().__init__(*args, obj=user, **kwargs)
@@ -75,15 +80,15 @@ class UpdateAccountForm(UniqueUsername, HtmlForm):
     # The choices are checked here, so that a name not offered gets a message of its own.
     def validate_timezone(self, field) -> None:
         if field.data not in timezone_names():
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(_("Choose a time zone from the list."))
 
     def validate_language(self, field) -> None:
         if field.data not in User.LANGUAGES:
-            raise ValidationError("Choose a language from the list.")
+            raise ValidationError(_("Choose a language from the list."))
 
     def validate_website(self, field) -> None:
         if field.data and not field.errors and not is_web_address(field.data):
-            raise ValidationError("Enter a web address that starts with http:// or https://.")
+            raise ValidationError(_("Enter a web address that starts with http:// or https://."))
 
     @property
     def new_email(self) -> str | None:
@@ -124,25 +129,25 @@ class OwnAccountForm(HtmlForm):
 class ChangePasswordForm(OwnAccountForm):
     current_password = current_password_field()
     password, confirm_password = new_password_fields()
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
     def validate_current_password(self, field) -> None:
         check_current_password(self.user, field)
 
     def validate_password(self, field) -> None:
         if not field.errors and self.user.check_password(field.data):
-            raise ValidationError("Choose a password different from your current one.")
+            raise ValidationError(_("Choose a password different from your current one."))
 
 
 class DeleteAccountForm(OwnAccountForm):
-    password = current_password_field("Your password")
-    submit = SubmitField("Delete my account for good")
+    password = current_password_field(_l("Your password"))
+    submit = SubmitField(_l("Delete my account for good"))
 
     def validate_password(self, field) -> None:
         check_current_password(self.user, field)
 
 
-def code_field(label: str = "Code from your authenticator app") -> StringField:
+def code_field(label: str) -> StringField:
     """A code from the authenticator app (or, where said, a recovery code)."""
     return StringField(
         label,
@@ -152,32 +157,32 @@ def code_field(label: str = "Code from your authenticator app") -> StringField:
 
 
 class EnableTwoFactorForm(HtmlForm):
-    code = code_field("The 6-digit code your app shows now")
-    submit = SubmitField("Turn on two-factor login")
+    code = code_field(_l("The 6-digit code your app shows now"))
+    submit = SubmitField(_l("Turn on two-factor login"))
 
 
 class DisableTwoFactorForm(OwnAccountForm):
-    password = current_password_field("Your password")
-    code = code_field("Code from your authenticator app, or a recovery code")
-    submit = SubmitField("Turn off two-factor login")
+    password = current_password_field(_l("Your password"))
+    code = code_field(_l("Code from your authenticator app, or a recovery code"))
+    submit = SubmitField(_l("Turn off two-factor login"))
 
     def validate_password(self, field) -> None:
         check_current_password(self.user, field)
 
 
 class NewRecoveryCodesForm(HtmlForm):
-    code = code_field("Code from your authenticator app, or a recovery code")
-    submit = SubmitField("Make new recovery codes")
+    code = code_field(_l("Code from your authenticator app, or a recovery code"))
+    submit = SubmitField(_l("Make new recovery codes"))
 
 
 class ImportForm(HtmlForm):
     """A file to import: a WordPress export, a zip of Markdown files, or one Markdown file."""
 
     file = FileField(
-        "WordPress export (.xml, or a .zip with its uploads folder), or Markdown (.md or .zip)",
-        validators=[FileRequired("Choose a file to import.")],
+        _l("WordPress export (.xml, or a .zip with its uploads folder), or Markdown (.md or .zip)"),
+        validators=[FileRequired(_l("Choose a file to import."))],
     )
-    submit = SubmitField("Import")
+    submit = SubmitField(_l("Import"))
 
 
 class ThemeForm(HtmlForm):
@@ -185,4 +190,4 @@ class ThemeForm(HtmlForm):
     AUTOMATIC to follow the device's preference again."""
 
     AUTOMATIC = "automatic"
-    theme = RadioField("Theme", choices=(*User.THEMES, AUTOMATIC), validators=[DataRequired()])
+    theme = RadioField(_l("Theme"), choices=(*User.THEMES, AUTOMATIC), validators=[DataRequired()])

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from flaskblog.account import bp
@@ -39,6 +40,7 @@ from flaskblog.redirects import safe_next_url, same_site_referrer
 from flaskblog.security import log_event, user_or_address_key
 from flaskblog.timezones import local_date_and_time
 from flaskblog.transactions import commit_unique
+from flaskblog.words import in_reader_language
 
 # An import writes up to thousands of posts at once: a few an hour are plenty for anyone.
 IMPORT_LIMIT = "5/hour;20/day"
@@ -51,6 +53,9 @@ def account():
     form = UpdateAccountForm(current_user)
     if form.validate_on_submit():
         new_email = form.new_email  # changes only once confirmed from the new inbox
+        # The answer speaks the language the form was sent in, even when it changes here:
+        # the first word said fixes this request's language.
+        updated = _("Your account has been updated.")
         current_user.username = form.username.data
         current_user.set_profile(**form.profile)
         other_changes = db.session.is_modified(current_user) or form.avatar_image is not None
@@ -58,21 +63,29 @@ def account():
             current_user.set_avatar(form.avatar_image)
         if commit_unique(form):
             if other_changes or new_email is None:
-                flash("Your account has been updated.", "success")
+                flash(updated, "success")
             if new_email is not None and send_email_change_emails(current_user, new_email):
                 flash(
-                    "To change your email address, follow the link in the email on its way "
-                    f"to {new_email}. Until then it stays {current_user.email}.",
+                    _(
+                        "To change your email address, follow the link in the email on its "
+                        "way to %(new)s. Until then it stays %(current)s.",
+                        new=new_email,
+                        current=current_user.email,
+                    ),
                     "info",
                 )
             elif new_email is not None:
                 flash(
-                    f"The email to {new_email} could not be sent, so your address stays "
-                    f"{current_user.email}. Please try again later.",
+                    _(
+                        "The email to %(new)s could not be sent, so your address stays "
+                        "%(current)s. Please try again later.",
+                        new=new_email,
+                        current=current_user.email,
+                    ),
                     "warning",
                 )
             return redirect(url_for("account.account"))
-    return render_template("account/account.html", title="Account", form=form)
+    return render_template("account/account.html", title=_("Account"), form=form)
 
 
 @bp.route("/account/theme", methods=["POST"])
@@ -84,7 +97,7 @@ def theme():
     theirs in the browser: static/js/theme.js)."""
     form = ThemeForm()
     if not form.validate_on_submit():
-        flash("Choose the light or the dark theme.", "danger")
+        flash(_("Choose the light or the dark theme."), "danger")
     else:
         chosen = form.theme.data
         current_user.theme = None if chosen == ThemeForm.AUTOMATIC else chosen
@@ -105,12 +118,14 @@ def change_password():
         current_user.sign_out_everywhere_else()  # this login stays; every other one ends
         db.session.commit()
         flash(
-            "Your password has been changed: every other login and API token has ended, and "
-            "links we emailed before (a pending change of address too) are cancelled.",
+            _(
+                "Your password has been changed: every other login and API token has ended, "
+                "and links we emailed before (a pending change of address too) are cancelled."
+            ),
             "success",
         )
         return redirect(url_for("account.account"))
-    return render_template("account/change_password.html", title="Change password", form=form)
+    return render_template("account/change_password.html", title=_("Change password"), form=form)
 
 
 # The secret offered while two-factor login is being set up, kept in the signed session
@@ -133,20 +148,22 @@ def two_factor():
     if form.validate_on_submit():
         codes = current_user.enable_two_factor(secret, form.code.data)
         if codes is None:
-            form.code.errors.append("That code is not the one your app shows now: try again.")
+            form.code.errors.append(_("That code is not the one your app shows now: try again."))
         else:
             db.session.commit()
             session.pop(TOTP_SETUP_KEY, None)
             log_event("two_factor_enabled", user_id=current_user.id, level=logging.INFO)
-            flash("Two-factor login is on: every other login and API token has ended.", "success")
+            flash(
+                _("Two-factor login is on: every other login and API token has ended."), "success"
+            )
             return render_two_factor_on(recovery_codes=codes)
     uri = current_user.totp_uri(secret)
     return render_template(
         "account/two_factor_setup.html",
-        title="Two-factor login",
+        title=_("Two-factor login"),
         form=form,
         secret=secret,
-        qr_code=qr_svg(uri, "QR code for your authenticator app"),
+        qr_code=qr_svg(uri, _("QR code for your authenticator app")),
     )
 
 
@@ -157,7 +174,7 @@ def render_two_factor_on(
     make new ones and to turn it off."""
     return render_template(
         "account/two_factor_on.html",
-        title="Two-factor login",
+        title=_("Two-factor login"),
         recovery_codes=recovery_codes,
         codes_left=current_user.recovery_codes_left,
         codes_form=NewRecoveryCodesForm(formdata=None, prefix=RECOVERY_PREFIX),
@@ -175,15 +192,17 @@ def new_recovery_codes():
     if form.validate_on_submit():
         if current_user.verify_second_factor(form.code.data) is None:
             log_event("two_factor_code_refused", user_id=current_user.id, action="recovery_codes")
-            flash("That code is wrong or has been used already: no new codes were made.", "danger")
+            flash(
+                _("That code is wrong or has been used already: no new codes were made."), "danger"
+            )
         else:
             codes = current_user.new_recovery_codes()
             db.session.commit()
             log_event("recovery_codes_replaced", user_id=current_user.id, level=logging.INFO)
-            flash("Here are your new recovery codes; the old ones no longer work.", "success")
+            flash(_("Here are your new recovery codes; the old ones no longer work."), "success")
             return render_two_factor_on(recovery_codes=codes)
     else:
-        flash("Enter a code to make new recovery codes.", "danger")
+        flash(_("Enter a code to make new recovery codes."), "danger")
     return redirect(url_for("account.two_factor"))
 
 
@@ -192,17 +211,19 @@ def new_recovery_codes():
 @login_required
 def disable_two_factor():
     if not current_user.has_two_factor:
-        flash("Two-factor login is already off.", "info")
+        flash(_("Two-factor login is already off."), "info")
         return redirect(url_for("account.two_factor"))
     form = DisableTwoFactorForm(current_user)
     if form.validate_on_submit():
         if current_user.verify_second_factor(form.code.data) is None:
-            form.code.errors.append("That code is wrong or has been used already.")
+            form.code.errors.append(_("That code is wrong or has been used already."))
         else:
             current_user.reset_two_factor()
             db.session.commit()
             log_event("two_factor_disabled", user_id=current_user.id)
-            flash("Two-factor login is off: every other login and API token has ended.", "success")
+            flash(
+                _("Two-factor login is off: every other login and API token has ended."), "success"
+            )
             return redirect(url_for("account.two_factor"))
     log_event("two_factor_disable_refused", user_id=current_user.id)
     return render_two_factor_on(disable_form=form)
@@ -219,9 +240,9 @@ def delete_account():
         # The database deletes the posts, comments, picture and logins with the user.
         db.session.delete(user)
         db.session.commit()
-        flash("Your account, with its posts, comments and picture, has been deleted.", "info")
+        flash(_("Your account, with its posts, comments and picture, has been deleted."), "info")
         return redirect(url_for("main.home"))
-    return render_template("account/delete_account.html", title="Delete account", form=form)
+    return render_template("account/delete_account.html", title=_("Delete account"), form=form)
 
 
 @bp.route("/account/export")
@@ -265,7 +286,7 @@ def import_posts():
         db.session.add(job)
         db.session.commit()
         jobs.start(job)
-        flash("Your file is being imported: this page shows how it is going.", "info")
+        flash(_("Your file is being imported: this page shows how it is going."), "info")
         return redirect(url_for("account.import_job", job=job.handle))
     return render_import_page(form)
 
@@ -273,7 +294,7 @@ def import_posts():
 def render_import_page(form: ImportForm, status: int = 200):
     page = render_template(
         "account/import.html",
-        title="Import posts",
+        title=_("Import posts"),
         form=form,
         recent=ImportJob.recent_of(current_user),
         max_tags=Post.MAX_TAGS,
@@ -287,9 +308,9 @@ def new_account_import_refusal(user) -> str | None:
     if not current_app.config["NEW_ACCOUNT_POSTS_PER_HOUR"] or not user.is_new_account():
         return None
     log_event("new_account_limited", user_id=user.id, kind="import")
-    return (
-        f"New accounts can import posts once they are {User.NEW_ACCOUNT_HOURS} hours old. "
-        "Please try again later."
+    return _(
+        "New accounts can import posts once they are %(hours)d hours old. Please try again later.",
+        hours=User.NEW_ACCOUNT_HOURS,
     )
 
 
@@ -297,7 +318,9 @@ def new_account_import_refusal(user) -> str | None:
 @login_required
 def import_job(job: str):
     found = ImportJob.of(current_user, job) or abort(404)
-    return render_template("account/import_job.html", title="Import", job=found)
+    return render_template(
+        "account/import_job.html", title=_("Import"), job=found, in_words=in_reader_language
+    )
 
 
 @bp.route("/account/sessions")
@@ -305,7 +328,7 @@ def import_job(job: str):
 def sessions():
     return render_template(
         "account/sessions.html",
-        title="Where you are logged in",
+        title=_("Where you are logged in"),
         logins=UserSession.for_user(current_user),
         api_tokens=ApiToken.for_user(current_user),
         describe_user_agent=describe_user_agent,
@@ -318,8 +341,10 @@ def end_other_sessions():
     current_user.sign_out_everywhere_else()
     db.session.commit()
     flash(
-        "You have been signed out everywhere else: your API tokens have ended, and links "
-        "we emailed before (a pending change of address too) are cancelled.",
+        _(
+            "You have been signed out everywhere else: your API tokens have ended, and links "
+            "we emailed before (a pending change of address too) are cancelled."
+        ),
         "success",
     )
     return redirect(url_for("account.sessions"))
@@ -330,14 +355,14 @@ def end_other_sessions():
 def end_session(handle: str):
     chosen = UserSession.by_handle(current_user, handle)
     if chosen is None:
-        flash("That session had already ended.", "info")
+        flash(_("That session had already ended."), "info")
     elif chosen.made_this_request(current_user):
         log_out()  # "Log out here" is the Log out button
         return redirect(url_for("main.home"))
     else:
         db.session.delete(chosen)
         db.session.commit()
-        flash(f"Signed out {describe_user_agent(chosen.user_agent)}.", "success")
+        flash(_("Signed out %(device)s.", device=describe_user_agent(chosen.user_agent)), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -350,5 +375,5 @@ def end_api_token(handle: str):
     db.session.delete(chosen)
     db.session.commit()
     made = local_date_and_time(chosen.created_at, current_user)
-    flash(f"The API token made {made} has ended.", "success")
+    flash(_("The API token made %(when)s has ended.", when=made), "success")
     return redirect(url_for("account.sessions"))

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+
 # (name, pattern) in the order to try: Edge and Opera also say Chrome, Chrome also says Safari,
 # iOS also says "Mac OS X" and Android also says Linux.
 BROWSERS = (
@@ -28,9 +30,9 @@ def describe_user_agent(user_agent: str, length: int = 40) -> str:
     browser = next((name for name, pattern in BROWSERS if re.search(pattern, user_agent)), None)
     system = next((name for name, pattern in SYSTEMS if re.search(pattern, user_agent)), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
     if browser or system:
-        return browser or f"A browser on {system}"
+        return browser or _("A browser on %(system)s", system=system)
     if not user_agent.strip():
-        return "An unknown browser"
+        return _("An unknown browser")
     return user_agent if len(user_agent) <= length else user_agent[: length - 1] + "…"

@@ -1,5 +1,6 @@
 """Forms for signing up, logging in (with a second factor) and resetting a forgotten password."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -16,47 +17,47 @@ from flaskblog.user_fields import (
 
 
 class RegistrationForm(SpamTraps, NewAccountFields):
-    submit = SubmitField("Sign up")
+    submit = SubmitField(_l("Sign up"))
 
 
 class LoginForm(HtmlForm):
     # "username" is what password managers look for beside a current password.
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[normalize_email],
         validators=[DataRequired(), Length(max=User.EMAIL_LENGTH)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(max=User.PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Remember me")
-    submit = SubmitField("Log in")
+    remember = BooleanField(_l("Remember me"))
+    submit = SubmitField(_l("Log in"))
 
 
 class SecondFactorForm(HtmlForm):
     code = StringField(
-        "Code from your authenticator app, or a recovery code",
+        _l("Code from your authenticator app, or a recovery code"),
         validators=[DataRequired(), Length(max=CODE_MAX_LENGTH)],
         # No autofocus, as on the login form: the page has one field, and a moved focus is
         # what screen reader users do not expect on arrival.
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
     )
-    submit = SubmitField("Verify")
+    submit = SubmitField(_l("Verify"))
 
 
 class RequestResetForm(HtmlForm):
     email = email_field()
-    submit = SubmitField("Request password reset")
+    submit = SubmitField(_l("Request password reset"))
 
 
 class ResendConfirmationForm(HtmlForm):
     email = email_field()
-    submit = SubmitField("Send the link again")
+    submit = SubmitField(_l("Send the link again"))
 
 
 class ResetPasswordForm(HtmlForm):
     password, confirm_password = new_password_fields()
-    submit = SubmitField("Reset password")
+    submit = SubmitField(_l("Reset password"))

@@ -3,6 +3,8 @@
 import logging
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from flaskblog.auth import bp
@@ -17,6 +19,7 @@ from flaskblog.auth.forms import (
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
+from flaskblog.i18n import current_language
 from flaskblog.login_limits import account_guesses, device_guesses, second_factor_guesses
 from flaskblog.logins import (
     complete_login,
@@ -36,26 +39,37 @@ from flaskblog.security import (
 from flaskblog.spam import spam_verdict
 from flaskblog.transactions import commit_or_rollback
 
-# A wrong password and an unconfirmed address get this one answer, so that logging in with
-# the password just chosen at sign-up does not tell a new address from one with an account.
-LOGIN_FAILED = (
-    "Login unsuccessful. Please check your email and password. If you have just signed up, "
-    "open the link we emailed you first."
-)
+
+def flash_login_failed() -> None:
+    """A wrong password and an unconfirmed address get this one answer, so that logging in
+    with the password just chosen at sign-up does not tell a new address from one with an
+    account."""
+    flash(
+        _(
+            "Login unsuccessful. Please check your email and password. If you have just "
+            "signed up, open the link we emailed you first."
+        ),
+        "danger",
+    )
 
 
 def flash_signed_up(email: str, sent: bool) -> None:
     """The answer to a sign-up, the same whether the address was new or already had an account."""
     if sent:
         flash(
-            f"Your account has been created. Open the link we sent to {email} to confirm your "
-            "address, then log in.",
+            _(
+                "Your account has been created. Open the link we sent to %(email)s to confirm "
+                "your address, then log in.",
+                email=email,
+            ),
             "success",
         )
     else:
         flash(
-            "Your account has been created, but the confirmation email could not be sent. "
-            "Ask for a new link below.",
+            _(
+                "Your account has been created, but the confirmation email could not be sent. "
+                "Ask for a new link below."
+            ),
             "warning",
         )
 
@@ -63,7 +77,8 @@ def flash_signed_up(email: str, sent: bool) -> None:
 def create_account(form: RegistrationForm) -> bool:
     """Sign up with the form's details and say so; False if the username was taken
     meanwhile (the form then says so)."""
-    user = User(username=form.username.data, email=form.email.data)
+    # The emails and pages it gets from now on speak the language it signed up in.
+    user = User(username=form.username.data, email=form.email.data, language=current_language())
     user.set_password(form.password.data)  # for a taken address too: both answers take as long
     owner = User.by_email(user.email)
     if owner is None:
@@ -98,7 +113,7 @@ def register():
             return redirect(url_for("auth.login"))
         if verdict is None and create_account(form):
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", title="Register", form=form)
+    return render_template("auth/register.html", title=_("Register"), form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -115,10 +130,10 @@ def login():
         if user is not None and not user.is_confirmed:
             # Only the confirmation link proves the inbox; until then, answered as a wrong password.
             log_event("login_unconfirmed", user_id=user.id, level=logging.INFO)
-            flash(LOGIN_FAILED, "danger")
+            flash_login_failed()
         elif user is not None and not user.is_active:
             log_event("login_disabled_account", user_id=user.id)
-            flash("This account has been disabled.", "danger")
+            flash(_("This account has been disabled."), "danger")
         elif user is not None and user.has_two_factor:
             # Not logged in at all until /login/2fa accepts a code (Ghost's #25806).
             start_pending_login(
@@ -131,8 +146,8 @@ def login():
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
         else:
             log_event("login_failed", email=form.email.data)
-            flash(LOGIN_FAILED, "danger")
-    return render_template("auth/login.html", title="Log in", form=form)
+            flash_login_failed()
+    return render_template("auth/login.html", title=_("Log in"), form=form)
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
@@ -143,7 +158,7 @@ def login_second_factor():
     pending = pending_login()
     if pending is None:
         end_pending_login()
-        flash("Please log in again: the login waited too long for its code.", "info")
+        flash(_("Please log in again: the login waited too long for its code."), "info")
         return redirect(url_for("auth.login"))
     user, choices = pending
     form = SecondFactorForm()
@@ -151,7 +166,7 @@ def login_second_factor():
         kind = user.verify_second_factor(form.code.data)
         if kind is None:
             log_event("login_2fa_failed", user_id=user.id)
-            form.code.errors.append("That code is wrong or has been used already.")
+            form.code.errors.append(_("That code is wrong or has been used already."))
         else:
             end_pending_login()
             complete_login(user, remember=choices["remember"])  # commits the spent code too
@@ -159,14 +174,19 @@ def login_second_factor():
             if kind == "recovery_code":
                 flash_recovery_code_used(user.recovery_codes_left)
             return redirect(choices["next"] or url_for("main.home"))
-    return render_template("auth/login_2fa.html", title="Two-factor login", form=form)
+    return render_template("auth/login_2fa.html", title=_("Two-factor login"), form=form)
 
 
 def flash_recovery_code_used(left: int) -> None:
     """Say that a recovery code is spent, and how many remain."""
     flash(
-        f"You used a recovery code; {left} left. Make new ones on the two-factor login page "
-        "if you are running short.",
+        ngettext(
+            "You used a recovery code; %(num)d left. Make new ones on the two-factor login "
+            "page if you are running short.",
+            "You used a recovery code; %(num)d left. Make new ones on the two-factor login "
+            "page if you are running short.",
+            left,
+        ),
         "warning",
     )
 
@@ -182,8 +202,10 @@ def confirm_email(token: str):
     found = User.verify_email_token(token)
     if found is None:
         flash(
-            "That confirmation link is invalid, expired or already used. "
-            "Ask for a new one from the login page.",
+            _(
+                "That confirmation link is invalid, expired or already used. "
+                "Ask for a new one from the login page."
+            ),
             "warning",
         )
         return redirect(url_for("main.home"))
@@ -192,16 +214,21 @@ def confirm_email(token: str):
         moved = email != user.email
         user.confirm_email(email)
         if commit_or_rollback():  # another account may have taken the address just now
-            flash(f"Thank you: {email} is confirmed as your email address.", "success")
+            flash(
+                _("Thank you: %(email)s is confirmed as your email address.", email=email),
+                "success",
+            )
             if moved:
                 flash(
-                    "Any other link we emailed you before (a password reset, another change "
-                    "of address) is cancelled.",
+                    _(
+                        "Any other link we emailed you before (a password reset, another "
+                        "change of address) is cancelled."
+                    ),
                     "info",
                 )
             next_page = "main.home" if current_user.is_authenticated else "auth.login"
             return redirect(url_for(next_page))
-    flash("That email address now belongs to another account; yours has not changed.", "danger")
+    flash(_("That email address now belongs to another account; yours has not changed."), "danger")
     return redirect(url_for("main.home"))
 
 
@@ -217,12 +244,16 @@ def resend_confirmation():
             send_confirmation_email(user)
         # The same answer either way, so the page does not tell who has an account here.
         flash(
-            "If an account with that address is waiting for confirmation, a new link is on "
-            "its way to it.",
+            _(
+                "If an account with that address is waiting for confirmation, a new link is "
+                "on its way to it."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/resend_confirmation.html", title="Confirm your address", form=form)
+    return render_template(
+        "auth/resend_confirmation.html", title=_("Confirm your address"), form=form
+    )
 
 
 def resend_own_confirmation():
@@ -230,11 +261,14 @@ def resend_own_confirmation():
     if request.method != "POST":
         return redirect(url_for("main.home"))
     if current_user.is_confirmed:
-        flash("Your email address is already confirmed.", "info")
+        flash(_("Your email address is already confirmed."), "info")
     elif send_confirmation_email(current_user):
-        flash(f"A new confirmation link is on its way to {current_user.email}.", "info")
+        flash(
+            _("A new confirmation link is on its way to %(email)s.", email=current_user.email),
+            "info",
+        )
     else:
-        flash("The confirmation email could not be sent. Please try again later.", "warning")
+        flash(_("The confirmation email could not be sent. Please try again later."), "warning")
     return redirect(url_for("main.home"))
 
 
@@ -256,11 +290,11 @@ def reset_request():
             send_reset_email(user)
         # The same answer either way, so the page does not tell who has an account.
         flash(
-            "If an account uses that email, we have sent it a link to reset the password.",
+            _("If an account uses that email, we have sent it a link to reset the password."),
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", title="Reset password", form=form)
+    return render_template("auth/reset_request.html", title=_("Reset password"), form=form)
 
 
 @bp.route("/reset_password/<token>", methods=["GET", "POST"])
@@ -269,7 +303,7 @@ def reset_token(token: str):
     user = User.verify_reset_token(token)
     if user is None:
         flash(
-            "That reset link is invalid, expired or already used. Please ask for a new one.",
+            _("That reset link is invalid, expired or already used. Please ask for a new one."),
             "warning",
         )
         return redirect(url_for("auth.reset_request"))
@@ -281,10 +315,12 @@ def reset_token(token: str):
             user.confirm_email(user.email)
         db.session.commit()
         flash(
-            "Your password has been updated: every login and API token has ended, and links "
-            "we emailed before (a pending change of address too) are cancelled. "
-            "You can now log in.",
+            _(
+                "Your password has been updated: every login and API token has ended, and "
+                "links we emailed before (a pending change of address too) are cancelled. "
+                "You can now log in."
+            ),
             "success",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_token.html", title="Reset password", form=form)
+    return render_template("auth/reset_token.html", title=_("Reset password"), form=form)

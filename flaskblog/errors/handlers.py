@@ -8,6 +8,9 @@ import time
 
 import psycopg
 from flask import current_app, g, redirect, render_template, request
+from flask_babel import force_locale, format_number, lazy_ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -21,30 +24,66 @@ from werkzeug.exceptions import (
 
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter, login_manager
+from flaskblog.i18n import DEFAULT_LANGUAGE
 from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.models import OldLink, Post
-from flaskblog.security import current_user_id, in_words, log_event
+from flaskblog.security import current_user_id, log_event
 from flaskblog.urls import post_url
 
-# What each page tells the visitor; codes not listed fall back to Werkzeug's own wording.
-MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Forbidden", "You do not have permission to do that."),
-    404: ("Page not found", "That page does not exist. It may have been moved or deleted."),
-    405: ("Method not allowed", "That page cannot be used this way."),
-    413: (
-        "Too large",
-        "That was too much to send at once. A post may be at most "
-        f"{Post.CONTENT_LENGTH:,} characters. Pictures may be at most 5 MB.",
-    ),
-    429: ("Too many requests", "Please slow down and try again in a little while."),
-    500: ("Something went wrong", "We have been told about it. Please try again later."),
-    503: (
-        "Briefly unavailable",
-        "The site cannot reach its database right now. Nothing was changed: please try again "
-        "in a few seconds.",
-    ),
-}
+
+def page_words(code: int | None) -> tuple[str, str]:
+    """The title and the explanation of the error page for status `code`, in the reader's
+    language; a status not listed gets a general pair."""
+    words = {
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Please go back and try again."),
+        ),
+        401: (_("Login needed"), _("Please log in to see that page.")),
+        403: (_("Forbidden"), _("You do not have permission to do that.")),
+        404: (
+            _("Page not found"),
+            _("That page does not exist. It may have been moved or deleted."),
+        ),
+        405: (_("Method not allowed"), _("That page cannot be used this way.")),
+        409: (
+            _("Conflict"),
+            _("That clashed with a change made at the same time. Please try again."),
+        ),
+        410: (_("Gone"), _("That page has been removed for good.")),
+        413: (
+            _("Too large"),
+            _(
+                "That was too much to send at once. A post may be at most %(characters)s "
+                "characters. Pictures may be at most 5 MB.",
+                characters=format_number(Post.CONTENT_LENGTH),
+            ),
+        ),
+        414: (_("Address too long"), _("That web address is too long to be read.")),
+        415: (_("Unsupported type"), _("The server cannot read what was sent in that form.")),
+        416: (_("Range not satisfiable"), _("That part of the file does not exist.")),
+        422: (_("Could not be processed"), _("Some of what was sent is not valid.")),
+        429: (_("Too many requests"), _("Please slow down and try again in a little while.")),
+        431: (
+            _("Request too large"),
+            _("The request carried too much information in its headers."),
+        ),
+        500: (_("Something went wrong"), _("We have been told about it. Please try again later.")),
+        501: (_("Not implemented"), _("The site cannot do that.")),
+        503: (
+            _("Briefly unavailable"),
+            _(
+                "The site cannot reach its database right now. Nothing was changed: please "
+                "try again in a few seconds."
+            ),
+        ),
+    }
+    general = (
+        _("Something is not right"),
+        _("The request could not be completed. Please go back and try again."),
+    )
+    return words.get(code, general)
+
 
 # While the database is down every request fails the same way: one line per process this
 # often, not a traceback per request.
@@ -53,12 +92,16 @@ database_log = logging.getLogger("flaskblog.database")
 _database_down_logged = 0.0
 
 
-def render_error(error: HTTPException, message: str | None = None):
-    """The error page for `error`, keeping its status and headers (Allow, Retry-After...);
-    under /api, the API's JSON error instead."""
+def render_error(error: HTTPException, message=None):
+    """The error page for `error`, keeping its status and headers (Allow, Retry-After...), in
+    the reader's language; under /api, the API's JSON error instead, in English.
+
+    `message` (and a view's `abort(code, reason)`) is best a lazy string, so that the one
+    wording serves the page and, in English, the API."""
     if is_api_request():
-        return json_error(error, message)
-    title, default_message = MESSAGES.get(error.code, (error.name, error.description))
+        with force_locale(DEFAULT_LANGUAGE):
+            return json_error(error, None if message is None else str(message))
+    title, default_message = page_words(error.code)
     if error.description != type(error).description:
         default_message = error.description  # a view's abort(code, "reason") says it best
     response = error.get_response()
@@ -79,8 +122,10 @@ def csrf_error(error: CSRFError):
     log_event("csrf_failed", user_id=current_user_id(), reason=error.description)
     return render_error(
         error,
-        "The form had expired or was sent from elsewhere. Please go back, reload the page "
-        "and try again.",
+        _l(
+            "The form had expired or was sent from elsewhere. Please go back, reload the page "
+            "and try again."
+        ),
     )
 
 
@@ -101,11 +146,24 @@ def rate_limited(error: RateLimitExceeded):
         # A limit's on_breach answered in its own words (the editor's preview, shown in place).
         response = error.response
     else:
-        response = render_error(
-            error, f"Too many attempts in a short time. Please try again in {in_words(seconds)}."
-        )
+        response = render_error(error, wait_in_words(seconds))
     response.headers["Retry-After"] = str(seconds)
     return response
+
+
+def wait_in_words(seconds: int):
+    """How long to wait before trying again, as people say it: "3 minutes", "45 seconds"."""
+    if seconds >= 120:
+        return lazy_ngettext(
+            "Too many attempts in a short time. Please try again in %(num)d minute.",
+            "Too many attempts in a short time. Please try again in %(num)d minutes.",
+            math.ceil(seconds / 60),
+        )
+    return lazy_ngettext(
+        "Too many attempts in a short time. Please try again in %(num)d second.",
+        "Too many attempts in a short time. Please try again in %(num)d seconds.",
+        seconds,
+    )
 
 
 @bp.app_errorhandler(HTTPException)
@@ -149,7 +207,7 @@ def database_unavailable(error: DBAPIError):
         return render_error(unavailable)
     except SQLAlchemyError:  # something on the page still asked the database
         with_rollback_attempted()
-        title, message = MESSAGES[503]
+        title, message = page_words(503)
         response = current_app.response_class(f"{title}. {message}\n", 503, mimetype="text/plain")
         response.headers["Retry-After"] = "5"
         return response

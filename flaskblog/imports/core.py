@@ -23,6 +23,7 @@ from flaskblog.imports.entries import Entry, ImportRefused, Summary
 from flaskblog.media import QuotaFull, alt_text, check_room, store_image
 from flaskblog.models import Comment, ImportedPost, OldLink, Post, Tag, User, slugify, utcnow
 from flaskblog.models.imports import normal_path
+from flaskblog.words import N_, said
 
 # An import is one transaction: this many posts at most, so that one stays bounded.
 MAX_POSTS = 5_000
@@ -38,8 +39,12 @@ def import_entries(
     `skipped` is what the reader of the file already left out, with its reasons."""
     if len(entries) > MAX_POSTS:
         raise ImportRefused(
-            f"That file holds {len(entries):,} posts; an import may bring in at most "
-            f"{MAX_POSTS:,}. Split it into smaller files."
+            N_(
+                "That file holds %(count)s posts; an import may bring in at most %(limit)s. "
+                "Split it into smaller files."
+            ),
+            count=len(entries),
+            limit=MAX_POSTS,
         )
     summary = Summary(dry_run=dry_run, skipped=list(skipped))
     known = ImportedPost.keys_of(user)
@@ -47,7 +52,7 @@ def import_entries(
     try:
         for entry in entries:
             if entry.key in known:
-                summary.skip(entry.title, "already imported")
+                summary.skip(entry.title, said(N_("already imported")))
                 continue
             known.add(entry.key)
             _import_entry(user, entry, summary, claimed, dry_run)
@@ -61,25 +66,46 @@ def import_entries(
     return summary
 
 
-def site_tags(names: list[str]) -> tuple[list[str], list[str]]:
+def site_tags(names: list[str]) -> tuple[list[str], list[dict]]:
     """`names` as the site allows tags (lower-case letters, digits and hyphens, at most
     Tag.NAME_LENGTH characters, at most Post.MAX_TAGS, no repeats), and what changed."""
     kept: list[str] = []
-    changes: list[str] = []
+    changes: list[dict] = []
     for name in names:
         ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
         tag = TAG_WORDS.sub("-", ascii_name.lower()).strip("-")[: Tag.NAME_LENGTH].rstrip("-")
         if not tag:
-            changes.append(f"tag “{name}” dropped: a tag is {Tag.NAME_RULE}")
+            changes.append(
+                said(
+                    N_(
+                        "tag “%(name)s” dropped: a tag is 1 to %(length)s lower-case letters, "
+                        "digits or hyphens"
+                    ),
+                    name=name,
+                    length=Tag.NAME_LENGTH,
+                )
+            )
         elif tag in kept:
             if tag != name:
-                changes.append(f"tag “{name}” became “{tag}”, which it already has")
+                changes.append(
+                    said(
+                        N_("tag “%(name)s” became “%(tag)s”, which it already has"),
+                        name=name,
+                        tag=tag,
+                    )
+                )
         elif len(kept) >= Post.MAX_TAGS:
-            changes.append(f"tag “{name}” dropped: a post has at most {Post.MAX_TAGS} tags")
+            changes.append(
+                said(
+                    N_("tag “%(name)s” dropped: a post has at most %(limit)s tags"),
+                    name=name,
+                    limit=Post.MAX_TAGS,
+                )
+            )
         else:
             kept.append(tag)
             if tag != name:
-                changes.append(f"tag “{name}” became “{tag}”")
+                changes.append(said(N_("tag “%(name)s” became “%(tag)s”"), name=name, tag=tag))
     return kept, changes
 
 
@@ -89,7 +115,9 @@ def _import_entry(
     title = " ".join(entry.title.strip().splitlines()) or UNTITLED  # one line, as typed
     if len(title) > Post.TITLE_LENGTH:
         title = title[: Post.TITLE_LENGTH].rstrip()
-        summary.change(title, f"title cut to {Post.TITLE_LENGTH} characters")
+        summary.change(
+            title, said(N_("title cut to %(limit)s characters"), limit=Post.TITLE_LENGTH)
+        )
     if len(entry.content) > Post.CONTENT_LENGTH:  # before its pictures take any room
         summary.skip(title, _too_long(entry.content))
         return
@@ -121,20 +149,30 @@ def _import_entry(
     if entry.shortcodes:
         summary.shortcodes.append({"title": title, "names": entry.shortcodes})
     for reference in entry.missing_images:
-        summary.change(title, f"image {reference} not found: its link is kept as it was")
+        summary.change(
+            title,
+            said(N_("image %(image)s not found: its link is kept as it was"), image=reference),
+        )
     summary.imported.append(
         {"title": title, "status": status, "post_id": post.id, "old_paths": entry.old_paths}
     )
 
 
-def _too_long(content: str) -> str:
-    return f"{len(content):,} characters long; a post may have at most {Post.CONTENT_LENGTH:,}"
+def _too_long(content: str) -> dict:
+    return said(
+        N_("%(length)s characters long; a post may have at most %(limit)s"),
+        length=len(content),
+        limit=Post.CONTENT_LENGTH,
+    )
 
 
 def _summary_text(entry: Entry, summary: Summary) -> str | None:
     text = (entry.summary or "").replace("\r\n", "\n").strip()
     if len(text) > Post.SUMMARY_LENGTH:
-        summary.change(entry.title, f"summary cut to {Post.SUMMARY_LENGTH} characters")
+        summary.change(
+            entry.title,
+            said(N_("summary cut to %(limit)s characters"), limit=Post.SUMMARY_LENGTH),
+        )
         text = text[: Post.SUMMARY_LENGTH].rstrip()
     return text or None
 
@@ -144,7 +182,9 @@ def _slug(entry: Entry, title: str, summary: Summary) -> str:
         return slugify(title)
     slug = slugify(entry.slug)
     if slug != entry.slug:
-        summary.change(title, f"slug “{entry.slug}” became “{slug}”")
+        summary.change(
+            title, said(N_("slug “%(slug)s” became “%(new)s”"), slug=entry.slug, new=slug)
+        )
     return slug
 
 
@@ -170,7 +210,14 @@ def _add_comment(post: Post, user: User, comment, title: str, summary: Summary) 
         return
     if len(body) > Comment.MAX_LENGTH:
         body = body[: Comment.MAX_LENGTH]
-        summary.change(title, f"a comment by {comment.author} cut to {Comment.MAX_LENGTH} chars")
+        summary.change(
+            title,
+            said(
+                N_("a comment by %(author)s cut to %(limit)s characters"),
+                author=comment.author,
+                limit=Comment.MAX_LENGTH,
+            ),
+        )
     name = " ".join(comment.author.split())[: Comment.IMPORTED_AUTHOR_LENGTH] or "Anonymous"
     db.session.add(
         Comment(
@@ -189,7 +236,9 @@ def _add_old_link(post: Post, path: str, title: str, summary: Summary, claimed: 
     if not path.startswith("/") or path == "/" or len(path) > OldLink.PATH_LENGTH:
         return
     if path in claimed or OldLink.is_taken(path):
-        summary.change(title, f"old address {path} already leads to another post")
+        summary.change(
+            title, said(N_("old address %(path)s already leads to another post"), path=path)
+        )
         return
     claimed.add(path)
     db.session.add(OldLink(path=path, post=post))
@@ -209,7 +258,14 @@ def _store_images(user: User, entry: Entry, title: str, summary: Summary, dry_ru
     max_bytes = current_app.config["MAX_PICTURE_BYTES"]
     for reference, data in entry.images.items():
         if len(data) > max_bytes:
-            summary.change(title, f"image {reference} skipped: over {max_bytes // 1048576} MB")
+            summary.change(
+                title,
+                said(
+                    N_("image %(image)s skipped: over %(limit)s MB"),
+                    image=reference,
+                    limit=max_bytes // 1048576,
+                ),
+            )
             continue
         try:
             picture = make_post_image(io.BytesIO(data), max_pixels)
@@ -219,7 +275,10 @@ def _store_images(user: User, entry: Entry, title: str, summary: Summary, dry_ru
                 continue
             image = store_image(user, picture, alt_text(reference.rsplit("/", 1)[-1]))
         except (InvalidPicture, QuotaFull) as error:
-            summary.change(title, f"image {reference} skipped: {error}")
+            summary.change(
+                title,
+                said(N_("image %(image)s skipped: %(why)s"), image=reference, why=str(error)),
+            )
             continue
         db.session.flush()
         stored[reference] = image

@@ -3,10 +3,25 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flaskblog.words import in_english, said
 
-class ImportRefused(ValueError):
-    """A file that cannot be imported (too large, unsafe, malformed); the message is for
-    the person importing. Nothing has been stored."""
+
+class Unreadable(ValueError):
+    """What cannot be read, and why, for the person importing: `sentence` (flaskblog.words)
+    is said in their language on the progress page; `str(error)` is the English."""
+
+    def __init__(self, msgid: str, **values: str | int) -> None:
+        self.sentence = said(msgid, **values)
+        super().__init__(in_english(self.sentence))
+
+
+class ImportRefused(Unreadable):
+    """A file that cannot be imported (too large, unsafe, malformed). Nothing has been
+    stored."""
+
+
+class FileSkipped(Unreadable):
+    """One file of several that cannot be read: the others are imported without it."""
 
 
 @dataclass
@@ -47,7 +62,9 @@ class Entry:
 
 @dataclass
 class Summary:
-    """What an import did (or, in a dry run, would do), in words for the person importing."""
+    """What an import did (or, in a dry run, would do), for the person importing. Its
+    reasons (`why`, `what`, `error`) are sentences kept to be said later (flaskblog.words):
+    the progress page says them in its reader's language, `lines()` in English."""
 
     dry_run: bool = False
     imported: list[dict] = field(default_factory=list)
@@ -56,12 +73,12 @@ class Summary:
     shortcodes: list[dict] = field(default_factory=list)
     images: int = 0
     comments: int = 0
-    error: str | None = None
+    error: dict | None = None
 
-    def skip(self, title: str, why: str) -> None:
+    def skip(self, title: str, why: dict) -> None:
         self.skipped.append({"title": title, "why": why})
 
-    def change(self, title: str, what: str) -> None:
+    def change(self, title: str, what: dict) -> None:
         self.changes.append({"title": title, "what": what})
 
     def to_dict(self) -> dict:
@@ -86,8 +103,10 @@ class Summary:
             f"{'' if self.images == 1 else 's'}; skipped {len(self.skipped)}."
         ]
         lines += [f"  + {post['title']} ({post['status']})" for post in self.imported]
-        lines += [f"  skipped: {item['title']}: {item['why']}" for item in self.skipped]
-        lines += [f"  changed: {item['title']}: {item['what']}" for item in self.changes]
+        lines += [f"  skipped: {item['title']}: {in_english(item['why'])}" for item in self.skipped]
+        lines += [
+            f"  changed: {item['title']}: {in_english(item['what'])}" for item in self.changes
+        ]
         lines += [
             f"  shortcodes kept as text in {item['title']}: {', '.join(item['names'])}"
             for item in self.shortcodes

@@ -19,6 +19,7 @@ from flaskblog.imports import sources
 from flaskblog.imports.core import import_entries
 from flaskblog.imports.entries import ImportRefused, Summary
 from flaskblog.models import ImportJob, User
+from flaskblog.words import N_, said
 
 import_log = logging.getLogger("flaskblog.imports")
 # Seconds an import may run in the RQ worker before it is stopped (and rolled back).
@@ -50,12 +51,14 @@ def run(job_id: int) -> None:
         entries, skipped = sources.upload(filename, data)
         summary = import_entries(db.session.get(User, user_id), entries, skipped=skipped)
     except ImportRefused as error:
-        state, summary = "failed", Summary(error=str(error))
+        state, summary = "failed", Summary(error=error.sentence)
     except Exception:
         import_log.exception("Import job %s failed", job_id)
         db.session.rollback()
         state = "failed"
-        summary = Summary(error="Something went wrong reading that file: nothing was imported.")
+        summary = Summary(
+            error=said(N_("Something went wrong reading that file: nothing was imported."))
+        )
     job = db.session.get(ImportJob, job_id)
     job.finish(state, summary.to_dict())
     db.session.commit()
@@ -93,7 +96,8 @@ def _enqueue(job: ImportJob) -> None:
         )
     except RedisError:
         import_log.exception("Could not queue import job %s", job.id)
-        job.finish("failed", Summary(error="The import could not be queued: try again.").to_dict())
+        refusal = said(N_("The import could not be queued: try again."))
+        job.finish("failed", Summary(error=refusal).to_dict())
         db.session.commit()
 
 

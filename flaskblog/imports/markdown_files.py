@@ -28,9 +28,10 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
-from flaskblog.imports.entries import Entry, ImportRefused
+from flaskblog.imports.entries import Entry, FileSkipped, ImportRefused
 from flaskblog.media import IMAGE_LINK
 from flaskblog.models import Post, slugify, utcnow
+from flaskblog.words import N_
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
@@ -92,9 +93,11 @@ def files_in_zip(data: bytes) -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
-        raise ImportRefused("That zip file is damaged: nothing was imported.") from error
+        raise ImportRefused(N_("That zip file is damaged: nothing was imported.")) from error
     if len(members) > MAX_FILES:
-        raise ImportRefused(f"That zip holds more than {MAX_FILES:,} files: nothing was imported.")
+        raise ImportRefused(
+            N_("That zip holds more than %(limit)s files: nothing was imported."), limit=MAX_FILES
+        )
     budget = max_bytes()
     files = {}
     for info in members:
@@ -105,7 +108,7 @@ def files_in_zip(data: bytes) -> dict[str, bytes]:
             with archive.open(info) as member:
                 content = member.read(min(info.file_size, budget) + 1)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise ImportRefused("That zip file is damaged: nothing was imported.") from error
+            raise ImportRefused(N_("That zip file is damaged: nothing was imported.")) from error
         if len(content) > info.file_size:
             raise _bomb()  # it unpacks to more than it says
         budget -= len(content)
@@ -116,8 +119,12 @@ def files_in_zip(data: bytes) -> dict[str, bytes]:
 def _bomb() -> ImportRefused:
     limit = current_app.config["IMPORT_MAX_MB"]
     return ImportRefused(
-        f"That zip unpacks to more than an import reads ({limit} MB, and at most {MAX_RATIO} "
-        "times its packed size): refused, nothing was imported."
+        N_(
+            "That zip unpacks to more than an import reads (%(limit)s MB, and at most "
+            "%(ratio)s times its packed size): refused, nothing was imported."
+        ),
+        limit=limit,
+        ratio=MAX_RATIO,
     )
 
 
@@ -133,8 +140,11 @@ def safe_member_name(name: str) -> str:
         or "\x00" in name
     ):
         raise ImportRefused(
-            f"That zip holds a file with an unsafe path ({name[:80]!r}): refused, nothing "
-            "was imported."
+            N_(
+                "That zip holds a file with an unsafe path (%(path)s): refused, nothing was "
+                "imported."
+            ),
+            path=repr(name[:80]),
         )
     return normal
 
@@ -152,8 +162,12 @@ def files_in_folder(folder: Path) -> dict[str, bytes]:
         budget -= path.stat().st_size
         if budget < 0 or len(files) >= MAX_FILES:
             raise ImportRefused(
-                f"That folder holds more than an import reads ({MAX_FILES:,} files, "
-                f"{current_app.config['IMPORT_MAX_MB']} MB): nothing was imported."
+                N_(
+                    "That folder holds more than an import reads (%(files)s files, "
+                    "%(limit)s MB): nothing was imported."
+                ),
+                files=MAX_FILES,
+                limit=current_app.config["IMPORT_MAX_MB"],
             )
         files[path.relative_to(root).as_posix()] = path.read_bytes()
     return files
@@ -170,26 +184,28 @@ def read_files(files: dict[str, bytes]) -> tuple[list[Entry], list[dict]]:
             continue  # the export's own README
         try:
             entries.append(read_file(name, files[name], files))
-        except ValueError as error:
+        except FileSkipped as error:
+            skipped.append({"title": name, "why": error.sentence})
+        except ValueError as error:  # said by a library, in English
             skipped.append({"title": name, "why": str(error)})
     if not entries and not skipped:
-        raise ImportRefused("No Markdown (.md) files were found: nothing was imported.")
+        raise ImportRefused(N_("No Markdown (.md) files were found: nothing was imported."))
     return entries, skipped
 
 
 def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
-    """One Markdown file as an entry; ValueError saying why it cannot be read."""
+    """One Markdown file as an entry; FileSkipped saying why it cannot be read."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValueError("not UTF-8 text") from error
+        raise FileSkipped(N_("not UTF-8 text")) from error
     if "\x00" in text:
-        raise ValueError("it holds NUL characters, which no text here may hold")
+        raise FileSkipped(N_("it holds NUL characters, which no text here may hold"))
     if text.startswith("---\r\n"):
         text = text.replace("\r\n", "\n")  # written on Windows; this site's own keep theirs
     fields, content = _split(text)
     if any(isinstance(fields.get(name), dict | list) for name in TEXT_FIELDS):
-        raise ValueError(f"its {', '.join(TEXT_FIELDS)} must each be text")
+        raise FileSkipped(N_("its %(fields)s must each be text"), fields=", ".join(TEXT_FIELDS))
     title = str(fields.get("title") or "").strip() or _title_from(name)
     dated = DATED_NAME.match(posixpath.basename(name))
     when = _when(fields.get("date") or (dated[1] if dated else None))
@@ -235,15 +251,17 @@ def _split(text: str) -> tuple[dict, str]:
     if match is None:
         return {}, text.removesuffix("\n")
     if len(match[0]) > MAX_FRONT_MATTER:
-        raise ValueError(f"its front matter is longer than {MAX_FRONT_MATTER:,} characters")
+        raise FileSkipped(
+            N_("its front matter is longer than %(limit)s characters"), limit=MAX_FRONT_MATTER
+        )
     try:
         # FrontMatterLoader is YAML's safe loader, and refuses aliases too.
         fields = yaml.load(match[1] or "", Loader=FrontMatterLoader)  # noqa: S506  # nosec B506
         fields = fields or {}
     except yaml.YAMLError as error:
-        raise ValueError("its front matter is not valid YAML (or uses aliases)") from error
+        raise FileSkipped(N_("its front matter is not valid YAML (or uses aliases)")) from error
     if not isinstance(fields, dict):
-        raise ValueError("its front matter is not a list of fields (title: ..., date: ...)")
+        raise FileSkipped(N_("its front matter is not a list of fields (title: ..., date: ...)"))
     return fields, text[match.end() :].removesuffix("\n")
 
 
@@ -262,7 +280,9 @@ def _when(value) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value).strip())
     except ValueError as error:
-        raise ValueError(f"its date {str(value)[:40]!r} is not a date") from error
+        raise FileSkipped(
+            N_("its date %(date)s is not a date"), date=repr(str(value)[:40])
+        ) from error
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -273,7 +293,7 @@ def _tags(value) -> list[str]:
         return [name.strip() for name in value.split(",") if name.strip()]
     if isinstance(value, list) and all(isinstance(name, str | int | float) for name in value):
         return [str(name).strip() for name in value if str(name).strip()]
-    raise ValueError("its tags are neither a list nor text")
+    raise FileSkipped(N_("its tags are neither a list nor text"))
 
 
 # An uploaded image's link as a post may hold it: a path, or the whole URL.

@@ -7,6 +7,7 @@ from flask import current_app
 
 from flaskblog.imports import markdown_files, media_files, wxr
 from flaskblog.imports.entries import Entry, ImportRefused
+from flaskblog.words import N_
 
 ZIP_MAGIC = b"PK\x03\x04"
 Reading = tuple[list[Entry], list[dict]]
@@ -17,15 +18,19 @@ def check_size(size: int) -> None:
     limit = current_app.config["IMPORT_MAX_MB"]
     if size > limit * 1024 * 1024:
         raise ImportRefused(
-            f"That file is {size / 1048576:,.0f} MB; an import reads at most {limit} MB. "
-            "Nothing was imported."
+            N_(
+                "That file is %(size)s MB; an import reads at most %(limit)s MB. "
+                "Nothing was imported."
+            ),
+            size=round(size / 1048576),
+            limit=limit,
         )
 
 
 def read_bytes(path: Path) -> bytes:
     """The file at `path`, if it is within the size an import reads."""
     if not path.is_file():
-        raise ImportRefused(f"There is no file at {path}.")
+        raise ImportRefused(N_("There is no file at %(path)s."), path=str(path))
     check_size(path.stat().st_size)
     return path.read_bytes()
 
@@ -60,5 +65,5 @@ def upload(filename: str, data: bytes) -> Reading:
     if data.lstrip()[:1] == b"<":
         return wxr.read_wxr(data, media_files.from_folder(None))
     raise ImportRefused(
-        "That is neither a WordPress export (.xml) nor Markdown (.md, or a .zip of them)."
+        N_("That is neither a WordPress export (.xml) nor Markdown (.md, or a .zip of them).")
     )

@@ -21,6 +21,7 @@ from defusedxml.ElementTree import fromstring
 from flaskblog.imports.entries import CommentEntry, Entry, ImportRefused
 from flaskblog.imports.html_markdown import shortcodes_in, to_markdown
 from flaskblog.imports.media_files import UPLOADS, MediaFinder
+from flaskblog.words import N_, said
 
 # WordPress's statuses, as this site has them (anything else is not brought in).
 STATUSES = {
@@ -49,17 +50,19 @@ def read_wxr(data: bytes, find_media: MediaFinder) -> tuple[list[Entry], list[di
         kind = _text(item, "wp:post_type") or "post"
         title = _text(item, "title")
         if kind == "page":
-            skipped.append({"title": title, "why": "a page, not a post"})
+            skipped.append({"title": title, "why": said(N_("a page, not a post"))})
         if kind != "post":
             continue
         status = STATUSES.get(_text(item, "wp:status"))
         if status is None:
-            skipped.append({"title": title, "why": f"its status is {_text(item, 'wp:status')}"})
+            why = said(N_("its status is %(status)s"), status=_text(item, "wp:status"))
+            skipped.append({"title": title, "why": why})
             continue
         try:
             entries.append(_entry(item, title, status, find_media))
         except RecursionError:
-            skipped.append({"title": title, "why": "its HTML is nested too deeply to convert"})
+            why = said(N_("its HTML is nested too deeply to convert"))
+            skipped.append({"title": title, "why": why})
     return entries, skipped
 
 
@@ -71,23 +74,33 @@ def parse_safely(data: bytes) -> Element:
     except EntitiesForbidden as error:
         if error.sysid or error.pubid:
             raise ImportRefused(
-                "That file declares an external entity (it reaches for another file or an "
-                "address): refused, nothing was imported."
+                N_(
+                    "That file declares an external entity (it reaches for another file or an "
+                    "address): refused, nothing was imported."
+                )
             ) from error
         raise ImportRefused(
-            "That file declares XML entities (as a “billion laughs” file does): refused, "
-            "nothing was imported."
+            N_(
+                "That file declares XML entities (as a “billion laughs” file does): refused, "
+                "nothing was imported."
+            )
         ) from error
     except DefusedXmlException as error:
         raise ImportRefused(
-            "That file refers to other files or addresses (external entities): refused, "
-            "nothing was imported."
+            N_(
+                "That file refers to other files or addresses (external entities): refused, "
+                "nothing was imported."
+            )
         ) from error
     except ParseError as error:
         line, column = error.position
         raise ImportRefused(
-            f"That file is not well-formed XML (line {line}, column {column}): nothing was "
-            "imported. Export it from WordPress again."
+            N_(
+                "That file is not well-formed XML (line %(line)s, column %(column)s): nothing "
+                "was imported. Export it from WordPress again."
+            ),
+            line=line,
+            column=column,
         ) from error
 
 
@@ -95,7 +108,7 @@ def _channel(root: Element) -> Element:
     channel = root.find("channel") if root.tag == "rss" else None
     if channel is None:
         raise ImportRefused(
-            "That XML file is not a WordPress export (WXR: an RSS file from Tools > Export)."
+            N_("That XML file is not a WordPress export (WXR: an RSS file from Tools > Export).")
         )
     return channel
 

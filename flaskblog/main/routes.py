@@ -1,6 +1,7 @@
 """Views for the home page and the about page."""
 
 from flask import abort, redirect, render_template, request
+from flask_babel import gettext as _
 
 from flaskblog.caching import cached_for_anonymous
 from flaskblog.main import bp
@@ -25,4 +26,4 @@ def home():
 @bp.route("/about")
 @cached_for_anonymous
 def about():
-    return render_template("main/about.html", title="About")
+    return render_template("main/about.html", title=_("About"))

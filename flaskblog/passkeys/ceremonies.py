@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
 
 from flaskblog.extensions import db
 from flaskblog.models import Passkey, PasskeyUserHandle, User
+from flaskblog.words import N_, in_english, in_reader_language, said
 
 # How long the browser (and the person at it) has to answer the options, in seconds.
 CHALLENGE_SECONDS = 300
@@ -39,20 +40,30 @@ KNOWN_TRANSPORTS = frozenset(transport.value for transport in AuthenticatorTrans
 
 
 class PasskeyError(Exception):
-    """A ceremony that cannot go on; `str(error)` is the message for the person, and `event`
-    names it in the security log."""
+    """A ceremony that cannot go on: `message` (a msgid marked with N_, its values after it)
+    is for the person, in their language (`for_reader()`); `str(error)` is the English for
+    the security log, where `event` names it."""
 
     def __init__(
-        self, message: str, event: str = "passkey_refused", user_id: int | None = None
+        self,
+        message: str,
+        event: str = "passkey_refused",
+        user_id: int | None = None,
+        **values: str | int,
     ) -> None:
-        super().__init__(message)
+        self.sentence = said(message, **values)
+        super().__init__(in_english(self.sentence))
         self.event = event
         self.user_id = user_id
+
+    def for_reader(self) -> str:
+        """The message in the language of the page that asked."""
+        return in_reader_language(self.sentence)
 
 
 def no_challenge() -> PasskeyError:
     return PasskeyError(
-        "This passkey request has expired or was already used. Please try again.",
+        N_("This passkey request has expired or was already used. Please try again."),
         "passkey_challenge",
     )
 
@@ -124,19 +135,20 @@ def register(user: User, body: object) -> Passkey:
     """The new passkey (added to the database session) from the browser's answer to the
     registration options: `{"name": ..., "credential": {...}}`."""
     if not isinstance(body, dict):
-        raise PasskeyError("Send the passkey as a JSON object.", "passkey_bad_request")
+        raise PasskeyError(N_("Send the passkey as a JSON object."), "passkey_bad_request")
     name = Passkey.clean_name(body.get("name"))
     if name is None:
         raise PasskeyError(
-            f"Give the passkey a name of 1 to {Passkey.NAME_LENGTH} characters.",
+            N_("Give the passkey a name of 1 to %(limit)s characters."),
             "passkey_bad_request",
+            limit=Passkey.NAME_LENGTH,
         )
     kept = _take_challenge(REGISTRATION)
     if kept.get("user") != user.id:
         raise no_challenge()
     credential = body.get("credential")
     if not isinstance(credential, dict):
-        raise PasskeyError("The browser's passkey is missing.", "passkey_bad_request")
+        raise PasskeyError(N_("The browser's passkey is missing."), "passkey_bad_request")
     rp_id, origin = relying_party()
     try:
         verified = verify_registration_response(
@@ -147,10 +159,11 @@ def register(user: User, body: object) -> Passkey:
         )
     except (WebAuthnException, ValueError, TypeError, KeyError, AttributeError) as error:
         raise PasskeyError(
-            "The passkey could not be verified. Please try again.", "passkey_registration_failed"
+            N_("The passkey could not be verified. Please try again."),
+            "passkey_registration_failed",
         ) from error
     if Passkey.by_credential_id(verified.credential_id) is not None:
-        raise PasskeyError("That passkey is already registered.", "passkey_registration_failed")
+        raise PasskeyError(N_("That passkey is already registered."), "passkey_registration_failed")
     return Passkey(
         user_id=user.id,
         credential_id=verified.credential_id,
@@ -197,20 +210,20 @@ class PasskeyLogin:
     sign_count: int
 
 
-UNKNOWN_PASSKEY = "This passkey is not registered here (it may have been removed)."
+UNKNOWN_PASSKEY = N_("This passkey is not registered here (it may have been removed).")
 
 
 def authenticate(body: object) -> PasskeyLogin:
     """The user and passkey that signed the login challenge, after checking the signature,
     the origin, the challenge and the signature count; PasskeyError otherwise."""
     if not isinstance(body, dict):
-        raise PasskeyError("Send the passkey as a JSON object.", "passkey_bad_request")
+        raise PasskeyError(N_("Send the passkey as a JSON object."), "passkey_bad_request")
     kept = _take_challenge(LOGIN)
     try:
         credential = parse_authentication_credential_json(body.get("credential"))
     except (WebAuthnException, ValueError, TypeError, AttributeError) as error:
         raise PasskeyError(
-            "The passkey's answer could not be read.", "passkey_bad_request"
+            N_("The passkey's answer could not be read."), "passkey_bad_request"
         ) from error
     passkey = Passkey.by_credential_id(credential.raw_id)
     if passkey is None:
@@ -231,7 +244,7 @@ def authenticate(body: object) -> PasskeyLogin:
         )
     except (WebAuthnException, ValueError, TypeError, AttributeError) as error:
         raise PasskeyError(
-            "The passkey could not be verified. Please try again.", "passkey_login_failed"
+            N_("The passkey could not be verified. Please try again."), "passkey_login_failed"
         ) from error
     _refuse_replays_and_clones(passkey, verified.new_sign_count, kept["issued"])
     return PasskeyLogin(user=passkey.user, passkey=passkey, sign_count=verified.new_sign_count)
@@ -244,8 +257,10 @@ def _refuse_replays_and_clones(passkey: Passkey, sign_count: int, issued: float)
     challenge, whatever copy of the session cookie comes back with it."""
     if (sign_count or passkey.sign_count) and sign_count <= passkey.sign_count:
         raise PasskeyError(
-            "This passkey was refused: its authenticator may have been copied. Use another "
-            "way to log in, and remove the passkey from your account.",
+            N_(
+                "This passkey was refused: its authenticator may have been copied. Use "
+                "another way to log in, and remove the passkey from your account."
+            ),
             "passkey_sign_count_regressed",
             user_id=passkey.user_id,
         )

@@ -1,5 +1,6 @@
 """Forms for the passkeys page: naming a new passkey, and renaming one."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -21,13 +22,13 @@ class AddPasskeyForm(HtmlForm):
     """Names the passkey, with the password (a stolen session must not add a way back in
     that outlives a new password); passkeys.js makes the passkey and sends it as JSON."""
 
-    name = name_field("Name for the new passkey (e.g. the device it is on)")
+    name = name_field(_l("Name for the new passkey (e.g. the device it is on)"))
     current_password = current_password_field()
-    submit = SubmitField("Add a passkey")
+    submit = SubmitField(_l("Add a passkey"))
 
 
 class RenamePasskeyForm(HtmlForm):
     """One per passkey on the page, told apart by a prefix naming the passkey."""
 
-    name = name_field("New name")
-    submit = SubmitField("Rename")
+    name = name_field(_l("New name"))
+    submit = SubmitField(_l("Rename"))

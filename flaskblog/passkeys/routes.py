@@ -5,6 +5,7 @@ then the browser's answer (see flaskblog.passkeys.ceremonies)."""
 import logging
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
@@ -19,17 +20,19 @@ from flaskblog.passkeys.forms import AddPasskeyForm, RenamePasskeyForm
 from flaskblog.redirects import safe_next_url
 from flaskblog.security import current_user_id, log_event, user_or_address_key
 from flaskblog.transactions import commit_or_rollback
+from flaskblog.words import N_
 
 OPTIONS_LIMIT = "10/minute;60/hour"
 ANSWER_LIMIT = "10/minute;60/hour"
-NOT_YOURS = "That passkey is not on your account (it may have been removed already)."
+NOT_YOURS = N_("That passkey is not on your account (it may have been removed already).")
 
 
 def refused(error: PasskeyError):
-    """The JSON answer to a ceremony that failed, written to the security log."""
+    """The JSON answer to a ceremony that failed, in the reader's language for passkeys.js
+    to show; written to the security log in English."""
     db.session.rollback()
     log_event(error.event, user_id=error.user_id or current_user_id(), reason=str(error))
-    return json_error(BadRequest(), str(error))
+    return json_error(BadRequest(), error.for_reader())
 
 
 def rename_form(passkey: Passkey) -> RenamePasskeyForm:
@@ -48,7 +51,7 @@ def passkeys():
         return add_passkey()
     return render_template(
         "passkeys/passkeys.html",
-        title="Passkeys",
+        title=_("Passkeys"),
         passkeys=Passkey.for_user(current_user),
         form=AddPasskeyForm(),
         rename_form=rename_form,
@@ -58,7 +61,7 @@ def passkeys():
 def add_passkey():
     """The browser's answer to the registration options, as JSON, with the passkey's name."""
     if not request.is_json:  # the form sent as it is: passkeys.js did not run
-        flash("Adding a passkey needs JavaScript in your browser.", "warning")
+        flash(_("Adding a passkey needs JavaScript in your browser."), "warning")
         return redirect(url_for("passkeys.passkeys"))
     try:
         passkey = ceremonies.register(current_user, request.get_json(silent=True))
@@ -66,9 +69,9 @@ def add_passkey():
         return refused(error)
     db.session.add(passkey)
     if not commit_or_rollback():  # the same passkey, registered by a request just before
-        return refused(PasskeyError("That passkey is already registered."))
+        return refused(PasskeyError(N_("That passkey is already registered.")))
     log_event("passkey_added", user_id=current_user.id, passkey=passkey.id, level=logging.INFO)
-    flash(f"Passkey “{passkey.name}” added: you can now log in with it.", "success")
+    flash(_("Passkey “%(name)s” added: you can now log in with it.", name=passkey.name), "success")
     return jsonify(redirect=url_for("passkeys.passkeys"))
 
 
@@ -80,7 +83,9 @@ def registration_options():
     body = request.get_json(silent=True)
     password = body.get("password") if isinstance(body, dict) else None
     if not (isinstance(password, str) and password and current_user.check_password(password)):
-        return refused(PasskeyError("That is not your current password.", "passkey_password_wrong"))
+        return refused(
+            PasskeyError(N_("That is not your current password."), "passkey_password_wrong")
+        )
     return jsonify(ceremonies.registration_options(current_user))
 
 
@@ -90,7 +95,7 @@ def registration_options():
 def rename_passkey(passkey_id: int):
     passkey = Passkey.of_user(current_user, passkey_id)
     if passkey is None:
-        flash(NOT_YOURS, "danger")
+        flash(_(NOT_YOURS), "danger")
         return redirect(url_for("passkeys.passkeys"))
     form = RenamePasskeyForm(prefix=f"passkey-{passkey.id}")
     if form.validate_on_submit():
@@ -99,10 +104,10 @@ def rename_passkey(passkey_id: int):
         log_event(
             "passkey_renamed", user_id=current_user.id, passkey=passkey.id, level=logging.INFO
         )
-        flash(f"Passkey renamed “{passkey.name}”.", "success")
+        flash(_("Passkey renamed “%(name)s”.", name=passkey.name), "success")
     else:
         for error in form.name.errors or form.errors.get("csrf_token", []):
-            flash(f"The passkey was not renamed: {error}", "danger")
+            flash(_("The passkey was not renamed: %(error)s", error=error), "danger")
     return redirect(url_for("passkeys.passkeys"))
 
 
@@ -112,12 +117,18 @@ def rename_passkey(passkey_id: int):
 def remove_passkey(passkey_id: int):
     passkey = Passkey.of_user(current_user, passkey_id)
     if passkey is None:
-        flash(NOT_YOURS, "danger")
+        flash(_(NOT_YOURS), "danger")
         return redirect(url_for("passkeys.passkeys"))
     db.session.delete(passkey)
     db.session.commit()
     log_event("passkey_removed", user_id=current_user.id, passkey=passkey_id)
-    flash(f"Passkey “{passkey.name}” removed: it can no longer log in to your account.", "success")
+    flash(
+        _(
+            "Passkey “%(name)s” removed: it can no longer log in to your account.",
+            name=passkey.name,
+        ),
+        "success",
+    )
     return redirect(url_for("passkeys.passkeys"))
 
 
@@ -144,10 +155,10 @@ def login():
     user = found.user
     if not user.is_confirmed:
         log_event("login_unconfirmed", user_id=user.id, method="passkey", level=logging.INFO)
-        return json_error(BadRequest(), "Confirm your email address before you log in.")
+        return json_error(BadRequest(), _("Confirm your email address before you log in."))
     if not user.is_active:
         log_event("login_disabled_account", user_id=user.id, method="passkey")
-        return json_error(BadRequest(), "This account has been disabled.")
+        return json_error(BadRequest(), _("This account has been disabled."))
     found.passkey.record_use(found.sign_count)
     complete_login(user, remember=body.get("remember") is True)
     return jsonify(redirect=safe_next_url(request.args.get("next")) or url_for("main.home"))

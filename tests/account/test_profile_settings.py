@@ -114,7 +114,7 @@ def test_a_bio_of_exactly_500_characters_is_kept(app, logged_in_alice, settings)
 
 
 def test_the_editor_takes_the_accounts_time_zone(app, client, logged_in_alice, settings):
-    settings(timezone="Asia/Tokyo")
+    settings(timezone="Asia/Tokyo", language="en")  # the zone, in the words asserted
 
     page = client.get("/post/new").get_data(as_text=True)
 

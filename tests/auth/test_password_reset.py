@@ -115,6 +115,21 @@ def test_known_email_gets_an_absolute_reset_link(alice, request_reset, client):
     assert "30 minutes" in outbox[0].body
 
 
+def test_the_reset_email_speaks_the_accounts_language_not_the_askers(app, alice, request_reset):
+    with app.app_context():
+        db.session.get(User, alice).language = "es"
+        db.session.commit()
+
+    response, [message] = request_reset(headers={"Accept-Language": "de"})
+
+    assert response.status_code == 302
+    assert message.subject == "Restablece tu contraseña de flaskblog"
+    assert message.body.startswith("Hola, alice:")
+    assert "Para elegir una contraseña nueva para tu cuenta de flaskblog" in message.body
+    assert "El enlace funciona una sola vez y durante 30 minutos." in message.body
+    assert "password" not in message.body.replace(reset_link(message), "")
+
+
 def test_email_is_matched_regardless_of_case(alice, request_reset):
     _, outbox = request_reset("  ALICE@Example.COM ")
 

@@ -583,3 +583,37 @@ def test_logout_with_the_navigation_button_logs_out(auth, client):
     assert "Log in" in page_text(home)
     assert not is_logged_in(client)
     assert client.get_cookie("remember_token", domain="flaskblog.test") is None
+
+
+# --- In the reader's language ---------------------------------------------------------------
+
+
+def test_a_failed_login_says_so_in_the_visitors_language(make_user, forms):
+    make_user("alice", "alice@example.com")
+
+    response = forms.submit(
+        "/login",
+        {"email": "alice@example.com", "password": "not the password"},
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "danger",
+        "Anmeldung fehlgeschlagen. Bitte prüfe deine E-Mail-Adresse und dein Passwort. "
+        "Wenn du dich gerade registriert hast, öffne zuerst den Link, den wir dir per "
+        "E-Mail geschickt haben.",
+    ) in flashes(response)
+    assert "<h1>Anmelden</h1>" in page_text(response)
+
+
+def test_a_new_account_keeps_the_language_it_signed_up_in_and_is_welcomed_in_it(app, forms):
+    with mail.record_messages() as outbox:
+        forms.submit("/register", register_form(), headers={"Accept-Language": "es"})
+
+    with app.app_context():
+        assert User.by_username("alice").language == "es"
+    [welcome] = outbox
+    assert welcome.subject == "Confirma tu dirección de correo de flaskblog"
+    assert welcome.body.startswith("Hola, alice:")
+    assert "¡Te damos la bienvenida a flaskblog!" in welcome.body

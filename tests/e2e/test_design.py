@@ -172,18 +172,32 @@ def test_the_theme_follows_the_system_until_chosen_and_the_choice_is_kept(open_b
 HEADER_ITEMS = ".nav__brand, .nav__links > li > a, .nav__search input, .account-menu__toggle"
 
 
-def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
-    app, open_browser, make_user, post_path
-):
-    bob_id = make_user("bob")
+def assert_header_in_one_row(page, width: int) -> None:
+    """The header's items side by side on one row, none overlapping, nothing past the edge."""
+    boxes = [item.bounding_box() for item in page.locator(HEADER_ITEMS).filter(visible=True).all()]
+    middles = [round(box["y"] + box["height"] / 2) for box in boxes]
+    assert max(middles) - min(middles) <= 4, f"two rows at {width} px: {middles}"
+    edges = sorted((box["x"], box["x"] + box["width"]) for box in boxes)
+    for (_, right), (left, _) in itertools.pairwise(edges):
+        assert right <= left + 1, f"header items overlap at {width} px: {edges}"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def give_alice_a_full_header(app, bob_id: int) -> None:
+    """Alice an admin with the widest count the header shows: "99+"."""
     with app.app_context():
         alice = db.session.execute(db.select(User).filter_by(username="alice")).scalar_one()
         alice.is_admin = True
-        # The widest count the header shows: "99+".
         db.session.add_all(
             Notification(user_id=alice.id, kind=FOLLOWER, actor_id=bob_id) for _ in range(100)
         )
         db.session.commit()
+
+
+def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
+    app, open_browser, make_user, post_path
+):
+    give_alice_a_full_header(app, make_user("bob"))
     for theme in THEMES:
         for width in (1280, 768):
             page = open_browser(color_scheme=theme, viewport={"width": width, "height": 800})
@@ -195,13 +209,7 @@ def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
             expect(nav(page).get_by_role("link", name="Notifications 99+ unread")).to_be_visible()
             for name in ("New post", "Messages"):
                 expect(nav(page).get_by_role("link", name=name)).to_be_visible()
-            boxes = [item.bounding_box() for item in page.locator(HEADER_ITEMS).all()]
-            middles = [round(box["y"] + box["height"] / 2) for box in boxes]
-            assert max(middles) - min(middles) <= 4, f"two rows at {width} px: {middles}"
-            edges = sorted((box["x"], box["x"] + box["width"]) for box in boxes)
-            for (_, right), (left, _) in itertools.pairwise(edges):
-                assert right <= left + 1, f"header items overlap at {width} px: {edges}"
-            assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+            assert_header_in_one_row(page, width)
 
             # The keyboard opens the menu (a <details>), and reaches its first link.
             toggle.focus()
@@ -232,3 +240,32 @@ def test_the_logged_in_header_is_one_row_and_its_account_menu_works_on_a_phone(
     assert axe_violations(phone) == [], "the open menu at 320 px"
     menu.get_by_role("link", name="Bookmarks").tap()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("bookmarks")
+
+
+@pytest.mark.parametrize(("language", "notifications"), [("de", "Mitteilungen"), ("es", "Avisos")])
+def test_the_header_keeps_to_one_row_and_fits_a_phone_in_every_language(
+    app, open_browser, make_user, post_path, language, notifications
+):
+    """German's and Spanish's longer words in the same header, as for English."""
+    give_alice_a_full_header(app, make_user("bob"))
+    with app.app_context():
+        db.session.execute(db.update(User).filter_by(username="alice").values(language=language))
+        db.session.commit()
+    for width in (1280, 768):
+        page = open_browser(viewport={"width": width, "height": 800})
+        log_in(page, "alice@example.com", PASSWORD)
+        page.goto(post_path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        counted = re.compile(f"^{notifications} 99")
+        expect(nav(page).get_by_role("link", name=counted)).to_be_visible()
+        assert_header_in_one_row(page, width)
+
+    phone = open_browser(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    log_in(phone, "alice@example.com", PASSWORD)
+    phone.goto(post_path)
+    account_menu_toggle(phone).tap()
+    for link in account_menu(phone).get_by_role("link").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, f"{link.inner_text()} is off"
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 320
+    assert axe_violations(phone) == [], f"the open menu at 320 px in {language}"

@@ -269,3 +269,33 @@ def test_a_logged_in_reader_gets_the_503_page_when_the_database_goes_away(
             event.remove(db.engine, "before_cursor_execute", refuse)
 
     assert_error_page(response, 503, "Briefly unavailable")
+
+
+# --- In the reader's language ---------------------------------------------------------------
+
+
+def test_a_404_page_speaks_the_visitors_language(client):
+    response = client.get("/no/such/page", headers={"Accept-Language": "de"})
+
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert '<html lang="de"' in html
+    assert "<h1>Seite nicht gefunden</h1>" in html
+    assert "Diese Seite gibt es nicht. Vielleicht wurde sie verschoben oder gelöscht." in html
+    assert "Zurück zur Startseite" in html
+
+
+def test_a_refusal_is_in_the_visitors_language_on_a_page_and_in_english_in_the_api(client):
+    german = {"Accept-Language": "de"}
+
+    page = client.get("/?q=%00", headers=german)
+    api = client.get("/api/v1/posts?q=%00", headers=german)
+
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "<h1>Ungültige Anfrage</h1>" in html
+    assert "Die Anfrage enthielt ein NUL-Zeichen, das in keinem Feld erlaubt ist." in html
+    assert api.status_code == 400
+    assert api.json["error"]["message"] == (
+        "The request contained a NUL character, which is not allowed in any field."
+    )

@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 
 def nav(page):
-    return page.get_by_role("navigation", name="Main")
+    """The site's navigation: the one in the page's banner (named in the page's language)."""
+    return page.get_by_role("banner").get_by_role("navigation")
 
 
 def account_menu_toggle(page):

@@ -157,6 +157,17 @@ def test_about_page(client):
     assert '<nav class="nav container" aria-label="Main">' in html
 
 
+def test_home_and_about_pages_speak_the_visitors_language(client):
+    spanish = {"Accept-Language": "es"}
+
+    home = client.get("/", headers=spanish).get_data(as_text=True)
+    about = client.get("/about", headers=spanish).get_data(as_text=True)
+
+    assert "Todavía no hay entradas." in home
+    assert "<h1>Acerca de flaskblog</h1>" in about
+    assert "<title>Acerca de" in about
+
+
 # The user page
 
 

@@ -116,7 +116,7 @@ def test_a_sign_up_sent_too_fast_is_refused_saying_so(timed_app, security_log):
     response = client.post("/register", data={**fields, **SIGN_UP})
 
     assert response.status_code == 200
-    assert spam.TOO_FAST in page_text(response)
+    assert str(spam.TOO_FAST) in page_text(response)
     assert count(timed_app, User) == 0
     [event] = [e for e in security_log() if e["event"] == "spam_too_fast"]
     assert event["form"] == "register"
@@ -143,7 +143,7 @@ def test_a_missing_or_forged_start_time_is_refused_saying_so(timed_app, started)
         "/register", data={**SIGN_UP, "csrf_token": token, "form_started": started}
     )
 
-    assert spam.TOO_FAST in page_text(response)
+    assert str(spam.TOO_FAST) in page_text(response)
     assert count(timed_app, User) == 0
 
 
@@ -157,7 +157,7 @@ def test_a_comment_sent_too_fast_is_refused_with_the_text_kept(timed_app):
 
     assert response.status_code == 400
     text = page_text(response)
-    assert spam.TOO_FAST in text and "First!" in text
+    assert str(spam.TOO_FAST) in text and "First!" in text
     assert count(timed_app, Comment) == 0
     later = comment_from_page(client, post_id, "First!", form_started=token_from(timed_app, 5))
     assert later.status_code == 302
@@ -237,3 +237,29 @@ def test_a_new_account_is_held_to_the_same_post_limit_on_the_api(limited_app):
     assert [answer.status_code for answer in answers] == [201, 429]
     assert "New accounts can write at most 1 post an hour" in error_of(answers[1])["message"]
     assert count(limited_app, Post) == 1
+
+
+def test_the_post_limit_is_in_the_accounts_language_on_pages_and_english_on_the_api(
+    limited_app,
+):
+    alice = make_user(limited_app, "alice")
+    with limited_app.app_context():
+        db.session.get(User, alice).language = "de"
+        db.session.commit()
+    client = limited_app.test_client()
+    forms = Forms(client)
+    token = get_token(client)
+    AuthActions(client, forms).login()
+    new_post = {"title": "Hallo", "content": "Worte.", "submit": "Publish"}
+
+    forms.submit("/post/new", new_post)
+    page = forms.submit("/post/new", new_post)
+    api = client.post(
+        "/api/v1/posts",
+        json={"title": "Post", "content": "x"},
+        headers={**bearer(token), "Accept-Language": "de"},
+    )
+
+    assert page.status_code == api.status_code == 429
+    assert "Neue Konten können in ihren ersten 24 Stunden höchstens 1 Beitrag" in page_text(page)
+    assert "New accounts can write at most 1 post an hour" in error_of(api)["message"]

@@ -2,7 +2,8 @@
 // login page. Each asks the server for options (with a fresh challenge), hands them to the
 // browser (navigator.credentials), and posts the browser's answer back as JSON. Without
 // JavaScript, or in a browser without WebAuthn, the login button stays hidden and the
-// password works as ever.
+// password works as ever. The words come from the page: the element each part reads (the
+// add-passkey section, the login box) carries them as data-message-* attributes.
 "use strict";
 
 function toBase64url(buffer) {
@@ -26,7 +27,7 @@ function csrfToken() {
   return field ? field.value : "";
 }
 
-async function postJson(url, body) {
+async function postJson(url, body, messages) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
@@ -41,7 +42,7 @@ async function postJson(url, body) {
   }
   if (!response.ok) {
     const message = answer && answer.error && answer.error.message;
-    throw new Error(message || "The server refused the request. Please reload the page and try again.");
+    throw new Error(message || messages.messageRefused || response.statusText);
   }
   return answer;
 }
@@ -74,12 +75,12 @@ function credentialJson(credential) {
 }
 
 // The browser said no: the person cancelled, or no passkey matched. Not the server's fault.
-function browserMessage(error) {
+function browserMessage(error, messages) {
   if (error.name === "NotAllowedError") {
-    return "No passkey was used (it was cancelled, or timed out).";
+    return messages.messageCancelled || error.message;
   }
   if (error.name === "InvalidStateError") {
-    return "This device already holds a passkey for your account.";
+    return messages.messageAlreadyHere || error.message;
   }
   return error.message;
 }
@@ -89,23 +90,24 @@ function browserMessage(error) {
 function setUpRegistration(section) {
   const form = section.querySelector("form");
   const status = section.querySelector(".passkey-status");
+  const messages = section.dataset;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = form.elements.name.value.trim();
     if (!name) {
-      status.textContent = "Give the passkey a name first.";
+      status.textContent = messages.messageNameFirst;
       form.elements.name.focus();
       return;
     }
     const password = form.elements.current_password.value;
     if (!password) {
-      status.textContent = "Enter your current password first.";
+      status.textContent = messages.messagePasswordFirst;
       form.elements.current_password.focus();
       return;
     }
-    status.textContent = "Follow your browser's steps to make the passkey…";
+    status.textContent = messages.messageFollowSteps;
     try {
-      const options = await postJson(section.dataset.options, { password });
+      const options = await postJson(section.dataset.options, { password }, messages);
       form.elements.current_password.value = "";
       options.challenge = fromBase64url(options.challenge);
       options.user.id = fromBase64url(options.user.id);
@@ -114,10 +116,14 @@ function setUpRegistration(section) {
       try {
         credential = await navigator.credentials.create({ publicKey: options });
       } catch (error) {
-        status.textContent = browserMessage(error);
+        status.textContent = browserMessage(error, messages);
         return;
       }
-      const answer = await postJson(section.dataset.register, { name, credential: credentialJson(credential) });
+      const answer = await postJson(
+        section.dataset.register,
+        { name, credential: credentialJson(credential) },
+        messages,
+      );
       window.location.assign(answer.redirect);
     } catch (error) {
       status.textContent = error.message;
@@ -130,26 +136,28 @@ function setUpRegistration(section) {
 function setUpLogin(box) {
   const button = box.querySelector("button");
   const status = box.querySelector(".passkey-status");
+  const messages = box.dataset;
   box.hidden = false;
   button.addEventListener("click", async () => {
     button.disabled = true;
     status.textContent = "";
     try {
-      const options = await postJson(box.dataset.options);
+      const options = await postJson(box.dataset.options, null, messages);
       options.challenge = fromBase64url(options.challenge);
       options.allowCredentials = descriptors(options.allowCredentials);
       let credential;
       try {
         credential = await navigator.credentials.get({ publicKey: options });
       } catch (error) {
-        status.textContent = browserMessage(error);
+        status.textContent = browserMessage(error, messages);
         return;
       }
       const remember = document.querySelector('input[name="remember"]');
-      const answer = await postJson(box.dataset.login, {
-        credential: credentialJson(credential),
-        remember: Boolean(remember && remember.checked),
-      });
+      const answer = await postJson(
+        box.dataset.login,
+        { credential: credentialJson(credential), remember: Boolean(remember && remember.checked) },
+        messages,
+      );
       window.location.assign(answer.redirect);
     } catch (error) {
       status.textContent = error.message;
