@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
 
-.PHONY: run seed test lint format translations browser security bench stress soak clean
+.PHONY: run seed test lint format translations browser security bench stress soak audit clean
 
 ## run: install, apply the migrations to SQLite in instance/, serve http://127.0.0.1:5000
 run: $(VENV)/.runtime
@@ -76,12 +76,23 @@ SOAK_ARGS ?=
 soak: $(VENV)/.runtime
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
+## audit: Lighthouse (pinned in tools/audit) on the main pages, both themes, English and German,
+##        against the site as in production, into docs/AUDIT.md; screenshots into docs/screenshots
+##        e.g. make audit AUDIT_ARGS="--pages home post --no-screenshots"
+AUDIT_ARGS ?=
+audit: $(VENV)/.dev browser tools/audit/node_modules/.installed
+	$(BIN)/python bench/audit.py $(AUDIT_ARGS)
+
+tools/audit/node_modules/.installed: tools/audit/package-lock.json
+	npm ci --prefix tools/audit --no-audit --no-fund
+	touch $@
+
 ## security: bandit, pip-audit, then wapiti and sqlmap against the site served as in production
 security: $(VENV)/.runtime $(SCAN_VENV)/.installed
 	bash .ci/scan
 
 clean:
-	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(SCAN_VENV) tools/audit/node_modules .pytest_cache .ruff_cache .coverage htmlcov
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "flaskblog needs Python 3.11 or newer")'

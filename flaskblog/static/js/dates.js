@@ -6,6 +6,12 @@
 "use strict";
 
 (function () {
+  const elements = document.querySelectorAll("time[data-local]");
+  // Making the formatters loads the browser's locale data, a long task on a slow phone: not
+  // on a page with no date to show (the login page).
+  if (elements.length === 0) {
+    return;
+  }
   const RECENT_DAYS = 7;
   const UNITS = [
     ["day", 86400],
@@ -57,7 +63,7 @@
   }
 
   const now = Date.now();
-  for (const element of document.querySelectorAll("time[data-local]")) {
+  for (const element of elements) {
     localise(element, now);
   }
 })();

@@ -11,6 +11,12 @@
     return value === "light" || value === "dark";
   }
 
+  // Said before the first paint, so that main.css gives what scripts show later their place
+  // from the start (this toggle, the login page's passkey button): appearing only after the
+  // page is drawn, they would push what follows them down.
+  root.setAttribute("data-scripted", "");
+  if (window.PublicKeyCredential && navigator.credentials) root.setAttribute("data-passkeys", "");
+
   if (!root.hasAttribute("data-theme")) {
     try {
       var stored = window.localStorage.getItem(KEY);
