@@ -30,7 +30,7 @@ def test_a_visitor_gets_the_language_their_browser_asks_for(client):
     response = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
 
     assert '<html lang="de"' in response.text
-    assert ">Start</a>" in response.text
+    assert ">Beiträge</a>" in response.text
     assert "Accept-Language" in response.headers["Vary"]
 
 
@@ -67,7 +67,7 @@ def test_the_page_cache_keeps_one_copy_per_language(build_app):
     english = client.get("/", headers={"Accept-Language": "en-GB"})
     german_again = client.get("/", headers={"Accept-Language": "de-AT"})
 
-    assert ">Start</a>" in german.text and ">Home</a>" in english.text
+    assert ">Beiträge</a>" in german.text and ">Home</a>" in english.text
     assert german_again.text == german.text
     assert "Accept-Language" in german_again.headers["Vary"]
 

@@ -63,7 +63,7 @@ def test_a_german_visitor_reads_the_page_and_its_dates_in_german(app, open_brows
     page.goto(f"/post/{post_id}")
 
     expect(page.locator("html")).to_have_attribute("lang", "de")
-    expect(page.get_by_role("link", name="Start")).to_be_visible()
+    expect(page.get_by_role("link", name="Beiträge", exact=True)).to_be_visible()
     expect(post_date(page)).to_have_text("2. Juni 2026")
     page.goto(f"/post/{recent[0]}")
     expect(post_date(page)).to_have_text("vor 3 Stunden")
