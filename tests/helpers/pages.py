@@ -9,7 +9,7 @@ from tests.helpers.factories import PASSWORD
 
 CONFIRM_PATH = re.compile(r"/confirm/[\w.-]+")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-CSRF_TOKEN_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+')
+SIGNED_NOW_VALUE = re.compile(r'(name="(?:csrf_token|form_started)"[^>]*value=")[^"]+')
 LISTED_TITLE = re.compile(r'<h2 class="post__title"><a href="/post/\d+/[a-z0-9-]+">(.*?)</a></h2>')
 
 
@@ -19,12 +19,13 @@ def page_text(response) -> str:
 
 
 def page_without_tokens(response) -> str:
-    """The page as a user reads it, with its CSRF tokens blanked.
+    """The page as a user reads it, with its signed tokens blanked.
 
-    A token carries the second it was signed in, so two renderings of one page a second apart
-    differ there and nowhere else.
+    A CSRF token, and the note of when a comment or sign-up form was served, carry the second
+    they were signed in, so two renderings of one page a second apart differ there and nowhere
+    else.
     """
-    return CSRF_TOKEN_VALUE.sub(r"\1", page_text(response))
+    return SIGNED_NOW_VALUE.sub(r"\1", page_text(response))
 
 
 def flashes(response) -> list[tuple[str, str]]:
