@@ -13,6 +13,7 @@ from flaskblog import (
     breaker,
     caching,
     dates,
+    front_door,
     i18n,
     instruments,
     logs,
@@ -68,6 +69,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     csrf.init_app(app)
     breaker.init_app(app)  # before the limiter and the cache, whose Redis it guards
     limiter.init_app(app)
+    front_door.install(app)  # before security's middleware, so that they run before it
     security.init_app(app)
     cache.init_app(app)
     compress.init_app(app)

@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import secrets
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import (
@@ -35,6 +36,7 @@ from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from flaskblog import front_door
 from flaskblog.extensions import cache
 from flaskblog.i18n import current_language
 from flaskblog.instruments import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
@@ -79,7 +81,8 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
         if not _may_use_cache(spellings):
             return view(*args, **kwargs)
         try:
-            key = _page_key()
+            current = generation()
+            key = _page_key(current)
             hit = cache.get(key)
         except Exception:  # the cache is a help, never a cause of failure
             current_app.logger.warning("page cache unavailable", exc_info=True)
@@ -89,6 +92,8 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
             body, mimetype, validators = hit
             response = current_app.response_class(body, mimetype=mimetype)
             response.headers.update(validators)
+            # Kept already; the front door may keep this request's final answer.
+            g.page_to_cache = PendingPage(key, current, None, None)
             # A feed reader's copy may be current: 304, as the view itself would answer.
             return response.make_conditional(request)
         PAGE_CACHE_MISSES.inc()
@@ -99,7 +104,7 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
                 # Kept only once the whole response is known (see _store_page).
                 validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
                 page = (response.get_data(), response.mimetype, validators)
-                g.page_to_cache = (key, timeout, page)
+                g.page_to_cache = PendingPage(key, current, timeout, page)
         return response
 
     return wrapper
@@ -169,23 +174,39 @@ def _spelt_once(name: str, canonical) -> bool:
     return len(values) == 1 and canonical(values[0]) == values[0]
 
 
-def _page_key() -> str:
+def _page_key(current_generation: str) -> str:
     # The arguments as parsed, in order: "?a=1&b=2", "?b=2&a=1" and "?a=%31..." are one page.
     # One copy per language offered (not per Accept-Language spelling): the response says
     # `Vary: Accept-Language` (flaskblog.i18n).
     arguments = urlencode(sorted(request.args.items(multi=True)))
     url = hashlib.sha256(f"{request.base_url}?{arguments}".encode()).hexdigest()[:32]
-    return f"page:{generation()}:{current_language()}:{url}"
+    return f"page:{current_generation}:{current_language()}:{url}"
+
+
+class PendingPage(NamedTuple):
+    """A cacheable page on its way out: its key and generation; for a miss, how long to keep
+    it and what (None for a hit, already kept)."""
+
+    key: str
+    generation: str
+    timeout: int | None
+    page: tuple | None
 
 
 def _store_page(sender, response, **extra) -> None:
-    """After the session is saved: a response that sets a cookie is nobody's but its own."""
+    """After the session is saved: a response that sets a cookie is nobody's but its own.
+    The page is kept for the view; the final response (compressed, with every header) for
+    the front door, which answers the same request again without Flask."""
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
         return
-    key, timeout, page = pending
     try:
-        cache.set(key, page, timeout=timeout)
+        if pending.page is not None:
+            cache.set(pending.key, pending.page, timeout=pending.timeout)
+        if front_door.keeps(request, response):
+            timeout = pending.timeout if pending.timeout is not None else page_timeout()
+            if timeout is not None:
+                front_door.keep(request, response, pending.generation, timeout)
     except Exception:
         current_app.logger.warning("page cache unavailable", exc_info=True)
 

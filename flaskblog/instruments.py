@@ -73,12 +73,17 @@ _latency_by_label: dict[tuple[str, str], Histogram] = {}
 def record_request(response):
     started = g.get("request_started")
     if started is not None:
-        label = (request.endpoint or "none", str(response.status_code))  # "none": no route
-        child = _latency_by_label.get(label)
-        if child is None:
-            child = _latency_by_label[label] = LATENCY.labels(*label)
-        child.observe(time.perf_counter() - started)
+        observe(request.endpoint, response.status_code, time.perf_counter() - started)
     return response
+
+
+def observe(endpoint: str | None, status: int, seconds: float) -> None:
+    """Count a request and its time (also for the cache hits flaskblog.front_door answers)."""
+    label = (endpoint or "none", str(status))  # "none": no route
+    child = _latency_by_label.get(label)
+    if child is None:
+        child = _latency_by_label[label] = LATENCY.labels(*label)
+    child.observe(seconds)
 
 
 @event.listens_for(Pool, "connect")
