@@ -22,6 +22,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import (
+    Response,
     current_app,
     g,
     has_app_context,
@@ -46,8 +47,11 @@ from flaskblog.pagination import canonical_page_args
 
 GENERATION_KEY = "pages-generation"
 ONE_YEAR = 365 * 24 * 60 * 60
-# Kept with a cached page, so that conditional requests (feeds) still get their 304.
-VALIDATORS = ("ETag", "Last-Modified")
+# Kept with a cached page: its validators, so that conditional requests (feeds, pictures)
+# still get their 304, and the lifetime a picture gives browsers.
+KEPT_HEADERS = ("ETag", "Last-Modified", "Cache-Control")
+# Bigger answers (an image in a post may be 5 MB) are served from where they are kept.
+MAX_KEPT_BYTES = 512 * 1024
 
 
 def init_app(app) -> None:
@@ -89,9 +93,9 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
             return view(*args, **kwargs)
         if hit is not None:
             PAGE_CACHE_HITS.inc()
-            body, mimetype, validators = hit
+            body, mimetype, headers = hit
             response = current_app.response_class(body, mimetype=mimetype)
-            response.headers.update(validators)
+            response.headers.update(headers)
             # Kept already; the front door may keep this request's final answer.
             g.page_to_cache = PendingPage(key, current, None, None)
             # A feed reader's copy may be current: 304, as the view itself would answer.
@@ -100,14 +104,27 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
         response = current_app.make_response(view(*args, **kwargs))
         if request.method == "GET" and response.status_code == 200 and _keeps_pages():
             timeout = page_timeout()
-            if timeout is not None:
+            if timeout is not None and len(response.get_data()) <= MAX_KEPT_BYTES:
                 # Kept only once the whole response is known (see _store_page).
-                validators = {h: response.headers[h] for h in VALIDATORS if h in response.headers}
-                page = (response.get_data(), response.mimetype, validators)
+                headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+                page = (response.get_data(), response.mimetype, headers)
                 g.page_to_cache = PendingPage(key, current, timeout, page)
         return response
 
     return wrapper
+
+
+def content_response(data: bytes, mimetype: str, digest: str, modified) -> Response:
+    """A file whose URL names its content (a picture): kept by browsers for a year, answered
+    304 when they have it. Whole in memory rather than streamed, so that the page cache
+    (and the front door) can keep it for visitors."""
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.set_etag(digest)
+    response.last_modified = modified
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
 
 
 def remembered(key: str, make):

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import request, request_started
 
+from flaskblog import caching
 from flaskblog.extensions import db
 from flaskblog.models import Post
 from tests.helpers.factories import add_scheduled_post
+from tests.helpers.images import give_avatar
 from tests.helpers.pages import titles_on
 from tests.helpers.services import REDIS_URL
 from tests.metrics.test_metrics import TOKEN, scrape
@@ -202,3 +204,31 @@ def test_nothing_is_kept_when_a_scheduled_post_is_due_within_a_second(
 
     # The post may belong on the page in a moment (flaskblog.caching.page_timeout).
     assert flask_requests == ["/", "/"]
+
+
+def test_a_picture_is_answered_at_the_door_and_still_revalidated_by_flask(
+    app, client, make_user, flask_requests
+):
+    url = give_avatar(app, make_user("alice"), "red")
+    first = client.get(url)
+    again = client.get(url)
+
+    assert flask_requests == [url]
+    assert again.data == first.data and again.mimetype == "image/webp"
+    assert again.cache_control.immutable and again.cache_control.max_age == 365 * 24 * 60 * 60
+    revalidated = client.get(url, headers={"If-None-Match": again.headers["ETag"]})
+    assert revalidated.status_code == 304
+    assert flask_requests == [url, url]
+
+
+def test_an_answer_too_big_to_keep_is_served_from_where_it_is(
+    app, client, make_user, flask_requests, monkeypatch
+):
+    url = give_avatar(app, make_user("alice"), "red")
+    monkeypatch.setattr(caching, "MAX_KEPT_BYTES", 100)
+
+    first = client.get(url)
+    again = client.get(url)
+
+    assert len(first.data) > 100 and again.data == first.data
+    assert flask_requests == [url, url]

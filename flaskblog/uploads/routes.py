@@ -1,12 +1,11 @@
 """Views for images in posts: the editor's upload (JSON answers for its script) and the image
 itself, cached for good since its URL names its content."""
 
-import io
-
-from flask import abort, jsonify, send_file
+from flask import abort, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from flaskblog.caching import cached_for_anonymous, content_response
 from flaskblog.extensions import db, limiter
 from flaskblog.images import MIMETYPES, InvalidPicture
 from flaskblog.media import (
@@ -24,8 +23,6 @@ from flaskblog.security import user_or_address_key
 from flaskblog.uploads import bp
 from flaskblog.uploads.forms import ImageUploadForm
 from flaskblog.urls import image_url
-
-ONE_YEAR = 365 * 24 * 60 * 60
 
 
 def upload_error(status: int, message: str):
@@ -82,18 +79,12 @@ def upload_image():
 
 
 @bp.route("/image/<int:image_id>/<digest>.<extension>")
+@cached_for_anonymous
 def image(image_id: int, digest: str, extension: str):
     found = db.session.get(Image, image_id)
     if found is None or found.digest != digest or found.extension != extension:
         abort(404)
-    response = send_file(
-        io.BytesIO(image_bytes(found)),  # StorageUnavailable: a 503
-        mimetype=MIMETYPES[found.extension],
-        etag=found.digest,
-        max_age=ONE_YEAR,
-        last_modified=found.created_at,
+    # StorageUnavailable: a 503.
+    return content_response(
+        image_bytes(found), MIMETYPES[found.extension], found.digest, found.created_at
     )
-    # The URL names the image's content, so it can be cached for good, by anyone.
-    response.cache_control.public = True
-    response.cache_control.immutable = True
-    return response

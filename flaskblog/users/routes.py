@@ -1,13 +1,11 @@
 """Views for users as others see them: public profiles and pictures, and admins' actions."""
 
-import io
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
 from flaskblog import account_actions
-from flaskblog.caching import cached_for_anonymous
+from flaskblog.caching import cached_for_anonymous, content_response
 from flaskblog.decorators import admin_required
 from flaskblog.extensions import db
 from flaskblog.lookups import get_user_or_404
@@ -15,10 +13,9 @@ from flaskblog.models import Avatar, Post, User
 from flaskblog.pagination import page_number, paginate
 from flaskblog.users import bp
 
-ONE_YEAR = 365 * 24 * 60 * 60
-
 
 @bp.route("/avatar/<int:user_id>/<digest>.webp")
+@cached_for_anonymous
 def avatar(user_id: int, digest: str):
     picture = db.session.get(Avatar, user_id, options=[undefer(Avatar.image)])
     if picture is None:
@@ -26,16 +23,7 @@ def avatar(user_id: int, digest: str):
     if picture.digest != digest:
         # An old URL from a cached page: send it on to the current picture.
         return redirect(url_for("users.avatar", user_id=user_id, digest=picture.digest))
-    response = send_file(
-        io.BytesIO(picture.image),
-        mimetype=Avatar.MIMETYPE,
-        etag=picture.digest,
-        max_age=ONE_YEAR,
-        last_modified=picture.updated_at,
-    )
-    # The URL names the picture's content, so it can be cached for good.
-    response.cache_control.immutable = True
-    return response
+    return content_response(picture.image, Avatar.MIMETYPE, picture.digest, picture.updated_at)
 
 
 @bp.route("/user/<username>")
