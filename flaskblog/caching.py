@@ -27,6 +27,7 @@ from flask import (
     g,
     has_app_context,
     redirect,
+    render_template,
     request,
     request_finished,
     session,
@@ -34,6 +35,7 @@ from flask import (
 )
 from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -111,6 +113,7 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
                 g.page_to_cache = PendingPage(key, current, timeout, page)
         return response
 
+    wrapper.kept_for_anonymous = True  # the front door looks for its pages
     return wrapper
 
 
@@ -125,6 +128,45 @@ def content_response(data: bytes, mimetype: str, digest: str, modified) -> Respo
     response.cache_control.max_age = ONE_YEAR
     response.cache_control.immutable = True
     return response.make_conditional(request)
+
+
+# Where a visitor's form page holds its CSRF token, in the copy kept for everyone; no page
+# can contain it otherwise (Jinja never writes a NUL character).
+TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (marks a place, holds no secret)
+
+
+def visitor_form_page(template: str, **context) -> str:
+    """A form page for visitors (log in), rendered once for everyone in each language, with
+    this request's CSRF token put into the copy: the page is the same for every visitor
+    but for the token, which is theirs (it is tied to their session). Rendered for itself
+    when it could be anyone's own: a flashed message waiting, any URL argument (`next`
+    ends up in the page), a submitted form, a logged-in reader, or no cache."""
+    if (
+        request.method != "GET"
+        or request.args
+        or current_user.is_authenticated
+        or "_flashes" in session
+        or not _keeps_pages()
+    ):
+        return render_template(template, **context)
+    token = generate_csrf()
+    key = f"form-page:{current_language()}:{request.path}"
+    try:
+        # One read for both: the copy holds the generation it was made in.
+        current, kept = cache.get_many(GENERATION_KEY, key)
+    except Exception:  # the cache is a help, never a cause of failure
+        current_app.logger.warning("page cache unavailable", exc_info=True)
+        return render_template(template, **context)
+    if kept is not None and current is not None and kept[0] == current:
+        return kept[1].replace(TOKEN_PLACEHOLDER, token)
+    made_in = current if current is not None else generation()
+    page = render_template(template, **context)
+    if token in page and "_flashes" not in session:
+        try:
+            cache.set(key, (made_in, page.replace(token, TOKEN_PLACEHOLDER)))
+        except Exception:
+            current_app.logger.warning("page cache unavailable", exc_info=True)
+    return page
 
 
 def remembered(key: str, make):

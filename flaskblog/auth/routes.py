@@ -16,6 +16,7 @@ from flaskblog.auth.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
+from flaskblog.caching import visitor_form_page
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
@@ -147,7 +148,7 @@ def login():
         else:
             log_event("login_failed", email=form.email.data)
             flash_login_failed()
-    return render_template("auth/login.html", title=_("Log in"), form=form)
+    return visitor_form_page("auth/login.html", title=_("Log in"), form=form)
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
