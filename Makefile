@@ -42,7 +42,7 @@ translations: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_ngettext:1,2 \
 		--project=flaskblog --version=1 --add-location=file --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-		--no-fuzzy-matching --no-wrap --ignore-obsolete
+		--no-fuzzy-matching --no-wrap --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 ## browser: install Debian's Chromium for the browser tests (apt-get, as root or through sudo)
