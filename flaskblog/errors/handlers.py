@@ -8,7 +8,7 @@ import time
 
 import psycopg
 from flask import current_app, g, redirect, render_template, request
-from flask_babel import force_locale, format_number, lazy_ngettext
+from flask_babel import format_number, lazy_ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
@@ -24,7 +24,6 @@ from werkzeug.exceptions import (
 
 from flaskblog.errors import bp
 from flaskblog.extensions import db, limiter, login_manager
-from flaskblog.i18n import DEFAULT_LANGUAGE
 from flaskblog.json_errors import is_api_request, json_error
 from flaskblog.models import OldLink, Post
 from flaskblog.security import current_user_id, log_event
@@ -94,13 +93,13 @@ _database_down_logged = 0.0
 
 def render_error(error: HTTPException, message=None):
     """The error page for `error`, keeping its status and headers (Allow, Retry-After...), in
-    the reader's language; under /api, the API's JSON error instead, in English.
+    the reader's language; under /api and for the pages' scripts, a JSON error instead.
 
     `message` (and a view's `abort(code, reason)`) is best a lazy string, so that the one
-    wording serves the page and, in English, the API."""
+    wording serves every language: the API's is English (flaskblog.i18n chooses it for
+    /api), a page script's is its reader's."""
     if is_api_request():
-        with force_locale(DEFAULT_LANGUAGE):
-            return json_error(error, None if message is None else str(message))
+        return json_error(error, None if message is None else str(message))
     title, default_message = page_words(error.code)
     if error.description != type(error).description:
         default_message = error.description  # a view's abort(code, "reason") says it best

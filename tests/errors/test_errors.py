@@ -299,3 +299,14 @@ def test_a_refusal_is_in_the_visitors_language_on_a_page_and_in_english_in_the_a
     assert api.json["error"]["message"] == (
         "The request contained a NUL character, which is not allowed in any field."
     )
+
+
+def test_a_page_scripts_json_error_is_in_its_readers_language(client):
+    german = {"Accept-Language": "de"}
+
+    # The passkey login's script reads this answer and shows its message.
+    refused = client.post("/login/passkey", json={}, headers=german)
+
+    assert refused.status_code == 400
+    assert refused.json["error"]["code"] == "bad_request"
+    assert refused.json["error"]["message"].startswith("Das Formular war abgelaufen")
