@@ -62,6 +62,20 @@ class Block(db.Model):
         )
 
     @classmethod
+    def among(cls, user: User, others: list[int]) -> set[int]:
+        """The ids among `others` that `user` blocked or that blocked `user` (one query, for a
+        batch of readers: see `between` for one)."""
+        if not others:
+            return set()
+        blocked = db.select(cls.blocked_id.label("id")).where(
+            cls.blocker_id == user.id, cls.blocked_id.in_(others)
+        )
+        blockers = db.select(cls.blocker_id.label("id")).where(
+            cls.blocked_id == user.id, cls.blocker_id.in_(others)
+        )
+        return set(db.session.scalars(blocked.union(blockers)))
+
+    @classmethod
     def block(cls, blocker: User, blocked: User) -> bool:
         """Block `blocked` and end any follow between the two, either way; False if they
         were blocked already. Refuses blocking oneself."""

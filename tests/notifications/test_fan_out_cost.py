@@ -4,6 +4,7 @@ the followers are told by the background queue, not by the request."""
 import threading
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -13,9 +14,11 @@ from sqlalchemy import event
 from flaskblog import mailqueue
 from flaskblog.extensions import db
 from flaskblog.mailqueue import make_worker, rq_queue
-from flaskblog.models import Notification
-from tests.helpers.factories import add_followers, make_user
+from flaskblog.models import Follow, Notification, Post
+from flaskblog.models.notification import announce
+from tests.helpers.factories import add_block, add_followers, add_posts, make_user
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from
+from tests.helpers.queries import statements_run
 from tests.helpers.services import REDIS_URL, require_redis
 
 FOLLOWERS = 40
@@ -54,8 +57,6 @@ def publish_as(app, email: str, title: str) -> list[str]:
 
 
 def notifications_for_post_titled(app, title: str) -> int:
-    from flaskblog.models import Post
-
     with app.app_context():
         return db.session.scalar(
             db.select(db.func.count(Notification.id))
@@ -111,3 +112,29 @@ def test_with_rq_publishing_queues_the_announcement_for_the_worker(build_app, qu
     with app.app_context():
         make_worker(app).work(burst=True)
     assert notifications_for_post_titled(app, "Queued news") == 3
+
+
+def test_the_fan_out_costs_the_same_statements_for_3_followers_or_30(app):
+    few, many = make_user(app, "few"), make_user(app, "many")
+    add_followers(app, few, 3, name="reader{n:03}")
+    fans = add_followers(app, many, 30)
+    # A block the follow outlived (made straight in the database): that fan hears nothing.
+    add_block(app, fans[0], many)
+    with app.app_context():
+        db.session.add(Follow(follower_id=fans[0], followed_id=many))
+        db.session.commit()
+    lately = datetime.now(UTC) - timedelta(minutes=5)
+    posts = {author: add_posts(app, author, 1, start=lately)[0] for author in (few, many)}
+
+    statements, told, runs = {}, {}, {}
+    for author, post_id in posts.items():
+        with app.app_context():
+            post = db.session.get(Post, post_id)
+            with statements_run(app) as run:
+                told[author] = announce(post)
+            statements[author] = len(run)
+            runs[author] = run
+
+    assert told == {few: 3, many: 29}
+    assert statements[few] == statements[many], "\n".join(runs[many])  # not one per follower
+    assert notifications_for_post_titled(app, "Post 1") == 32
