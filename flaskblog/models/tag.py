@@ -1,6 +1,6 @@
 """Tags: the topics posts share, and which posts have which."""
 
-from sqlalchemy import Column, ForeignKey, String, Table, func
+from sqlalchemy import Column, ForeignKey, Index, String, Table, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -10,7 +10,9 @@ post_tags = Table(
     "post_tags",
     db.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's posts, newest (highest id) first: a tag's page, and related posts.
+    Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
 )
 
 

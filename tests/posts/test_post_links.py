@@ -16,6 +16,7 @@ from tests.helpers.factories import (
 )
 from tests.helpers.images import give_avatar
 from tests.helpers.pages import head_value
+from tests.helpers.queries import postgresql_plan, sqlite_plan, statements_run
 
 LATER = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -154,3 +155,25 @@ def test_link_previews_name_a_card_and_an_image_when_there_is_one(app, client, a
     assert re.search(
         r'<meta property="og:image" content="http://[^"]+/avatar/\d+/\w+\.webp">', response.text
     )
+
+
+def test_related_posts_read_each_tag_newest_first_down_an_index_and_stop(app, alice, make_posts):
+    many = make_posts(alice, 4)
+    tag_posts(app, many, "birds", "sea")
+    with app.app_context():
+        post = db.session.get(Post, many[0])
+        assert len(post.tags) == 2  # loaded, as the post page has them
+        with statements_run(app, with_parameters=True) as run:
+            assert [link.title for link in related_posts(post)] == ["Post 4", "Post 3", "Post 2"]
+    [(sql, params)] = run
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        details = [detail for _, _, detail in sqlite_plan(app, sql, params)]
+        tag_reads = [detail for detail in details if "post_tags" in detail]
+        # One backward read per tag, each stopped at its LIMIT: no sort of all of a tag's links.
+        assert len(tag_reads) == 2, details
+        assert all("ix_post_tags_tag_id_post_id (tag_id=?" in read for read in tag_reads), details
+        assert not any(detail.startswith("SCAN post_tags") for detail in details), details
+    else:
+        plan = postgresql_plan(app, sql, params)
+        assert plan.count("Index Only Scan Backward using ix_post_tags_tag_id_post_id") == 2, plan
