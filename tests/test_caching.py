@@ -570,3 +570,46 @@ def fragment_lifetimes(app) -> list[float]:
     return [
         until - now for key, (until, _) in backend._cache.items() if key.startswith("fragment:")
     ]
+
+
+def test_the_post_itself_is_made_once_and_each_readers_own_parts_stay_theirs(
+    app, alice, make_posts
+):
+    (post_id,) = make_posts(alice, 1, title="Puffins")
+    set_published_at(app, post_id, datetime(2026, 1, 1, 20, 0, tzinfo=UTC))  # 2 January in Tokyo
+    bob, carol = reader(app, "bob"), reader(app, "carol", timezone="Asia/Tokyo")
+    bobs_page = bob.get(f"/post/{post_id}")
+    assert bob.post(
+        f"/post/{post_id}/bookmark", data={"csrf_token": csrf_token_from(bobs_page)}
+    ).status_code in (302, 303)
+    dave = reader(app, "dave")
+
+    bobs, carols, daves = (who.get(f"/post/{post_id}") for who in (bob, carol, dave))
+
+    assert "Remove bookmark" in bobs.text and "Remove bookmark" not in daves.text
+    assert ">January 1, 2026</time>" in daves.text and ">January 2, 2026</time>" in carols.text
+    assert 'account-menu__name">dave<' in daves.text and "bob" not in daves.text
+    assert len({csrf_token_from(page) for page in (bobs, carols, daves)}) == 3
+    assert any(key.endswith(f"post:{post_id}:in-full") for key in fragment_keys(app))
+
+
+def test_an_edited_post_shows_at_once_and_a_draft_is_never_kept(app, alice, make_posts, auth):
+    (post_id,) = make_posts(alice, 1, title="Puffins")
+    bob = reader(app, "bob")
+    assert "Puffins</h1>" in bob.get(f"/post/{post_id}").text
+
+    with app.app_context():
+        db.session.get(Post, post_id).title = "Puffins at sea"
+        db.session.commit()
+    assert "Puffins at sea</h1>" in bob.get(f"/post/{post_id}").text
+
+    (draft_id,) = factories.make_drafts(app, alice, 1)
+    auth.login()
+    assert auth.client.get(f"/post/{draft_id}").status_code == 200
+    assert not any(f"post:{draft_id}:" in key for key in fragment_keys(app))
+
+
+def fragment_keys(app) -> list[str]:
+    """The keys of the kept fragments of logged-in readers' pages (the memory cache)."""
+    kept = app.extensions["cache"][cache]._cache
+    return [key for key in kept if key.startswith("fragment:")]
