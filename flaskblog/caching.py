@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import secrets
+from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -36,16 +37,19 @@ from flask import (
 from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from flaskblog import front_door
+from flaskblog.dates import noting_date_changes
 from flaskblog.extensions import cache
 from flaskblog.i18n import current_language
 from flaskblog.instruments import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from flaskblog.models import Post
 from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
+from flaskblog.timezones import zone_name
 
 GENERATION_KEY = "pages-generation"
 ONE_YEAR = 365 * 24 * 60 * 60
@@ -174,10 +178,52 @@ def remembered(key: str, make):
     value that is the same for every reader (a search's results), kept with the pages and
     forgotten with them, so never stale. Without a cache it is simply `make()`; a cache
     that fails only costs that. `make()` must give something picklable, and never None."""
+    return _kept("value", key, make, lambda value: page_timeout())
+
+
+def shared_fragment(name: str, make) -> Markup:
+    """`make()`'s markup (a template's): a part of a logged-in reader's page that every
+    logged-in reader in the same language and time zone sees alike (a page of the home
+    listing, named by `name`), made once for them all rather than on each of their requests.
+
+    It must hold nothing of one reader's own (no CSRF token, no "your" anything): its key
+    holds the language and time zone, and nothing else tells readers apart. It is kept with
+    the pages, so forgotten at the first write that shows on them, and no longer than its
+    first "... ago" date keeps its text (flaskblog.dates), so it reads exactly as one made
+    now would. Anonymous visitors get whole pages from the cache instead (their dates are
+    written otherwise): for them it is simply `make()`.
+    """
+    if not current_user.is_authenticated:
+        return Markup(make())  # noqa: S704  # nosec B704  (made by a template, escaped there)
+
+    def made() -> tuple[str, datetime | None]:
+        with noting_date_changes() as dates:
+            html = str(make())
+        return html, dates.earliest
+
+    key = f"{current_language()}:{zone_name(current_user)}:{name}"
+    html, _ = _kept("fragment", key, made, _fragment_timeout)
+    return Markup(html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
+
+
+def _fragment_timeout(fragment: tuple[str, datetime | None]) -> int | None:
+    # A page's lifetime, but no longer than until the fragment's first date reads otherwise.
+    timeout, changes_at = page_timeout(), fragment[1]
+    if timeout is None or changes_at is None:
+        return timeout
+    seconds = math.floor((changes_at - utcnow()).total_seconds())
+    if seconds < 1:
+        return None
+    return seconds if timeout <= 0 else min(timeout, seconds)
+
+
+def _kept(kind: str, key: str, make, timeout_for):
+    """`make()`, kept in the cache with the pages (under `key` in this generation) for
+    `timeout_for(value)` seconds (None: not kept), or the value kept there already."""
     if not _keeps_pages():
         return make()
     try:
-        key = f"value:{generation()}:{key}"
+        key = f"{kind}:{generation()}:{key}"
         hit = cache.get(key)
     except Exception:  # the cache is a help, never a cause of failure
         current_app.logger.warning("page cache unavailable", exc_info=True)
@@ -185,7 +231,7 @@ def remembered(key: str, make):
     if hit is not None:
         return hit
     value = make()
-    timeout = page_timeout()
+    timeout = timeout_for(value)
     if timeout is not None:
         try:
             cache.set(key, value, timeout=timeout)

@@ -6,11 +6,17 @@ the cache to anyone anywhere: its dates are written in UTC, saying so, and marke
 `data-local` for static/js/dates.js, which rewrites them in the browser's own time zone
 (without JavaScript they still read right, as UTC). Either way a date in the last week reads
 "3 hours ago", with the exact date and time in the `title`; `datetime` is always UTC.
+
+Such a text reads otherwise a little later ("4 hours ago"): a part of a page kept for
+logged-in readers (flaskblog.caching.shared_fragment) is kept only until the first of its
+dates would change, which `noting_date_changes()` collects while it is rendered.
 """
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_timedelta
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -51,6 +57,46 @@ def time_ago(when: datetime, now: datetime) -> str | None:
     return _("just now")
 
 
+def time_ago_changes_at(when: datetime, now: datetime) -> datetime | None:
+    """When the text time_ago() gives for `when` at `now` next reads otherwise ("just now"
+    becoming "1 minute ago", "6 days ago" becoming the date), or None if it never will."""
+    age = now - when
+    if age < timedelta(0):
+        return when  # a date to come reads "just now" once it has come
+    if age >= RECENT:
+        return None
+    seconds = int(age.total_seconds())
+    # Each unit is a whole number of the next smaller one, and a week of days: the next
+    # change is the end of the current unit, whichever unit that is ("just now": a minute).
+    length = next((length for _, length in UNITS if seconds >= length), UNITS[-1][1])
+    return when + timedelta(seconds=(seconds // length + 1) * length)
+
+
+class DateChanges:
+    """The earliest moment at which a date written so far would read otherwise."""
+
+    def __init__(self) -> None:
+        self.earliest: datetime | None = None
+
+    def note(self, moment: datetime | None) -> None:
+        if moment is not None and (self.earliest is None or moment < self.earliest):
+            self.earliest = moment
+
+
+@contextmanager
+def noting_date_changes():
+    """Collect, in the DateChanges given, when the "... ago" dates that local_time writes
+    in this block would next read otherwise."""
+    outer = g.get("date_changes")
+    g.date_changes = noted = DateChanges()
+    try:
+        yield noted
+    finally:
+        g.date_changes = outer
+        if outer is not None:
+            outer.note(noted.earliest)
+
+
 def local_time(
     when: datetime | None, style: str = "date", reader=None, now: datetime | None = None
 ) -> Markup:
@@ -66,7 +112,11 @@ def local_time(
     text = calendar_date(local) if style == "date" else exact
     attributes = f'datetime="{iso_utc(when)}" title="{escape(exact)}"'
     if getattr(reader, "is_authenticated", False):
-        text = time_ago(when, now or utcnow()) or text
+        now = now or utcnow()
+        text = time_ago(when, now) or text
+        noted = g.get("date_changes") if has_app_context() else None
+        if noted is not None:
+            noted.note(time_ago_changes_at(when, now))
     else:
         # Written in UTC for whoever reads the cached page; dates.js makes it theirs.
         attributes += f' data-local="{style}"'

@@ -7,16 +7,25 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from flask_caching.backends.rediscache import RedisCache
+from sqlalchemy import func
 
 from flaskblog.caching import forget_pages, generation
 from flaskblog.extensions import cache, db
 from flaskblog.models import Comment, Post, User
 from flaskblog.urls import avatar_url, post_url
 from tests.helpers import factories
-from tests.helpers.factories import PASSWORD, add_comments, add_posts, add_scheduled_post, tag_posts
+from tests.helpers.factories import (
+    PASSWORD,
+    add_comments,
+    add_posts,
+    add_scheduled_post,
+    set_published_at,
+    tag_posts,
+)
 from tests.helpers.images import give_avatar
-from tests.helpers.pages import titles_on
+from tests.helpers.pages import AuthActions, Forms, csrf_token_from, page_without_tokens, titles_on
 from tests.helpers.queries import statements_run
 from tests.helpers.services import REDIS_URL
 
@@ -434,3 +443,173 @@ def test_a_page_is_not_kept_when_a_scheduled_post_is_due_within_a_second(app, al
     assert app.test_client().get("/").status_code == 200
 
     assert page_lifetimes(app) == []
+
+
+# --- Pages for logged-in readers -----------------------------------------------------------------
+
+
+def reader(app, username: str, **profile) -> FlaskClient:
+    """A browser logged in as a new user `username`, with these profile settings."""
+    user_id = factories.make_user(app, username)
+    if profile:
+        factories.set_profile(app, user_id, **profile)
+    browser = app.test_client()
+    assert AuthActions(browser, Forms(browser)).login(f"{username}@example.com").status_code == 302
+    return browser
+
+
+def test_the_home_listing_is_made_once_for_readers_and_holds_nothing_of_theirs(
+    app, alice_with_posts, count_queries
+):
+    bob, carol = reader(app, "bob"), reader(app, "carol")
+    with count_queries() as made:
+        bobs = bob.get("/")
+    with count_queries() as kept:
+        carols = carol.get("/")
+
+    assert len(kept) == 1 < len(made)  # only Carol's login: the listing came from the cache
+    assert titles_on(carols) == titles_on(bobs) == ["Post 3", "Post 2", "Post 1"]
+    assert 'account-menu__name">carol<' in carols.text and "bob" not in carols.text
+    assert csrf_token_from(carols) != csrf_token_from(bobs)
+    assert page_without_tokens(carols) == page_without_tokens(bobs).replace("bob", "carol")
+
+
+def test_a_kept_listing_is_never_shown_in_another_time_zone_or_language(
+    app, alice, make_posts, count_queries
+):
+    (post_id,) = make_posts(alice, 1)
+    set_published_at(app, post_id, datetime(2026, 1, 1, 20, 0, tzinfo=UTC))  # 2 January in Tokyo
+    readers = {
+        "utc": reader(app, "bob"),
+        "tokyo": reader(app, "carol", timezone="Asia/Tokyo"),
+        "german": reader(app, "dave", language="de"),
+    }
+    pages = {name: browser.get("/").text for name, browser in readers.items()}
+
+    assert ">January 1, 2026</time>" in pages["utc"] and "Read more" in pages["utc"]
+    assert ">January 2, 2026</time>" in pages["tokyo"] and "Read more" in pages["tokyo"]
+    assert "Weiterlesen" in pages["german"] and "Read more" not in pages["german"]
+    with count_queries() as statements:
+        again = readers["tokyo"].get("/").text
+    assert len(statements) == 1 and again == pages["tokyo"]  # kept for each, apart
+
+
+def test_a_write_shows_at_once_on_a_kept_listing(app, alice_with_posts, make_posts):
+    bob = reader(app, "bob")
+    assert titles_on(bob.get("/"))[0] == "Post 3"
+
+    make_posts(alice_with_posts, 1, title="Fresh", start=datetime(2026, 2, 1, tzinfo=UTC))
+    assert titles_on(bob.get("/"))[0] == "Fresh"
+
+    add_comments(app, post_ids_of(app)[-1], alice_with_posts, 2)
+    assert ">2 comments</a>" in bob.get("/").text
+
+
+def test_a_kept_listing_lasts_no_longer_than_its_newest_date_keeps_its_words(
+    app, alice, make_posts
+):
+    (post_id,) = make_posts(alice, 1)
+    set_published_at(app, post_id, datetime.now(UTC) - timedelta(seconds=40))
+    bob = reader(app, "bob")
+
+    assert ">just now</time>" in bob.get("/").text
+
+    (lifetime,) = fragment_lifetimes(app)
+    assert 0 < lifetime <= 20  # "1 minute ago" from its 60th second on
+
+
+def test_a_listing_of_old_posts_is_kept_the_usual_time(app, alice_with_posts):
+    reader(app, "bob").get("/")
+
+    (lifetime,) = fragment_lifetimes(app)
+    assert app.config["CACHE_DEFAULT_TIMEOUT"] - 5 < lifetime <= app.config["CACHE_DEFAULT_TIMEOUT"]
+
+
+def test_a_post_pages_links_are_kept_and_a_new_post_shows_at_once(
+    app, alice, make_posts, count_queries
+):
+    first, second = make_posts(alice, 2)
+    tag_posts(app, [first, second], "birds")
+    bob = reader(app, "bob")
+    with count_queries() as made:
+        assert bob.get(f"/post/{first}").status_code == 200
+    with count_queries() as kept:
+        page = bob.get(f"/post/{first}").text
+
+    def links_read(statements) -> int:  # the neighbours' and the related posts' statements
+        return sum("AS older" in sql or "AS candidates" in sql for sql in statements)
+
+    assert links_read(made) == 2 and links_read(kept) == 0  # the second time, from the cache
+    assert 'rel="next"><span class="post-neighbours__label">Next post</span> Post 2' in page
+    assert "Post 2</a>" in re.search(r'<section class="related panel".*?</section>', page, re.S)[0]
+
+    make_posts(alice, 1, title="Newest", start=datetime(2026, 1, 1, 0, 1, 30, tzinfo=UTC))
+    assert "</span> Newest</a>" in bob.get(f"/post/{second}").text
+
+
+def test_a_statement_built_once_sees_a_scheduled_post_when_its_time_comes(app, alice):
+    add_scheduled_post(app, alice, when=datetime.now(UTC) + timedelta(seconds=1))
+    with app.app_context():
+        public = db.select(func.count()).select_from(Post).where(Post.is_public)
+        assert db.session.scalar(public) == 0
+
+        time.sleep(1.05)
+
+        assert db.session.scalar(public) == 1  # "now" is read as it runs, not as it was built
+
+
+def post_ids_of(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(db.select(Post.id).order_by(Post.published_at)))
+
+
+def fragment_lifetimes(app) -> list[float]:
+    """Seconds left to each kept fragment of a logged-in reader's page (the memory cache)."""
+    backend = app.extensions["cache"][cache]
+    now = time.time()
+    return [
+        until - now for key, (until, _) in backend._cache.items() if key.startswith("fragment:")
+    ]
+
+
+def test_the_post_itself_is_made_once_and_each_readers_own_parts_stay_theirs(
+    app, alice, make_posts
+):
+    (post_id,) = make_posts(alice, 1, title="Puffins")
+    set_published_at(app, post_id, datetime(2026, 1, 1, 20, 0, tzinfo=UTC))  # 2 January in Tokyo
+    bob, carol = reader(app, "bob"), reader(app, "carol", timezone="Asia/Tokyo")
+    bobs_page = bob.get(f"/post/{post_id}")
+    assert bob.post(
+        f"/post/{post_id}/bookmark", data={"csrf_token": csrf_token_from(bobs_page)}
+    ).status_code in (302, 303)
+    dave = reader(app, "dave")
+
+    bobs, carols, daves = (who.get(f"/post/{post_id}") for who in (bob, carol, dave))
+
+    assert "Remove bookmark" in bobs.text and "Remove bookmark" not in daves.text
+    assert ">January 1, 2026</time>" in daves.text and ">January 2, 2026</time>" in carols.text
+    assert 'account-menu__name">dave<' in daves.text and "bob" not in daves.text
+    assert len({csrf_token_from(page) for page in (bobs, carols, daves)}) == 3
+    assert any(key.endswith(f"post:{post_id}:in-full") for key in fragment_keys(app))
+
+
+def test_an_edited_post_shows_at_once_and_a_draft_is_never_kept(app, alice, make_posts, auth):
+    (post_id,) = make_posts(alice, 1, title="Puffins")
+    bob = reader(app, "bob")
+    assert "Puffins</h1>" in bob.get(f"/post/{post_id}").text
+
+    with app.app_context():
+        db.session.get(Post, post_id).title = "Puffins at sea"
+        db.session.commit()
+    assert "Puffins at sea</h1>" in bob.get(f"/post/{post_id}").text
+
+    (draft_id,) = factories.make_drafts(app, alice, 1)
+    auth.login()
+    assert auth.client.get(f"/post/{draft_id}").status_code == 200
+    assert not any(f"post:{draft_id}:" in key for key in fragment_keys(app))
+
+
+def fragment_keys(app) -> list[str]:
+    """The keys of the kept fragments of logged-in readers' pages (the memory cache)."""
+    kept = app.extensions["cache"][cache]._cache
+    return [key for key in kept if key.startswith("fragment:")]

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from flaskblog.dates import local_time, time_ago
+from flaskblog.dates import local_time, time_ago, time_ago_changes_at
 from flaskblog.models import utcnow
 from flaskblog.timezones import author_timezone, from_local, zone_name
 from tests.helpers.factories import add_posts, set_profile
@@ -164,3 +164,28 @@ def test_dates_are_written_in_the_readers_language(app, language, recent, moment
         assert time_ago(NOW - timedelta(hours=3, minutes=5), NOW) == recent
         assert time_ago(NOW - timedelta(seconds=5), NOW) == moment
         assert f">{date}</time>" in local_time(PUBLISHED, reader=reader(), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("age", "reads_otherwise_at"),
+    [
+        (timedelta(seconds=30), timedelta(minutes=1)),  # "just now" -> "1 minute ago"
+        (timedelta(minutes=59, seconds=59), timedelta(hours=1)),  # -> "1 hour ago"
+        (timedelta(hours=3, minutes=5), timedelta(hours=4)),
+        (timedelta(days=1), timedelta(days=2)),
+        (timedelta(days=6, hours=23), timedelta(days=7)),  # -> the date itself
+        (-timedelta(hours=2), timedelta(0)),  # to come: "just now" once it comes
+    ],
+)
+def test_a_recent_dates_text_is_known_to_change_at_the_end_of_its_unit(age, reads_otherwise_at):
+    when = NOW - age
+
+    changes_at = time_ago_changes_at(when, NOW)
+
+    assert changes_at == when + reads_otherwise_at
+    assert time_ago(when, changes_at - timedelta(seconds=1)) == time_ago(when, NOW)
+    assert time_ago(when, changes_at) != time_ago(when, NOW)
+
+
+def test_a_date_older_than_a_week_never_reads_otherwise():
+    assert time_ago_changes_at(NOW - timedelta(days=7), NOW) is None

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask_babel import force_locale
 
 from tests.helpers.factories import set_profile
 from tests.helpers.pages import page_text
@@ -57,6 +59,24 @@ def test_a_flash_from_before_login_speaks_the_visitors_language(client):
     page = client.get("/login", headers={"Accept-Language": "es"})
 
     assert "Inicia sesión para ver esa página." in page_text(page)
+
+
+def test_a_template_speaks_the_language_forced_inside_a_request(app):
+    """Emails to a reader in another language are rendered during a request (force_locale):
+    the templates' catalogue, found once per language, must follow it both ways."""
+    template = (
+        "{{ _('Read more') }} · {% trans count=2 %}{{ count }} comment"
+        "{% pluralize %}{{ count }} comments{% endtrans %}"
+    )
+
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        before = render_template_string(template)
+        with force_locale("es"):
+            forced = render_template_string(template)
+        after = render_template_string(template)
+
+    assert before == after == "Weiterlesen · 2 Kommentare"
+    assert forced == "Seguir leyendo · 2 comentarios"
 
 
 def test_the_page_cache_keeps_one_copy_per_language(build_app):

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     case,
     func,
     true,
@@ -214,7 +215,10 @@ class Post(db.Model):
     @is_public.inplace.expression
     @classmethod
     def _is_public_expression(cls):
-        return and_(cls.is_published, cls.published_at <= utcnow())
+        # "Now" is read when the statement runs, not when it is built: a statement built
+        # once and kept (the login loader's) stays right, and every build caches alike.
+        now = bindparam("now", type_=UTCDateTime(), unique=True, callable_=utcnow)
+        return and_(cls.is_published, cls.published_at <= now)
 
     def publish(self) -> None:
         """Make the post public now; the first time sets its published date. A post that was

@@ -1,8 +1,11 @@
 """Where a reader goes after a post: the same author's previous and next posts, and posts
 that share its tags. One statement each, whatever the post, so a post page costs a fixed
-number of queries; both read only what a link needs (title, slug, date)."""
+number of queries; both read only what a link needs (title, slug, date), and give it as a
+PostLink: plain values, the same for every reader, which the post page keeps with the
+cached pages (flaskblog.caching.remembered) rather than asking the database every time."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, tuple_, union_all
 from sqlalchemy.orm import load_only, raiseload
@@ -17,12 +20,26 @@ RELATED_POSTS = 3
 RELATED_CANDIDATES = 500
 
 
+@dataclass(frozen=True)
+class PostLink:
+    """What a link to another post shows: enough for post_url, its title and its date."""
+
+    id: int
+    title: str
+    slug: str
+    published_at: datetime
+
+    @classmethod
+    def to(cls, post: Post) -> "PostLink":
+        return cls(post.id, post.title, post.slug, post.published_at)
+
+
 @dataclass
 class Neighbours:
     """The author's public posts just before (older) and just after (newer) a post."""
 
-    older: Post | None = None
-    newer: Post | None = None
+    older: PostLink | None = None
+    newer: PostLink | None = None
 
 
 def _links_only():
@@ -46,13 +63,13 @@ def neighbours(post: Post) -> Neighbours:
         db.select(Post).where(Post.id.in_(ids)).options(*_links_only())
     ):
         if (other.published_at, other.id) < (post.published_at, post.id):
-            found.older = other
+            found.older = PostLink.to(other)
         else:
-            found.newer = other
+            found.newer = PostLink.to(other)
     return found
 
 
-def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[Post]:
+def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[PostLink]:
     """Up to `limit` public posts sharing tags with `post`, those sharing the most first,
     then the newest; none for a post without tags."""
     its_tags = [tag.id for tag in post.tags]  # loaded with the post for its page
@@ -83,13 +100,20 @@ def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[Post]:
         .group_by(candidates.c.post_id)
         .subquery("shared")
     )
-    return list(
-        db.session.scalars(
-            db.select(Post)
-            .join(shared, shared.c.post_id == Post.id)
-            .where(Post.is_public)
-            .order_by(shared.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
-            .limit(limit)
-            .options(*_links_only())
-        )
+    found = db.session.scalars(
+        db.select(Post)
+        .join(shared, shared.c.post_id == Post.id)
+        .where(Post.is_public)
+        .order_by(shared.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+        .options(*_links_only())
     )
+    return [PostLink.to(other) for other in found]
+
+
+def links_from(post: Post) -> tuple[Neighbours, list[PostLink]]:
+    """Where a reader goes after `post`: its neighbours and its related posts (none for a
+    post that is not public: a draft has no place in its author's listing yet)."""
+    if not post.is_public:
+        return Neighbours(), []
+    return neighbours(post), related_posts(post)

@@ -1,11 +1,12 @@
 """Logins: the server-side rows behind the login cookies, and Flask-Login's way to them."""
 
+import functools
 import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, update
+from sqlalchemy import ForeignKey, String, bindparam, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -89,16 +90,24 @@ class UserSession(NamedByHandle, db.Model):
         return [login for login in logins if login.is_current(now)]
 
 
+@functools.cache
+def _login_statement():
+    """The login row by its hashed token, with the header's unread counts beside it: the
+    same on every request, so built once (its "now" is read as it runs, see Post.is_public),
+    which spares every logged-in request building its many subqueries again."""
+    from flaskblog.models.unread import unread_columns  # imports User
+
+    counts = unread_columns(UserSession.user_id)
+    return db.select(UserSession, *counts).where(UserSession.id == bindparam("login_id"))
+
+
 @login_manager.user_loader
 def load_user(token: str) -> "User | None":
     """Flask-Login's way back from a cookie to a user: through a login that has not ended."""
-    from flaskblog.models.unread import keep_unread_counts, unread_columns  # imports User
+    from flaskblog.models.unread import keep_unread_counts  # imports User
 
     # The header's unread counts come with the login: no query of their own on any page.
-    counts = unread_columns(UserSession.user_id)
-    row = db.session.execute(
-        db.select(UserSession, *counts).where(UserSession.id == UserSession.hash(token))
-    ).first()
+    row = db.session.execute(_login_statement(), {"login_id": UserSession.hash(token)}).first()
     now = utcnow()
     if row is None or not row.UserSession.is_current(now):
         return None

@@ -11,9 +11,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from flaskblog.caching import cached_for_anonymous
+from flaskblog.caching import cached_for_anonymous, remembered, shared_fragment
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.mentions import mentioned_in_comments, notify_reply_and_mentions
@@ -21,7 +22,7 @@ from flaskblog.models import Bookmark, Comment, Post, Tag
 from flaskblog.models.block import comment_refusal
 from flaskblog.models.comment import threads
 from flaskblog.models.notification import COMMENT, notify
-from flaskblog.models.post_links import Neighbours, neighbours, related_posts
+from flaskblog.models.post_links import links_from
 from flaskblog.pagination import page_number, paginate
 from flaskblog.posts import bp
 from flaskblog.posts.forms import CommentForm
@@ -60,7 +61,6 @@ def render_post_page(
         comment_form.body.label.text = _("Your reply to %(name)s", name=thread.author.username)
     elif comment_form is not None:
         comment_form.parent_id.data = None  # the form at the foot posts a comment of its own
-    public = post.is_public  # a draft has no place in its author's listing yet
     return render_template(
         "posts/post.html",
         title=post.title,
@@ -71,8 +71,31 @@ def render_post_page(
         profile_url=profile_links(c for c in comments if not c.is_hidden_from(current_user)),
         comment_form=comment_form,
         bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
-        neighbours=neighbours(post) if public else Neighbours(),
-        related=related_posts(post) if public else [],
+        post_in_full=shown_alike(post, "in-full", lambda: post_in_full(post)),
+        after_post=shown_alike(post, "after", lambda: after_post(post)),
+    )
+
+
+def shown_alike(post: Post, part: str, make):
+    """A part of the post page that is the same for every reader of a public post: made
+    once for all logged-in readers (caching.shared_fragment). A draft or a scheduled post
+    is only its author's and the admins', and made for each."""
+    if not post.is_public:
+        return Markup(make())  # noqa: S704  # nosec B704  (made by a template, escaped there)
+    return shared_fragment(f"post:{post.id}:{part}", make)
+
+
+def post_in_full(post: Post) -> str:
+    """The post itself, as its page shows it."""
+    return render_template("posts/_post_in_full.html", post=post)
+
+
+def after_post(post: Post) -> str:
+    """The end of the post, before its comments: its author's card and where to read on."""
+    # The same for every reader and unchanged until a write: kept with the cached pages.
+    neighbours, related = remembered(f"post-links:{post.id}", lambda: links_from(post))
+    return render_template(
+        "posts/_after_post.html", post=post, neighbours=neighbours, related=related
     )
 
 
