@@ -305,3 +305,16 @@ def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, 
             ).all()
         )
     assert again == {**chosen, min(chosen): "off"}
+
+
+def test_the_planner_has_statistics_after_seeding(app, seed):
+    seed("--users", "3", "--posts", "10", "--random-seed", "1")
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            analyzed = db.session.scalars(db.text("SELECT DISTINCT tbl FROM sqlite_stat1")).all()
+        else:
+            analyzed = db.session.scalars(
+                db.text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+            ).all()
+    assert {"posts", "follows"} <= set(analyzed)

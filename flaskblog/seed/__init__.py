@@ -16,7 +16,7 @@ import time
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func
+from sqlalchemy import func, text
 
 from flaskblog.extensions import db
 from flaskblog.models import Comment, User, utcnow
@@ -77,6 +77,8 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
     )
     follows, notifications = add_follows_and_notifications(writer, now)
     talk = add_messages_and_blocks(writer, now)
+    if added.users or added.posts:
+        refresh_statistics()
     seconds = time.perf_counter() - started
     if not (added.users or added.posts):
         click.echo(f"The demo already has {users:,} users and {posts:,} posts: nothing added.")
@@ -98,3 +100,12 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
     if example:
         click.echo(f"Demo users log in with their email (e.g. {example}) and the password:")
         click.echo(f"  {DEMO_PASSWORD}")
+
+
+def refresh_statistics() -> None:
+    """Give the query planner the new rows' statistics, as after any bulk load. SQLite keeps
+    none until ANALYZE runs: without them it guesses, and for a reader following a few
+    authors it walked every post newest first (11 ms on 20,000 posts) instead of reading
+    those authors' posts (0.03 ms). PostgreSQL's autovacuum would get there in a while."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
