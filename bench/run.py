@@ -762,7 +762,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=20_000, help="posts to seed (20,000)")
     parser.add_argument("--duration", type=float, default=10, help="seconds a page (10)")
     parser.add_argument(
-        "--memory-duration", type=float, default=60, help="seconds of the memory run (60)"
+        "--memory-duration", type=float, default=600, help="seconds of the memory run (600)"
     )
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="sqlite, postgresql or both"
