@@ -20,6 +20,7 @@ from flaskblog import (
     mailqueue,
     media,
     security,
+    static_files,
 )
 from flaskblog.extensions import (
     bcrypt,
@@ -74,6 +75,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     cache.init_app(app)
     compress.init_app(app)
     caching.init_app(app)
+    static_files.init_app(app)
     mailqueue.init_app(app)
     media.init_app(app)
     dates.init_app(app)

@@ -1,4 +1,5 @@
-"""Whole pages kept for anonymous visitors, and static files named by their content.
+"""Whole pages kept for anonymous visitors (static files are named by their content in
+flaskblog.static_files).
 
 A cached page is the body of a public page (home, a post, a user's or a tag's posts...)
 as any visitor without a login sees it. It is never kept for a logged-in user, for a
@@ -16,7 +17,6 @@ time of the next scheduled post (see page_timeout), since it may belong on that 
 import functools
 import hashlib
 import math
-import os
 import secrets
 from datetime import datetime
 from typing import NamedTuple
@@ -49,10 +49,10 @@ from flaskblog.instruments import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from flaskblog.models import Post
 from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
+from flaskblog.static_files import ONE_YEAR
 from flaskblog.timezones import zone_name
 
 GENERATION_KEY = "pages-generation"
-ONE_YEAR = 365 * 24 * 60 * 60
 # Kept with a cached page: its validators, so that conditional requests (feeds, pictures)
 # still get their 304, and the lifetime a picture gives browsers.
 KEPT_HEADERS = ("ETag", "Last-Modified", "Cache-Control")
@@ -61,10 +61,8 @@ MAX_KEPT_BYTES = 512 * 1024
 
 
 def init_app(app) -> None:
-    """Store pages once their response is final, and version static file URLs."""
+    """Store pages once their response is final."""
     request_finished.connect(_store_page, app)
-    app.url_defaults(_static_version)
-    app.after_request(_cache_static_for_good)
 
 
 # --- Pages -------------------------------------------------------------------------------
@@ -380,47 +378,3 @@ def _forget_pages_after_commit(session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _nothing_changed(session) -> None:
     session.info.pop("pages_changed", None)
-
-
-# --- Static files --------------------------------------------------------------------------
-
-
-def static_digest(filename: str) -> str | None:
-    """A short hash of a static file's content; in debug mode, recomputed when it changes
-    (otherwise files change only with a new release, which starts new processes)."""
-    digests = current_app.extensions.setdefault("static_digests", {})
-    known = digests.get(filename)
-    if known is not None and not current_app.debug:
-        return known[1]
-    path = os.path.join(current_app.static_folder, filename)
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except (OSError, ValueError):
-        return None
-    if known is None or known[0] != mtime:
-        with open(path, "rb") as file:
-            known = (mtime, hashlib.sha256(file.read()).hexdigest()[:12])
-        digests[filename] = known
-    return known[1]
-
-
-def _static_version(endpoint: str, values: dict) -> None:
-    """url_for('static', filename=...) names the content too: ?v=<its hash>."""
-    if endpoint == "static" and "filename" in values and "v" not in values:
-        digest = static_digest(values["filename"])
-        if digest:
-            values["v"] = digest
-
-
-def _cache_static_for_good(response):
-    """A static file asked for by its current hash never changes: browsers keep it a year."""
-    if request.endpoint == "static" and response.status_code in (200, 304):
-        filename = (request.view_args or {}).get("filename", "")
-        if request.args.get("v") and request.args.get("v") == static_digest(filename):
-            # Flask sends static files with "no-cache" (SEND_FILE_MAX_AGE_DEFAULT is None, so
-            # that an unversioned URL is always revalidated), which would cancel the rest.
-            response.cache_control.no_cache = None
-            response.cache_control.public = True
-            response.cache_control.max_age = ONE_YEAR
-            response.cache_control.immutable = True
-    return response
