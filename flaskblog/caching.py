@@ -206,13 +206,7 @@ def shared_fragment(name: str, make) -> Markup:
 
 def _fragment_timeout(fragment: tuple[str, datetime | None]) -> int | None:
     # A page's lifetime, but no longer than until the fragment's first date reads otherwise.
-    timeout, changes_at = page_timeout(), fragment[1]
-    if timeout is None or changes_at is None:
-        return timeout
-    seconds = math.floor((changes_at - utcnow()).total_seconds())
-    if seconds < 1:
-        return None
-    return seconds if timeout <= 0 else min(timeout, seconds)
+    return no_later_than(page_timeout(), fragment[1])
 
 
 def _kept(kind: str, key: str, make, timeout_for):
@@ -255,11 +249,15 @@ def page_timeout() -> int | None:
     """How long a page made now may be kept, in seconds: the usual time, but never past the
     next scheduled post's (it may belong on the page, and appears with no write that would
     start a new generation); None when that comes within a second: not kept at all."""
-    timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
-    upcoming = Post.next_scheduled_time()
-    if upcoming is None:
+    return no_later_than(current_app.config["CACHE_DEFAULT_TIMEOUT"], Post.next_scheduled_time())
+
+
+def no_later_than(timeout: int | None, moment: datetime | None) -> int | None:
+    """`timeout` seconds (0: for ever), cut short to end by `moment` if there is one; None
+    (not kept at all) if that comes within a second, or if `timeout` was None already."""
+    if timeout is None or moment is None:
         return timeout
-    seconds = math.floor((upcoming - utcnow()).total_seconds())
+    seconds = math.floor((moment - utcnow()).total_seconds())
     if seconds < 1:
         return None
     return seconds if timeout <= 0 else min(timeout, seconds)
