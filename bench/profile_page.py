@@ -10,6 +10,11 @@ profiler slows everything down about alike, so read shares, not milliseconds.
 
     .venv/bin/python bench/profile_page.py --posts 2000 --requests 300
     .venv/bin/python bench/profile_page.py --database bench/data/sqlite-20000.sqlite --top 40
+
+With --floor it first times what every page costs before it renders anything, beside the
+ceiling's whole page (bench/ceiling.py) through its own test client: the request stack alone
+(/health, no login), and a logged-in request that only looks its reader up (FLOOR_PATH, a
+route this script adds, answering a few bytes).
 """
 
 import argparse
@@ -27,6 +32,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import run as bench  # noqa: E402  (bench/run.py, beside this file)
+
+FLOOR_PATH = "/_profile/floor"
 
 
 def seed(path: Path, posts: int) -> None:
@@ -47,12 +54,48 @@ def logged_in_client(url: str, cache_url: str):
     from flaskblog import create_app
 
     app = create_app("production")
+    app.add_url_rule(FLOOR_PATH, "profile_floor", _floor)
     client = app.test_client()
     token = bench.csrf_token(client.get("/login").get_data(as_text=True))
     form = {"csrf_token": token, "email": bench.demo_email(url), "password": bench.DEMO_PASSWORD}
     if client.post("/login", data=form).status_code != 302:
         raise SystemExit("profile: the test client could not log in")
     return app, client
+
+
+def _floor() -> str:
+    """A logged-in request's least: its reader looked up, nothing rendered."""
+    from flask_login import current_user
+
+    return "in" if current_user.is_authenticated else "out"
+
+
+def each_ms(client, path: str, requests: int) -> float:
+    """Milliseconds a request of `path` takes, after a warm-up."""
+    for _ in range(20):
+        client.get(path)
+    started = time.perf_counter()
+    for _ in range(requests):
+        client.get(path)
+    return (time.perf_counter() - started) / requests * 1000
+
+
+def print_floor(app, client, requests: int) -> None:
+    """What a page costs before it renders, beside the ceiling's whole page."""
+    import ceiling
+
+    if client.get(FLOOR_PATH).get_data(as_text=True) != "in":
+        raise SystemExit("profile: the floor request was not logged in")
+    figures = {
+        "the ceiling's page (bench/ceiling.py)": each_ms(ceiling.app.test_client(), "/", requests),
+        "the request stack alone (/health, no login)": each_ms(
+            app.test_client(), "/health", requests
+        ),
+        "a logged-in request that renders nothing": each_ms(client, FLOOR_PATH, requests),
+    }
+    print("\n=== before rendering anything ===")
+    for what, ms in figures.items():
+        print(f"    {ms:5.2f} ms  {what}")
 
 
 def statements_of(app, client, path: str) -> list[str]:
@@ -105,6 +148,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="functions listed (30)")
     parser.add_argument("--pages", default="/,post", help="paths; 'post' is a commented post")
     parser.add_argument("--cache-redis-url", default="", help="Redis for the page cache")
+    parser.add_argument("--floor", action="store_true", help="time what precedes rendering")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -115,6 +159,8 @@ def main() -> None:
         url = f"sqlite:///{path}"
         targets = dict(bench.pick_targets(url)["logged_in"])
         app, client = logged_in_client(url, args.cache_redis_url)
+        if args.floor:
+            print_floor(app, client, args.requests)
         for page in args.pages.split(","):
             page = targets["post page"] if page == "post" else page
             client.get(page)

@@ -20,6 +20,7 @@ from flaskblog import (
     mailqueue,
     media,
     security,
+    site_header,
     static_files,
 )
 from flaskblog.extensions import (
@@ -79,6 +80,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     mailqueue.init_app(app)
     media.init_app(app)
     dates.init_app(app)
+    site_header.init_app(app)
     app.add_template_global(post_url)
     app.add_template_global(avatar_url)
     app.add_template_global(image_url)
