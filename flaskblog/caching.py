@@ -180,26 +180,27 @@ def remembered(key: str, make):
 
 
 def shared_fragment(name: str, make) -> Markup:
-    """`make()`'s markup (a template's): a part of a logged-in reader's page that every
-    logged-in reader in the same language and time zone sees alike (a page of the home
-    listing, named by `name`), made once for them all rather than on each of their requests.
+    """`make()`'s markup (a template's): a part of a page that every reader in the same
+    language and time zone sees alike (a page of the home listing, named by `name`), made
+    once for them all rather than on each of their requests.
 
     It must hold nothing of one reader's own (no CSRF token, no "your" anything): its key
     holds the language and time zone, and nothing else tells readers apart. It is kept with
     the pages, so forgotten at the first write that shows on them, and no longer than its
     first "... ago" date keeps its text (flaskblog.dates), so it reads exactly as one made
-    now would. Anonymous visitors get whole pages from the cache instead (their dates are
-    written otherwise): for them it is simply `make()`.
+    now would. Visitors who are not logged in have parts of their own (their dates are
+    written in UTC for the browser to localise): they share those among themselves. Their
+    pages are mostly whole cache hits; this serves the ones that are not (a search spelt
+    otherwise than its cached spelling).
     """
-    if not current_user.is_authenticated:
-        return Markup(make())  # noqa: S704  # nosec B704  (made by a template, escaped there)
 
     def made() -> tuple[str, datetime | None]:
         with noting_date_changes() as dates:
             html = str(make())
         return html, dates.earliest
 
-    key = f"{current_language()}:{zone_name(current_user)}:{name}"
+    reader = zone_name(current_user) if current_user.is_authenticated else "visitor"
+    key = f"{current_language()}:{reader}:{name}"
     html, _ = _kept("fragment", key, made, _fragment_timeout)
     return Markup(html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
 

@@ -11,8 +11,8 @@ shows (the language, the reader's id, name, picture, admin flag and unread count
 whether the page is the notifications page). Nothing has to be forgotten when something
 changes: a change to any of those is another key. The one part that is each request's own,
 the CSRF token in the account menu's forms, is kept as a placeholder and put in for each
-request, as caching.visitor_form_page does for the login page. A search page, whose box
-holds the query, is rendered for itself.
+request, as caching.visitor_form_page does for the login page. On the search page the
+search box holds the query, which is part of the key there.
 
 Kept per process in memory, at most HEADERS_KEPT headers (the least recently used go first).
 """
@@ -69,8 +69,6 @@ def site_header() -> Markup:
 
 
 def _header() -> str:
-    if request.endpoint == "search.search" and request.args.get("q"):
-        return render_template(TEMPLATE)
     kept: KeptHeaders = current_app.extensions["site_header"]
     key = header_key()
     header = kept.get(key)
@@ -90,12 +88,15 @@ def _header() -> str:
 def header_key() -> tuple:
     """Everything _site_header.html shows that is not the same on every page."""
     on_notifications = request.endpoint == "notifications.notifications"
+    # The search box holds the query on the search page (a URL is at most a few KiB long).
+    query = request.args.get("q", "") if request.endpoint == "search.search" else ""
     if not current_user.is_authenticated:
-        return (current_language(), on_notifications)
+        return (current_language(), on_notifications, query)
     user = current_user._get_current_object()
     return (
         current_language(),
         on_notifications,
+        query,
         user.id,
         user.username,
         user.is_admin,

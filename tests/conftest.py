@@ -23,7 +23,7 @@ from flaskblog.extensions import db
 from tests.helpers import factories
 from tests.helpers.apps import SharedApp, SharedBytecodeCache, close_app, make_app
 from tests.helpers.mail import Mailbox
-from tests.helpers.pages import AuthActions, Forms
+from tests.helpers.pages import AuthActions, Forms, templates_rendered
 from tests.helpers.queries import statements_run
 from tests.helpers.services import (
     REDIS_URL,
@@ -171,6 +171,13 @@ def auth(client, forms):
 def count_queries(app):
     """`with count_queries() as queries: ...` then `len(queries)` is the SQL statements run."""
     return functools.partial(statements_run, app)
+
+
+@pytest.fixture
+def renders(app):
+    """The names of the templates the app renders during the test, in order."""
+    with templates_rendered(app) as names:
+        yield names
 
 
 @pytest.fixture

@@ -204,13 +204,11 @@ def test_a_page_that_sets_a_cookie_is_not_cached(
     assert "You have been logged out." not in page
 
 
-def test_made_up_query_parameters_do_not_fill_the_cache(
-    app, client, alice_with_posts, count_queries
-):
+def test_made_up_query_parameters_do_not_fill_the_cache(app, client, alice_with_posts, renders):
     client.get("/?utm_source=x")
-    with count_queries() as statements:
-        assert client.get("/?utm_source=x").status_code == 200
-    assert statements
+    assert client.get("/?utm_source=x").status_code == 200
+
+    assert renders.count("main/home.html") == 2
 
 
 def test_errors_and_redirects_are_not_cached(app, client, alice_with_posts, count_queries):
@@ -484,13 +482,13 @@ def test_a_kept_listing_is_never_shown_in_another_time_zone_or_language(
         "tokyo": reader(app, "carol", timezone="Asia/Tokyo"),
         "german": reader(app, "dave", language="de"),
     }
-    pages = {name: browser.get("/").text for name, browser in readers.items()}
+    pages = {name: page_without_tokens(browser.get("/")) for name, browser in readers.items()}
 
     assert ">January 1, 2026</time>" in pages["utc"] and "Read more" in pages["utc"]
     assert ">January 2, 2026</time>" in pages["tokyo"] and "Read more" in pages["tokyo"]
     assert "Weiterlesen" in pages["german"] and "Read more" not in pages["german"]
     with count_queries() as statements:
-        again = readers["tokyo"].get("/").text
+        again = page_without_tokens(readers["tokyo"].get("/"))
     assert len(statements) == 1 and again == pages["tokyo"]  # kept for each, apart
 
 

@@ -59,11 +59,22 @@ def canonical_query(query: str) -> str:
 
 class Matches(Page):
     """One page of search results. `more` when the search stopped at `candidates` matches
-    (CANDIDATES): then `total` counts only the published posts among those."""
+    (CANDIDATES): then `total` counts only the published posts among those.
 
-    def __init__(self, items: list, page: int, per_page: int, total: int, *, more: bool):
-        super().__init__(items, page, per_page, len(items), total)
+    Its posts are read only when something asks for them: a page whose post cards are kept
+    (caching.shared_fragment, under `key`) needs only the counts."""
+
+    def __init__(self, items: list | None, page: int, per_page: int, total: int, *, more: bool):
+        following = max(0, total - (page - 1) * per_page)  # from this page's first one on
+        super().__init__(items, page, per_page, following, total)
         self.candidates, self.more = CANDIDATES, more
+        self.marked: tuple[tuple[int, str, str], ...] = ()
+        self.key = ""
+
+    def __iter__(self):
+        if self.items is None:
+            self.items = _posts_by_id(self.marked)
+        return iter(self.items)
 
 
 def search_posts(words: list[str], page: int) -> Matches | None:
@@ -71,9 +82,10 @@ def search_posts(words: list[str], page: int) -> Matches | None:
     best match first, or None past the last page.
 
     A page found once is remembered with the cached pages (caching.remembered: its post ids,
-    snippets and marked titles, the count) until anything they show changes; then only its posts are
-    read again, by id. So a reader who is logged in, whose page is never cached, costs
-    the full search only for words nobody asked for since the last change.
+    snippets and marked titles, the count) until anything they show changes; then its posts
+    are read again, by id, when they are shown. So a reader who is logged in, whose page is
+    never cached, costs the full search only for words nobody asked for since the last
+    change. The page's `key` names it among the remembered searches.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     found: list[Matches] = []
@@ -88,12 +100,13 @@ def search_posts(words: list[str], page: int) -> Matches | None:
         )
 
     digest = hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
-    marked, total, more = remembered(f"search:{digest}:{page}:{per_page}", find)
+    key = f"search:{digest}:{page}:{per_page}"
+    marked, total, more = remembered(key, find)
     if not marked and page > 1:
         return None
-    if found:
-        return found[0]
-    return Matches(_posts_by_id(marked), page, per_page, total, more=more)
+    matches = found[0] if found else Matches(None, page, per_page, total, more=more)
+    matches.marked, matches.key = marked, key
+    return matches
 
 
 def _posts_by_id(marked: tuple[tuple[int, str, str], ...]) -> list[Post]:

@@ -4,7 +4,7 @@ from flask import abort, render_template, request
 from flask_babel import format_number
 from flask_babel import gettext as _
 
-from flaskblog.caching import cached_for_anonymous
+from flaskblog.caching import cached_for_anonymous, shared_fragment
 from flaskblog.extensions import limiter
 from flaskblog.pagination import page_number
 from flaskblog.rendering import excerpt
@@ -25,15 +25,25 @@ from flaskblog.search.queries import (
 def search():
     query = request.args.get("q", "").strip()
     words = search_words(query)
-    results = None
+    results = cards = None
     if words:
         results = search_posts(words, page_number()) or abort(404)
+        cards = shared_fragment(results.key, lambda: result_cards(results))
     return render_template(
         "search/search.html",
         title=_("Search: %(query)s", query=excerpt(query, 60)) if query else _("Search"),
         query=query,
         results=results,
+        cards=cards,
+        format_number=format_number,
+    )
+
+
+def result_cards(results) -> str:
+    """A page of results' post cards, their matches marked: the same whoever searches."""
+    return render_template(
+        "search/_cards.html",
+        results=results,
         highlighted_snippet=highlighted_snippet,
         highlighted_title=highlighted_title,
-        format_number=format_number,
     )

@@ -3,7 +3,6 @@ CSRF token put in (flaskblog.caching.visitor_form_page): each token works for it
 session alone, and a page that could be someone's own is rendered for itself."""
 
 import pytest
-from flask import template_rendered
 
 from tests.helpers.factories import PASSWORD
 from tests.helpers.pages import csrf_token_from, flashes, page_without_tokens
@@ -13,19 +12,6 @@ from tests.helpers.pages import csrf_token_from, flashes, page_without_tokens
 def app(build_app):
     """The suite's app, with a page cache."""
     return build_app(CACHE_TYPE="SimpleCache")
-
-
-@pytest.fixture
-def renders(app):
-    """The templates rendered so far, by name."""
-    seen = []
-
-    def note(sender, template, context, **extra):
-        seen.append(template.name)
-
-    template_rendered.connect(note, app)
-    yield seen
-    template_rendered.disconnect(note, app)
 
 
 def test_every_visitor_gets_the_one_page_with_a_token_of_their_own(app, renders, make_user):

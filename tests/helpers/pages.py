@@ -2,7 +2,10 @@
 
 import html
 import re
+from contextlib import contextmanager
 from html.parser import HTMLParser
+
+from flask import template_rendered
 
 from flaskblog.extensions import mail
 from tests.helpers.factories import PASSWORD
@@ -11,6 +14,21 @@ CONFIRM_PATH = re.compile(r"/confirm/[\w.-]+")
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SIGNED_NOW_VALUE = re.compile(r'(name="(?:csrf_token|form_started)"[^>]*value=")[^"]+')
 LISTED_TITLE = re.compile(r'<h2 class="post__title"><a href="/post/\d+/[a-z0-9-]+">(.*?)</a></h2>')
+
+
+@contextmanager
+def templates_rendered(app):
+    """The names of the templates `app` renders inside the block, in order."""
+    names = []
+
+    def note(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(note, app)
 
 
 def page_text(response) -> str:

@@ -12,7 +12,7 @@ from flaskblog.extensions import db
 from flaskblog.search import queries
 from tests.helpers import factories
 from tests.helpers.factories import add_posts
-from tests.helpers.pages import page_text, titles_on
+from tests.helpers.pages import page_text, templates_rendered, titles_on
 from tests.helpers.queries import database_work, statements_run
 
 PER_PAGE = 5
@@ -150,16 +150,20 @@ def test_an_anonymous_search_is_cached_under_its_words_only(build_app):
     add_posts(app, factories.make_user(app, "alice"), 2, title="Walrus {n}")
     client = app.test_client()
 
-    def queries_for(query: str) -> int:
-        with statements_run(app) as statements:
-            assert client.get("/search", query_string={"q": query}).status_code == 200
-        return len(statements)
+    def pages_rendered_for(query: str) -> tuple[int, int]:
+        """(search pages rendered, statements run) for one search."""
+        with templates_rendered(app) as rendered, statements_run(app) as statements:
+            response = client.get("/search", query_string={"q": query})
+        assert response.status_code == 200
+        assert titles_on(response) == ["Walrus 2", "Walrus 1"]
+        return rendered.count("search/search.html"), len(statements)
 
-    assert queries_for("walrus") > 0
-    assert queries_for("walrus") == 0
-    # Other spellings of the same words are answered, but rendered for themselves.
-    assert queries_for("  walrus!! ") > 0
-    assert queries_for("  walrus!! ") > 0
+    assert pages_rendered_for("walrus")[1] > 0
+    assert pages_rendered_for("walrus") == (0, 0)
+    # Other spellings of the same words are rendered for themselves (the page shows the
+    # query as typed), around the remembered results and their kept cards: no statement.
+    assert pages_rendered_for("  walrus!! ") == (1, 0)
+    assert pages_rendered_for("  walrus!! ") == (1, 0)
 
 
 def test_searching_is_rate_limited_per_address(build_app):
