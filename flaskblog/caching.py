@@ -322,14 +322,19 @@ def generation() -> str:
     """The current generation of cached pages (a new one is made if none is stored)."""
     current = cache.get(GENERATION_KEY)
     if current is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+        new = secrets.token_hex(8)
+        if cache.add(GENERATION_KEY, new, timeout=0):
+            front_door.new_generation(new)
         current = cache.get(GENERATION_KEY) or "none"
     return current
 
 
 def forget_pages() -> None:
-    """Start a new generation: every page cached so far is never served again."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+    """Start a new generation: every page cached so far is never served again (told to
+    every worker's front door, which keeps answers in its memory)."""
+    new = secrets.token_hex(8)
+    cache.set(GENERATION_KEY, new, timeout=0)
+    front_door.new_generation(new)
 
 
 def shown_on_public_pages(model: type) -> bool | frozenset[str]:
