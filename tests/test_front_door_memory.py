@@ -272,6 +272,7 @@ def test_a_forked_worker_watches_for_itself(client, door, posts, monkeypatch):
     assert child.watch.thread is not parent.watch.thread and child.watch.thread.is_alive()
     assert eventually(lambda: child.watch.known == parent.watch.known)
     parent.watch.stop()
+    child.watch.stop()  # (the app's close stops only the watch of the pid it runs in)
 
 
 def test_without_redis_or_with_no_bytes_there_is_no_memory(build_app, redis_prefix):
