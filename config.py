@@ -195,6 +195,10 @@ class Config:
         self.CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "flaskblog:")
         self.CACHE_NO_NULL_WARNING = True
         self.CACHE_DEFAULT_TIMEOUT = int(env("CACHE_DEFAULT_TIMEOUT", "300"))
+        # Bytes of the front door's answers each worker keeps in its own memory, so that a
+        # hit needs no Redis round trip (flaskblog.front_door_memory; Redis caches only);
+        # least recently used out first. 0 keeps none: every hit asks Redis.
+        self.FRONT_DOOR_MEMORY_BYTES = int(env("FRONT_DOOR_MEMORY_BYTES", str(32 * 1024 * 1024)))
         # When Redis stops answering (flaskblog.breaker): seconds to wait for it before a
         # call fails, seconds before a failed server is tried again, and seconds between the
         # log's lines saying it is still down.

@@ -105,14 +105,20 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
             # A feed reader's copy may be current: 304, as the view itself would answer.
             return response.make_conditional(request)
         PAGE_CACHE_MISSES.inc()
+        # Before the page is made: a post that goes live while it is made is not on it, and
+        # must still cut its lifetime short.
+        timeout = page_timeout() if _keeps_pages() else None
         response = current_app.make_response(view(*args, **kwargs))
-        if request.method == "GET" and response.status_code == 200 and _keeps_pages():
-            timeout = page_timeout()
-            if timeout is not None and len(response.get_data()) <= MAX_KEPT_BYTES:
-                # Kept only once the whole response is known (see _store_page).
-                headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-                page = (response.get_data(), response.mimetype, headers)
-                g.page_to_cache = PendingPage(key, current, timeout, page)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and timeout is not None
+            and len(response.get_data()) <= MAX_KEPT_BYTES
+        ):
+            # Kept only once the whole response is known (see _store_page).
+            headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+            page = (response.get_data(), response.mimetype, headers)
+            g.page_to_cache = PendingPage(key, current, timeout, page)
         return response
 
     wrapper.kept_for_anonymous = True  # the front door looks for its pages
@@ -317,14 +323,19 @@ def generation() -> str:
     """The current generation of cached pages (a new one is made if none is stored)."""
     current = cache.get(GENERATION_KEY)
     if current is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+        new = secrets.token_hex(8)
+        if cache.add(GENERATION_KEY, new, timeout=0):
+            front_door.new_generation(new)
         current = cache.get(GENERATION_KEY) or "none"
     return current
 
 
 def forget_pages() -> None:
-    """Start a new generation: every page cached so far is never served again."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=0)
+    """Start a new generation: every page cached so far is never served again (told to
+    every worker's front door, which keeps answers in its memory)."""
+    new = secrets.token_hex(8)
+    cache.set(GENERATION_KEY, new, timeout=0)
+    front_door.new_generation(new)
 
 
 def shown_on_public_pages(model: type) -> bool | frozenset[str]:

@@ -4,8 +4,9 @@ A visitor without a login asks mostly for pages already in the page cache
 (flaskblog.caching). Served through Flask, such a hit still pays for the whole request stack:
 the request and app contexts, the session, CSRF and limiter hooks, the language selector,
 compression, the security headers. That made a hit cost more than a bare Flask app spends
-rendering a page. This WSGI middleware answers a repeat of such a request with one cache
-read and no Flask at all.
+rendering a page. This WSGI middleware answers a repeat of such a request with no Flask at
+all: from the worker's own memory when it can (flaskblog.front_door_memory, Redis caches
+only: no Redis call either), else with one cache read.
 
 What it keeps is the final response (status 200, headers, body as sent) that the full stack
 gave to a request, under a key naming everything that response depended on:
@@ -21,6 +22,10 @@ no Authorization header (so nobody logged in, and no flashed message waiting), a
 conditional headers (a feed reader's If-None-Match goes through the full stack, which
 answers 304). Each entry holds the page generation it was made in; an entry from an older
 generation is a miss, so a change to the site reaches these answers as it reaches the cache.
+It also holds the instant its copy in the cache expires, which the copy in a worker's memory
+never outlives. A worker knows the current generation by being told it over Redis (well
+under a millisecond on loopback), and reads it again every second in case a message was lost;
+while it cannot be told, it asks Redis on every hit as before.
 
 A hit still does what every request does that is visible from outside: a request id
 (X-Request-ID), one line in the request log, and the request and cache-hit counts in
@@ -30,6 +35,7 @@ anything to answer).
 
 import functools
 import hashlib
+import os
 import time
 from typing import NamedTuple
 
@@ -42,7 +48,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, parse_cookie
 
-from flaskblog import instruments, logs
+from flaskblog import front_door_memory, instruments, logs
 from flaskblog.extensions import cache, compress
 
 # Headers that belong to one response, never replayed: the door sets its own request id and
@@ -67,6 +73,9 @@ class Entry(NamedTuple):
     body: bytes
     endpoint: str
     path: str  # for the log line
+    # When its copy in Redis expires (wall clock, so the same instant in every process); 0
+    # for an entry kept before this was: not for a worker's memory.
+    expires: float = 0.0
 
 
 class FrontDoor:
@@ -77,6 +86,8 @@ class FrontDoor:
         self.app = app
         self.wsgi_app = wsgi_app
         self._backend = None
+        self._memory = None
+        self._memory_pid = None
 
     @property
     def backend(self):
@@ -89,6 +100,24 @@ class FrontDoor:
             backend = self.app.extensions["cache"][cache]
             self._backend = False if isinstance(backend, NullCache) else backend
         return self._backend or None
+
+    @property
+    def memory(self) -> front_door_memory.DoorMemory | None:
+        """This process's kept answers (flaskblog.front_door_memory), or None without Redis.
+        Made in the process that serves: gunicorn forks its workers, and a thread (the
+        generation watch) does not survive a fork."""
+        pid = os.getpid()
+        if self._memory_pid != pid:
+            self._memory_pid = pid
+            backend = self.backend  # (which also finds the generation key)
+            self._memory = front_door_memory.for_process(self.app, backend, self.generation_key)
+        return self._memory
+
+    def close(self) -> None:
+        """Stop this process's generation watch (an app that is done with, in tests)."""
+        if self._memory is not None and self._memory_pid == os.getpid():
+            self._memory.watch.stop()
+        self._memory = self._memory_pid = None
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -122,12 +151,18 @@ class FrontDoor:
         backend = self.backend
         if backend is None or not self.may_answer(environ):
             return None
+        key = entry_key(self.app, environ)
+        memory = self.memory
+        if memory is not None and (entry := memory.answer(key)) is not None:
+            return entry
         try:
-            generation, entry = backend.get_many(self.generation_key, entry_key(self.app, environ))
+            generation, entry = backend.get_many(self.generation_key, key)
         except Exception:  # the cache is a help: the full stack will say what is wrong
             return None
         if entry is None or generation is None or entry.generation != generation:
             return None
+        if memory is not None:
+            memory.keep(key, entry)
         return entry
 
     def may_answer(self, environ) -> bool:
@@ -185,8 +220,24 @@ def keep(request, response, generation: str, timeout: int) -> None:
         if name.lower() not in PER_RESPONSE_HEADERS
     ]
     endpoint = request.endpoint or "none"
-    entry = Entry(generation, headers, response.get_data(), endpoint, logs.loggable_path())
-    door.backend.set(entry_key(door.app, request.environ), entry, timeout=timeout)
+    expires = front_door_memory.expiry(timeout)
+    path = logs.loggable_path()
+    entry = Entry(generation, headers, response.get_data(), endpoint, path, expires)
+    key = entry_key(door.app, request.environ)
+    door.backend.set(key, entry, timeout=timeout)
+    if door.memory is not None:
+        door.memory.keep(key, entry)
+
+
+def new_generation(generation: str) -> None:
+    """Tell every worker that `generation` is now the current one (flaskblog.caching has just
+    stored it); this one knows it when the message comes back, asking Redis until then."""
+    door = current_app.extensions.get("front_door")
+    if door is None or door.backend is None:
+        return
+    front_door_memory.announce(door.backend, generation)
+    if door._memory is not None and door._memory_pid == os.getpid():
+        door._memory.watch.forget()
 
 
 def entry_key(app: Flask, environ) -> str:

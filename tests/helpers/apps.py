@@ -53,7 +53,9 @@ def make_app(settings: TestingConfig, template: Path | None):
 
 
 def close_app(app) -> None:
-    """Empty the app's database and close its connections."""
+    """Empty the app's database and close its connections (and the front door's watch)."""
+    if "front_door" in app.extensions:
+        app.extensions["front_door"].close()
     with app.app_context():
         db.session.remove()
         reset_database()
