@@ -182,7 +182,7 @@ def remembered(key: str, make):
     value that is the same for every reader (a search's results), kept with the pages and
     forgotten with them, so never stale. Without a cache it is simply `make()`; a cache
     that fails only costs that. `make()` must give something picklable, and never None."""
-    return _kept("value", key, make, lambda value: page_timeout())
+    return _kept("value", key, make)
 
 
 def shared_fragment(name: str, make) -> Markup:
@@ -207,18 +207,16 @@ def shared_fragment(name: str, make) -> Markup:
 
     reader = zone_name(current_user) if current_user.is_authenticated else "visitor"
     key = f"{current_language()}:{reader}:{name}"
-    html, _ = _kept("fragment", key, made, _fragment_timeout)
+    # No longer than until its first date reads otherwise.
+    html, _ = _kept("fragment", key, made, changes_at=lambda fragment: fragment[1])
     return Markup(html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
 
 
-def _fragment_timeout(fragment: tuple[str, datetime | None]) -> int | None:
-    # A page's lifetime, but no longer than until the fragment's first date reads otherwise.
-    return no_later_than(page_timeout(), fragment[1])
-
-
-def _kept(kind: str, key: str, make, timeout_for):
-    """`make()`, kept in the cache with the pages (under `key` in this generation) for
-    `timeout_for(value)` seconds (None: not kept), or the value kept there already."""
+def _kept(kind: str, key: str, make, changes_at=None):
+    """`make()`, kept in the cache with the pages (under `key` in this generation), or the
+    value kept there already. It is kept as long as a page made now (page_timeout, reckoned
+    before it is made: a post going live meanwhile is not in it), and no later than
+    `changes_at(value)` if given (None: no sooner)."""
     if not _keeps_pages():
         return make()
     try:
@@ -229,8 +227,9 @@ def _kept(kind: str, key: str, make, timeout_for):
         return make()
     if hit is not None:
         return hit
+    lifetime = page_timeout()
     value = make()
-    timeout = timeout_for(value)
+    timeout = no_later_than(lifetime, changes_at(value)) if changes_at else lifetime
     if timeout is not None:
         try:
             cache.set(key, value, timeout=timeout)
@@ -320,7 +319,11 @@ def _store_page(sender, response, **extra) -> None:
 
 
 def generation() -> str:
-    """The current generation of cached pages (a new one is made if none is stored)."""
+    """The current generation of cached pages (a new one is made if none is stored): as
+    this process was told it, when it was (no Redis read), else as stored."""
+    known = front_door.known_generation()
+    if known is not None:
+        return known
     current = cache.get(GENERATION_KEY)
     if current is None:
         new = secrets.token_hex(8)

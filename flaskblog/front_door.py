@@ -229,6 +229,14 @@ def keep(request, response, generation: str, timeout: int) -> None:
         door.memory.keep(key, entry)
 
 
+def known_generation() -> str | None:
+    """The page generation this process has been told (flaskblog.front_door_memory), so that
+    the full stack need not ask Redis for it either; None when it is not known now."""
+    door = current_app.extensions.get("front_door")
+    memory = door.memory if door is not None and door.backend is not None else None
+    return memory.watch.known if memory is not None else None
+
+
 def new_generation(generation: str) -> None:
     """Tell every worker that `generation` is now the current one (flaskblog.caching has just
     stored it); this one knows it when the message comes back, asking Redis until then."""

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from flask_caching.backends.rediscache import RedisCache
 from sqlalchemy import func
 
-from flaskblog.caching import forget_pages, generation
+from flaskblog.caching import forget_pages, generation, remembered
 from flaskblog.extensions import cache, db
 from flaskblog.models import Comment, Post, User
 from flaskblog.urls import avatar_url, post_url
@@ -386,14 +386,15 @@ def either_cache_app(request, build_app):
     return build_app(CACHE_TYPE="SimpleCache")
 
 
-def page_lifetimes(app) -> list[float]:
-    """Seconds left to each cached page, as the backend itself keeps them."""
+def page_lifetimes(app, kind: str = "page") -> list[float]:
+    """Seconds left to each cached page (or other `kind` of value kept with the pages), as
+    the backend itself keeps them."""
     backend = app.extensions["cache"][cache]
     if isinstance(backend, RedisCache):
-        keys = backend._read_client.keys(f"{app.config['CACHE_KEY_PREFIX']}page:*")
+        keys = backend._read_client.keys(f"{app.config['CACHE_KEY_PREFIX']}{kind}:*")
         return [backend._read_client.ttl(key) for key in keys]
     now = time.time()
-    return [until - now for key, (until, _) in backend._cache.items() if key.startswith("page:")]
+    return [until - now for key, (until, _) in backend._cache.items() if key.startswith(f"{kind}:")]
 
 
 def test_a_page_is_kept_no_longer_than_until_the_next_scheduled_post(either_cache_app):
@@ -406,6 +407,26 @@ def test_a_page_is_kept_no_longer_than_until_the_next_scheduled_post(either_cach
     assert app.test_client().get("/").status_code == 200
 
     (lifetime,) = page_lifetimes(app)
+    assert 90 < lifetime <= 100  # not the usual CACHE_DEFAULT_TIMEOUT (300)
+
+
+def test_a_value_made_as_a_scheduled_post_goes_live_is_kept_no_longer_than_its_time(
+    either_cache_app,
+):
+    app = either_cache_app
+    post_id = add_scheduled_post(
+        app, factories.make_user(app, "alice"), when=datetime.now(UTC) + timedelta(seconds=100)
+    )
+
+    def make() -> str:
+        # The post's time comes while the value is being made: it may not be in it.
+        set_published_at(app, post_id, datetime.now(UTC) - timedelta(seconds=1))
+        return "made"
+
+    with app.test_request_context("/"):
+        assert remembered("made while the post went live", make) == "made"
+
+    (lifetime,) = page_lifetimes(app, kind="value")
     assert 90 < lifetime <= 100  # not the usual CACHE_DEFAULT_TIMEOUT (300)
 
 

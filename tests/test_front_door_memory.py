@@ -105,6 +105,21 @@ def test_a_repeated_visit_makes_no_redis_call(client, posts, redis_calls, flask_
     assert flask_requests == ["/"]
 
 
+def test_a_logged_in_page_asks_redis_for_its_kept_listing_alone(
+    app, client, posts, redis_calls
+):
+    visit(client)
+    Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
+    client.get("/")  # the listing made and kept
+
+    redis_calls.clear()
+    page = client.get("/")
+
+    # The generation is the one this worker was told: one read, the listing's.
+    assert redis_calls == ["GET"]
+    assert titles_on(page) == ["Post 3", "Post 2", "Post 1"]
+
+
 def test_a_post_written_through_the_site_shows_at_once(app, client, posts, redis_calls):
     visit(client)
     writer = app.test_client()
