@@ -21,6 +21,7 @@ from flaskblog import (
     media,
     security,
     static_files,
+    visitor_csrf,
 )
 from flaskblog.extensions import (
     bcrypt,
@@ -68,6 +69,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    visitor_csrf.init_app(app)  # after Flask-WTF, whose csrf_token() it replaces
     breaker.init_app(app)  # before the limiter and the cache, whose Redis it guards
     limiter.init_app(app)
     front_door.install(app)  # before security's middleware, so that they run before it

@@ -36,7 +36,6 @@ from flask import (
 )
 from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -51,6 +50,7 @@ from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
 from flaskblog.static_files import ONE_YEAR
 from flaskblog.timezones import zone_name
+from flaskblog.visitor_csrf import TOKEN_PLACEHOLDER, csrf_token, made_visitor_token
 
 GENERATION_KEY = "pages-generation"
 # Kept with a cached page: its validators, so that conditional requests (feeds, pictures)
@@ -132,17 +132,14 @@ def content_response(data: bytes, mimetype: str, digest: str, modified) -> Respo
     return response.make_conditional(request)
 
 
-# Where a visitor's form page holds its CSRF token, in the copy kept for everyone; no page
-# can contain it otherwise (Jinja never writes a NUL character).
-TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (marks a place, holds no secret)
-
-
 def visitor_form_page(template: str, **context) -> str:
     """A form page for visitors (log in), rendered once for everyone in each language, with
     this request's CSRF token put into the copy: the page is the same for every visitor
-    but for the token, which is theirs (it is tied to their session). Rendered for itself
-    when it could be anyone's own: a flashed message waiting, any URL argument (`next`
-    ends up in the page), a submitted form, a logged-in reader, or no cache."""
+    but for the token, which is theirs (tied to their visitor cookie, or to their session if
+    they have one: flaskblog.visitor_csrf). Rendered for itself when it could be anyone's
+    own: a flashed message waiting, any URL argument (`next` ends up in the page), a
+    submitted form, a logged-in reader, or no cache. The front door keeps the copy too, and
+    answers the next visitor's plain GET with it, putting in their token itself."""
     if (
         request.method != "GET"
         or request.args
@@ -151,7 +148,7 @@ def visitor_form_page(template: str, **context) -> str:
         or not _keeps_pages()
     ):
         return render_template(template, **context)
-    token = generate_csrf()
+    token = csrf_token()
     key = f"form-page:{current_language()}:{request.path}"
     try:
         # One read for both: the copy holds the generation it was made in.
@@ -159,16 +156,19 @@ def visitor_form_page(template: str, **context) -> str:
     except Exception:  # the cache is a help, never a cause of failure
         current_app.logger.warning("page cache unavailable", exc_info=True)
         return render_template(template, **context)
-    if kept is not None and current is not None and kept[0] == current:
-        return kept[1].replace(TOKEN_PLACEHOLDER, token)
-    made_in = current if current is not None else generation()
-    page = render_template(template, **context)
-    if token in page and "_flashes" not in session:
+    if kept is None or current is None or kept[0] != current:
+        made_in = current if current is not None else generation()
+        page = render_template(template, **context)
+        if token not in page or "_flashes" in session:
+            return page
+        kept = (made_in, page.replace(token, TOKEN_PLACEHOLDER))
         try:
-            cache.set(key, (made_in, page.replace(token, TOKEN_PLACEHOLDER)))
+            cache.set(key, kept)
         except Exception:
             current_app.logger.warning("page cache unavailable", exc_info=True)
-    return page
+    if made_visitor_token():
+        g.form_page_for_door = kept  # no session: the door may answer the next visitor
+    return kept[1].replace(TOKEN_PLACEHOLDER, token)
 
 
 def remembered(key: str, make):
@@ -298,6 +298,9 @@ def _store_page(sender, response, **extra) -> None:
     """After the session is saved: a response that sets a cookie is nobody's but its own.
     The page is kept for the view; the final response (compressed, with every header) for
     the front door, which answers the same request again without Flask."""
+    form_page = g.pop("form_page_for_door", None)
+    if form_page is not None:
+        _keep_form_page(response, *form_page)
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
         return
@@ -308,6 +311,24 @@ def _store_page(sender, response, **extra) -> None:
             timeout = pending.timeout if pending.timeout is not None else page_timeout()
             if timeout is not None:
                 front_door.keep(request, response, pending.generation, timeout)
+    except Exception:
+        current_app.logger.warning("page cache unavailable", exc_info=True)
+
+
+def _keep_form_page(response, made_in: str, page: str) -> None:
+    """A visitor's form page, with its token's place marked, for the front door, which puts
+    in each visitor's token (and cookie) itself; kept if it sets no other cookie."""
+    visitor = current_app.config["VISITOR_COOKIE_NAME"] + "="
+    if session.modified or any(
+        not cookie.startswith(visitor) for cookie in response.headers.getlist("Set-Cookie")
+    ):
+        return
+    try:
+        # As long as the cache's copy: it shows no post, so no scheduled one can change it
+        # (and asking the database when one is due would make the page depend on it).
+        if front_door.keeps(request, response):
+            timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
+            front_door.keep(request, response, made_in, timeout, page=page.encode())
     except Exception:
         current_app.logger.warning("page cache unavailable", exc_info=True)
 

@@ -151,6 +151,11 @@ def login():
     return visitor_form_page("auth/login.html", title=_("Log in"), form=form)
 
 
+# The plain GET's page is kept for the front door too (caching.visitor_form_page), which answers
+# it with each visitor's own token and cookie, before Flask runs.
+login.kept_for_anonymous = True
+
+
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @limiter.limit("10/minute;100/hour", methods=["POST"], on_breach=log_address_lockout)
 @second_factor_guesses  # per account: the password was right, the code is being guessed
