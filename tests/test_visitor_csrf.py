@@ -2,6 +2,8 @@
 and tokens bound to it, made by Flask or by the front door, which answers the login page
 without Flask. Each token works with its own cookie alone, for a limited time."""
 
+import json
+import logging
 import time
 
 import pytest
@@ -196,6 +198,19 @@ def test_an_expired_token_is_refused(app, alice, visitor, monkeypatch):
     response = visitor.post("/login", data={**LOGIN, "csrf_token": token})
 
     assert refused_as_expired(response, visitor)
+
+
+def test_the_security_log_says_why_a_visitor_token_was_refused(app, alice, visitor, caplog):
+    caplog.set_level(logging.INFO, logger="flaskblog.security")
+    token = csrf_token_from(visitor.get("/login"))
+    other = app.test_client()
+    other.get("/login")
+
+    other.post("/login", data={**LOGIN, "csrf_token": token})
+
+    [event] = [json.loads(r.getMessage()) for r in caplog.records if r.name == "flaskblog.security"]
+    assert event["event"] == "csrf_failed"
+    assert event["reason"] == "The CSRF token is not for this visitor cookie."
 
 
 def test_a_logged_in_user_cannot_use_a_visitor_token(app, alice, visitor):
