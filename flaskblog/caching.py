@@ -134,12 +134,10 @@ def content_response(data: bytes, mimetype: str, digest: str, modified) -> Respo
 
 def visitor_form_page(template: str, **context) -> str:
     """A form page for visitors (log in), rendered once for everyone in each language, with
-    this request's CSRF token put into the copy: the page is the same for every visitor
-    but for the token, which is theirs (tied to their visitor cookie, or to their session if
-    they have one: flaskblog.visitor_csrf). Rendered for itself when it could be anyone's
-    own: a flashed message waiting, any URL argument (`next` ends up in the page), a
-    submitted form, a logged-in reader, or no cache. The front door keeps the copy too, and
-    answers the next visitor's plain GET with it, putting in their token itself."""
+    this request's CSRF token (the visitor's own: flaskblog.visitor_csrf) put into the copy.
+    Rendered for itself when it could be anyone's own: a flashed message waiting, any URL
+    argument (`next` ends up in the page), a submitted form, a logged-in reader, or no cache.
+    The front door keeps the copy too, and puts each visitor's token in itself."""
     if (
         request.method != "GET"
         or request.args
@@ -303,6 +301,8 @@ def _store_page(sender, response, **extra) -> None:
         _keep_form_page(response, *form_page)
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
+        return
+    if made_visitor_token():  # a visitor's token, though their cookie came with an earlier page
         return
     try:
         if pending.page is not None:
