@@ -1,8 +1,8 @@
 """CSRF protection for visitors without a session: OWASP's signed double-submit cookie.
 
 Flask-WTF keeps a form's raw CSRF token in the session, so that any page with a form gave its
-visitor a session cookie, and could be answered only by the whole Flask stack. A visitor
-nobody has logged in as, whose session is empty, gets instead:
+visitor a session cookie, and could be answered only by the whole Flask stack. Someone not
+logged in whose session is empty gets instead:
 
 - a visitor cookie: a random value (256 bits), HttpOnly, SameSite=Lax, Path=/, and in
   production Secure with a `__Host-` name (config.py), so that no script reads it and no
@@ -79,7 +79,7 @@ def _bound(cookie_value: str) -> bytes:
 
 
 def visitor_cookie(config, cookie_header: str | None) -> str | None:
-    """The visitor cookie's value in a Cookie header, if it has one of ours' shape."""
+    """The visitor cookie's value in a Cookie header, if it has one shaped as ours are."""
     value = parse_cookie(cookie_header or "").get(config["VISITOR_COOKIE_NAME"])
     return value if value and COOKIE_VALUE.match(value) else None
 
