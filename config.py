@@ -152,6 +152,9 @@ class Config:
         self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
         # Marks a browser that has logged in to an account before (flaskblog.login_limits).
         self.DEVICE_COOKIE_NAME = "known_device"
+        # A visitor without a session: the random value their forms' CSRF tokens are bound to
+        # (flaskblog.visitor_csrf).
+        self.VISITOR_COOKIE_NAME = "visitor"
         # A login without "remember me" ends after this long unused (default a week), and
         # SESSION_MAX_HOURS after logging in however busy it is: ASVS 4.0 3.3.2 (level 2)
         # asks that a login be re-authenticated at least every 12 hours of active use.
@@ -320,10 +323,12 @@ class ProductionConfig(Config):
         # "__Host-" cookies are refused by browsers unless Secure, Path=/ and without a
         # Domain, so no subdomain (or a network attacker over http) can plant or shadow them.
         # Flask and Flask-Login set no Domain by default and Path=/ (APPLICATION_ROOT and
-        # REMEMBER_COOKIE_PATH), nor does the known-device cookie: the names are the only change.
+        # REMEMBER_COOKIE_PATH), nor do the known-device and visitor cookies: the names are
+        # the only change.
         self.SESSION_COOKIE_NAME = "__Host-session"
         self.REMEMBER_COOKIE_NAME = "__Host-remember_token"
         self.DEVICE_COOKIE_NAME = "__Host-known_device"
+        self.VISITOR_COOKIE_NAME = "__Host-visitor"
         self.HSTS_MAX_AGE = 365 * 24 * 60 * 60
         self.ADMIN_REQUIRE_2FA = env_flag("ADMIN_REQUIRE_2FA", default=True)
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()

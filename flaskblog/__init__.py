@@ -13,6 +13,7 @@ from flaskblog import (
     breaker,
     caching,
     dates,
+    form_pages,
     front_door,
     i18n,
     instruments,
@@ -22,6 +23,7 @@ from flaskblog import (
     security,
     site_header,
     static_files,
+    visitor_csrf,
 )
 from flaskblog.extensions import (
     bcrypt,
@@ -69,6 +71,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     bcrypt.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    visitor_csrf.init_app(app)  # after Flask-WTF, whose csrf_token() it replaces
     breaker.init_app(app)  # before the limiter and the cache, whose Redis it guards
     limiter.init_app(app)
     front_door.install(app)  # before security's middleware, so that they run before it
@@ -76,6 +79,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     cache.init_app(app)
     compress.init_app(app)
     caching.init_app(app)
+    form_pages.init_app(app)
     static_files.init_app(app)
     mailqueue.init_app(app)
     media.init_app(app)

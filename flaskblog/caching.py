@@ -28,7 +28,6 @@ from flask import (
     g,
     has_app_context,
     redirect,
-    render_template,
     request,
     request_finished,
     session,
@@ -36,7 +35,6 @@ from flask import (
 )
 from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -51,6 +49,7 @@ from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
 from flaskblog.static_files import ONE_YEAR
 from flaskblog.timezones import zone_name
+from flaskblog.visitor_csrf import made_visitor_token
 
 GENERATION_KEY = "pages-generation"
 # Kept with a cached page: its validators, so that conditional requests (feeds, pictures)
@@ -107,7 +106,7 @@ def cached_for_anonymous(view=None, *, key_args: dict | None = None):
         PAGE_CACHE_MISSES.inc()
         # Before the page is made: a post that goes live while it is made is not on it, and
         # must still cut its lifetime short.
-        timeout = page_timeout() if _keeps_pages() else None
+        timeout = page_timeout() if keeps_pages() else None
         response = current_app.make_response(view(*args, **kwargs))
         if (
             request.method == "GET"
@@ -136,45 +135,6 @@ def content_response(data: bytes, mimetype: str, digest: str, modified) -> Respo
     response.cache_control.max_age = ONE_YEAR
     response.cache_control.immutable = True
     return response.make_conditional(request)
-
-
-# Where a visitor's form page holds its CSRF token, in the copy kept for everyone; no page
-# can contain it otherwise (Jinja never writes a NUL character).
-TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (marks a place, holds no secret)
-
-
-def visitor_form_page(template: str, **context) -> str:
-    """A form page for visitors (log in), rendered once for everyone in each language, with
-    this request's CSRF token put into the copy: the page is the same for every visitor
-    but for the token, which is theirs (it is tied to their session). Rendered for itself
-    when it could be anyone's own: a flashed message waiting, any URL argument (`next`
-    ends up in the page), a submitted form, a logged-in reader, or no cache."""
-    if (
-        request.method != "GET"
-        or request.args
-        or current_user.is_authenticated
-        or "_flashes" in session
-        or not _keeps_pages()
-    ):
-        return render_template(template, **context)
-    token = generate_csrf()
-    key = f"form-page:{current_language()}:{request.path}"
-    try:
-        # One read for both: the copy holds the generation it was made in.
-        current, kept = cache.get_many(GENERATION_KEY, key)
-    except Exception:  # the cache is a help, never a cause of failure
-        current_app.logger.warning("page cache unavailable", exc_info=True)
-        return render_template(template, **context)
-    if kept is not None and current is not None and kept[0] == current:
-        return kept[1].replace(TOKEN_PLACEHOLDER, token)
-    made_in = current if current is not None else generation()
-    page = render_template(template, **context)
-    if token in page and "_flashes" not in session:
-        try:
-            cache.set(key, (made_in, page.replace(token, TOKEN_PLACEHOLDER)))
-        except Exception:
-            current_app.logger.warning("page cache unavailable", exc_info=True)
-    return page
 
 
 def remembered(key: str, make):
@@ -217,7 +177,7 @@ def _kept(kind: str, key: str, make, changes_at=None):
     value kept there already. It is kept as long as a page made now (page_timeout, reckoned
     before it is made: a post going live meanwhile is not in it), and no later than
     `changes_at(value)` if given (None: no sooner)."""
-    if not _keeps_pages():
+    if not keeps_pages():
         return make()
     try:
         key = f"{kind}:{generation()}:{key}"
@@ -269,7 +229,7 @@ def no_later_than(timeout: int | None, moment: datetime | None) -> int | None:
     return seconds if timeout <= 0 else min(timeout, seconds)
 
 
-def _keeps_pages() -> bool:
+def keeps_pages() -> bool:
     # Without a cache (NullCache) nothing is kept, and nothing need be asked to keep it.
     return not isinstance(cache.cache, NullCache)
 
@@ -306,6 +266,8 @@ def _store_page(sender, response, **extra) -> None:
     the front door, which answers the same request again without Flask."""
     pending = g.pop("page_to_cache", None)
     if pending is None or "Set-Cookie" in response.headers or session.modified:
+        return
+    if made_visitor_token():  # a visitor's token, though their cookie came with an earlier page
         return
     try:
         if pending.page is not None:

@@ -14,12 +14,12 @@ from flask_login import LoginManager
 from flask_mail import Connection, Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from flaskblog.security import client_address_key
+from flaskblog.visitor_csrf import VisitorCSRFProtect
 
 # Named constraints let Alembic alter and drop them later, on SQLite too.
 NAMING_CONVENTION = {
@@ -68,7 +68,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 bcrypt = Bcrypt()
 mail = TimedMail()
-csrf = CSRFProtect()
+# Flask-WTF's, also taking a visitor's token (flaskblog.visitor_csrf).
+csrf = VisitorCSRFProtect()
 # The reader's language (flaskblog.i18n chooses it).
 babel = Babel()
 # Whole pages for anonymous visitors (flaskblog.caching); the backend comes from CACHE_*.

@@ -16,11 +16,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from flaskblog.visitor_csrf import VisitorOrSessionCSRF
+
 
 class HtmlForm(FlaskForm):
     """A FlaskForm that takes text fields from the form body and files for file fields only."""
 
     class Meta(FlaskForm.Meta):
+        # A visitor's token for someone without a session, else the session's (as Flask-WTF).
+        csrf_class = VisitorOrSessionCSRF
+
         def wrap_formdata(self, form, formdata):
             data = super().wrap_formdata(form, formdata)
             if data is formdata or data is None or data is request.form:

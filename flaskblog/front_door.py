@@ -27,6 +27,10 @@ never outlives. A worker knows the current generation by being told it over Redi
 under a millisecond on loopback), and reads it again every second in case a message was lost;
 while it cannot be told, it asks Redis on every hit as before.
 
+A visitor's form page (the login page: flaskblog.form_pages.visitor_form_page) is kept with its
+CSRF token's place marked and uncompressed; each answer puts in a fresh token for the
+visitor's cookie, and gives a visitor without one a new cookie (flaskblog.visitor_csrf).
+
 A hit still does what every request does that is visible from outside: a request id
 (X-Request-ID), one line in the request log, and the request and cache-hit counts in
 /metrics. It skips what only a built page needs, and the rate limits (no page here costs
@@ -48,12 +52,14 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, parse_cookie
 
-from flaskblog import front_door_memory, instruments, logs
+from flaskblog import front_door_memory, instruments, logs, visitor_csrf
 from flaskblog.extensions import cache, compress
 
 # Headers that belong to one response, never replayed: the door sets its own request id and
-# length; the rest are written by the server.
-PER_RESPONSE_HEADERS = frozenset({"x-request-id", "content-length", "date", "server"})
+# length; the rest are written by the server, or are one visitor's (a cookie).
+PER_RESPONSE_HEADERS = frozenset({"x-request-id", "content-length", "date", "server", "set-cookie"})
+# A form page's body changes with each visitor's token: kept as it was before compression.
+PER_BODY_HEADERS = frozenset({"content-encoding", "etag"})
 # Requests whose answer depends on what the client holds: the full stack answers them.
 CONDITIONAL_HEADERS = (
     "HTTP_IF_NONE_MATCH",
@@ -76,6 +82,8 @@ class Entry(NamedTuple):
     # When its copy in Redis expires (wall clock, so the same instant in every process); 0
     # for an entry kept before this was: not for a worker's memory.
     expires: float = 0.0
+    # A visitor's form page: the body holds a token's place (flaskblog.visitor_csrf).
+    visitor_form: bool = False
 
 
 class FrontDoor:
@@ -125,10 +133,14 @@ class FrontDoor:
         if entry is None:
             return self.wsgi_app(environ, start_response)
         request_id = logs.sane_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        body, cookie = entry.body, None
+        if entry.visitor_form:
+            body, cookie = visitor_csrf.door_page(self.app.config, environ.get("HTTP_COOKIE"), body)
         headers = [
             *entry.headers,
-            ("Content-Length", str(len(entry.body))),
+            ("Content-Length", str(len(body))),
             ("X-Request-ID", request_id),
+            *([("Set-Cookie", cookie)] if cookie else []),
         ]
         start_response("200 OK", headers)
         seconds = time.perf_counter() - started
@@ -144,7 +156,7 @@ class FrontDoor:
             request_id=request_id,
             endpoint=entry.endpoint,
         )
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def lookup(self, environ) -> Entry | None:
         """The kept answer to this request, if it may have one and it is current."""
@@ -167,7 +179,7 @@ class FrontDoor:
 
     def may_answer(self, environ) -> bool:
         """Whether a request is anyone's (read-only, unconditional and without credentials)
-        and for a page the cache keeps (so a login page costs no cache read here)."""
+        and for a page the cache keeps (so a page never kept costs no cache read here)."""
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
             return False
         if any(name in environ for name in CONDITIONAL_HEADERS):
@@ -211,18 +223,21 @@ def keeps(request, response) -> bool:
     )
 
 
-def keep(request, response, generation: str, timeout: int) -> None:
-    """Keep `response` for the door to give to the same request again (see `keeps`)."""
+def keep(request, response, generation: str, timeout: int, page: bytes | None = None) -> None:
+    """Keep `response` for the door to give to the same request again (see `keeps`); for a
+    visitor's form page, with `page` (uncompressed, its token's place marked) as the body."""
     door = current_app.extensions["front_door"]
+    dropped = PER_RESPONSE_HEADERS if page is None else PER_RESPONSE_HEADERS | PER_BODY_HEADERS
     headers = [
         (name, value)
         for name, value in response.headers.to_wsgi_list()
-        if name.lower() not in PER_RESPONSE_HEADERS
+        if name.lower() not in dropped
     ]
+    body = response.get_data() if page is None else page
     endpoint = request.endpoint or "none"
     expires = front_door_memory.expiry(timeout)
     path = logs.loggable_path()
-    entry = Entry(generation, headers, response.get_data(), endpoint, path, expires)
+    entry = Entry(generation, headers, body, endpoint, path, expires, page is not None)
     key = entry_key(door.app, request.environ)
     door.backend.set(key, entry, timeout=timeout)
     if door.memory is not None:

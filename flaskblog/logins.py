@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from flaskblog import login_limits  # a module: login_limits reads the pending login from here
 from flaskblog.extensions import db
 from flaskblog.models import User
+from flaskblog.visitor_csrf import forget_visitor
 
 # The signed token in the session that says "this password was right; a code is due".
 PENDING_LOGIN_SALT = "login-second-step"
@@ -19,7 +20,9 @@ def log_in(user: User, *, remember: bool) -> None:
     """Start a login for `user` (its row, then the cookies) in this browser.
 
     The CSRF token is dropped, so that a token someone planted or read before the login
-    is refused after it; Flask-WTF makes a new one for the next form.
+    is refused after it; Flask-WTF makes a new one for the next form. The visitor cookie
+    goes too (flaskblog.visitor_csrf): nothing made before the login works after it, nor
+    after the logout, which starts as a new visitor.
     """
     user.start_session(
         remember=remember, user_agent=request.user_agent.string, ip=request.remote_addr
@@ -28,6 +31,7 @@ def log_in(user: User, *, remember: bool) -> None:
     csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     session.pop(csrf_key, None)
     g.pop(csrf_key, None)  # the signed token, if this request made one already
+    forget_visitor()
     login_user(user, remember=remember)
 
 

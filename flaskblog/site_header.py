@@ -11,7 +11,7 @@ shows (the language, the reader's id, name, picture, admin flag and unread count
 whether the page is the notifications page). Nothing has to be forgotten when something
 changes: a change to any of those is another key. The one part that is each request's own,
 the CSRF token in the account menu's forms, is kept as a placeholder and put in for each
-request, as caching.visitor_form_page does for the login page. On the search page the
+request, as form_pages.visitor_form_page does for the login page. On the search page the
 search box holds the query, which is part of the key there.
 
 Kept per process in memory, at most HEADERS_KEPT headers (the least recently used go first).
@@ -22,17 +22,15 @@ from threading import Lock
 
 from flask import current_app, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from flaskblog.i18n import current_language
 from flaskblog.models.unread import unread_counts
 from flaskblog.urls import avatar_url
+from flaskblog.visitor_csrf import TOKEN_PLACEHOLDER, csrf_token
 
 TEMPLATE = "_site_header.html"
 HEADERS_KEPT = 2048  # a few KiB each: some MiB a process at most
-# Where a kept header holds the reader's CSRF token; Jinja never writes a NUL character.
-TOKEN_PLACEHOLDER = "\x00csrf-token\x00"  # noqa: S105 (marks a place, holds no secret)
 
 
 class KeptHeaders:
@@ -76,12 +74,12 @@ def _header() -> str:
         header = render_template(TEMPLATE)
         if current_user.is_authenticated:
             # Their menu's forms hold their CSRF token: the one this request rendered with.
-            kept.put(key, header.replace(generate_csrf(), TOKEN_PLACEHOLDER))
+            kept.put(key, header.replace(csrf_token(), TOKEN_PLACEHOLDER))
         else:
             kept.put(key, header)  # no token: a visitor's page is cached whole
         return header
     if TOKEN_PLACEHOLDER in header:
-        return header.replace(TOKEN_PLACEHOLDER, generate_csrf())
+        return header.replace(TOKEN_PLACEHOLDER, csrf_token())
     return header
 
 

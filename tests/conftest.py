@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, request, request_started
 from flask_migrate import upgrade
 from sqlalchemy import MetaData
 
@@ -171,6 +171,33 @@ def auth(client, forms):
 def count_queries(app):
     """`with count_queries() as queries: ...` then `len(queries)` is the SQL statements run."""
     return functools.partial(statements_run, app)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def page_cache(request):
+    """Settings for a page cache in the app's own memory, then (a second run) in Redis, under
+    this test's key prefix: `build_app(**page_cache)`."""
+    if request.param == "redis":
+        prefix = request.getfixturevalue("redis_prefix")
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": prefix,
+        }
+    return {"CACHE_TYPE": "SimpleCache"}
+
+
+@pytest.fixture
+def flask_requests(app):
+    """The requests Flask itself handled (not the front door before it), as paths."""
+    seen = []
+
+    def note(sender, **extra):
+        seen.append(request.path)
+
+    request_started.connect(note, app)
+    yield seen
+    request_started.disconnect(note, app)
 
 
 @pytest.fixture

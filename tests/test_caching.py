@@ -375,15 +375,10 @@ def test_a_change_no_public_page_shows_keeps_the_cache(app, alice):
 # --- Scheduled posts ---------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "redis"])
-def either_cache_app(request, build_app):
+@pytest.fixture
+def either_cache_app(build_app, page_cache):
     """An app with a page cache in its own memory, then (a second run) in Redis."""
-    if request.param == "redis":
-        prefix = request.getfixturevalue("redis_prefix")
-        return build_app(
-            CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix
-        )
-    return build_app(CACHE_TYPE="SimpleCache")
+    return build_app(**page_cache)
 
 
 def page_lifetimes(app, kind: str = "page") -> list[float]:

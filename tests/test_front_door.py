@@ -7,7 +7,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import request, request_started
 
 from flaskblog import caching
 from flaskblog.extensions import db
@@ -15,37 +14,16 @@ from flaskblog.models import Post
 from tests.helpers.factories import add_scheduled_post
 from tests.helpers.images import give_avatar
 from tests.helpers.pages import titles_on
-from tests.helpers.services import REDIS_URL
 from tests.metrics.test_metrics import TOKEN, scrape
 
 # Headers each answer makes for itself.
 OWN_HEADERS = {"X-Request-ID", "Date"}
 
 
-@pytest.fixture(params=["memory", "redis"])
-def app(request, build_app):
-    """An app with a page cache in its own memory, then (a second run) in Redis."""
-    if request.param == "redis":
-        return build_app(
-            CACHE_TYPE="RedisCache",
-            CACHE_REDIS_URL=REDIS_URL,
-            CACHE_KEY_PREFIX=request.getfixturevalue("redis_prefix"),
-            METRICS_TOKEN=TOKEN,
-        )
-    return build_app(CACHE_TYPE="SimpleCache", METRICS_TOKEN=TOKEN)
-
-
 @pytest.fixture
-def flask_requests(app):
-    """The requests Flask itself handled, as a list of paths."""
-    seen = []
-
-    def note(sender, **extra):
-        seen.append(request.path)
-
-    request_started.connect(note, app)
-    yield seen
-    request_started.disconnect(note, app)
+def app(build_app, page_cache):
+    """An app with a page cache in its own memory, then (a second run) in Redis."""
+    return build_app(**page_cache, METRICS_TOKEN=TOKEN)
 
 
 @pytest.fixture

@@ -61,18 +61,6 @@ def redis_calls(app, monkeypatch):
 
 
 @pytest.fixture
-def flask_requests(app):
-    seen = []
-
-    def note(sender, **extra):
-        seen.append(request.path)
-
-    request_started.connect(note, app)
-    yield seen
-    request_started.disconnect(note, app)
-
-
-@pytest.fixture
 def posts(app, alice, make_posts):
     make_posts(alice, 3)
 
@@ -105,9 +93,7 @@ def test_a_repeated_visit_makes_no_redis_call(client, posts, redis_calls, flask_
     assert flask_requests == ["/"]
 
 
-def test_a_logged_in_page_asks_redis_for_its_kept_listing_alone(
-    app, client, posts, redis_calls
-):
+def test_a_logged_in_page_asks_redis_for_its_kept_listing_alone(app, client, posts, redis_calls):
     visit(client)
     Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
     client.get("/")  # the listing made and kept

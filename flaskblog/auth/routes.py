@@ -16,10 +16,10 @@ from flaskblog.auth.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
-from flaskblog.caching import visitor_form_page
 from flaskblog.decorators import visitors_only
 from flaskblog.email import send_address_taken_email, send_confirmation_email, send_reset_email
 from flaskblog.extensions import db, limiter
+from flaskblog.form_pages import visitor_form_page
 from flaskblog.i18n import current_language
 from flaskblog.login_limits import account_guesses, device_guesses, second_factor_guesses
 from flaskblog.logins import (
@@ -149,6 +149,11 @@ def login():
             log_event("login_failed", email=form.email.data)
             flash_login_failed()
     return visitor_form_page("auth/login.html", title=_("Log in"), form=form)
+
+
+# The plain GET's page is kept for the front door too (form_pages.visitor_form_page), which answers
+# it with each visitor's own token and cookie, before Flask runs.
+login.kept_for_anonymous = True
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])

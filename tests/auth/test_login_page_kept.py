@@ -1,6 +1,7 @@
 """The login page is rendered once for every visitor (per language), with each visitor's own
-CSRF token put in (flaskblog.caching.visitor_form_page): each token works for its own
-session alone, and a page that could be someone's own is rendered for itself."""
+CSRF token put in (flaskblog.form_pages.visitor_form_page): each token works for its own
+visitor cookie alone (flaskblog.visitor_csrf), and a page that could be someone's own is
+rendered for itself."""
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_every_visitor_gets_the_one_page_with_a_token_of_their_own(app, renders,
     assert token_one != token_two
     assert page_without_tokens(page_one) == page_without_tokens(page_two)
     assert "\x00" not in page_two.text
-    # Each token belongs to its own session: swapped, both are refused.
+    # Each token belongs to its own visitor cookie: swapped, it is refused.
     login = {"email": "alice@example.com", "password": PASSWORD}
     assert first.post("/login", data={**login, "csrf_token": token_two}).status_code == 400
     assert second.post("/login", data={**login, "csrf_token": token_two}).status_code == 302
