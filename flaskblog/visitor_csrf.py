@@ -130,8 +130,8 @@ def csrf_token() -> str:
         return g.visitor_csrf_token
     if current_user.is_authenticated or session:
         return generate_csrf()
-    value = request.cookies.get(current_app.config["VISITOR_COOKIE_NAME"])
-    if not value or not COOKIE_VALUE.match(value):
+    value = visitor_cookie(current_app.config, request.headers.get("Cookie"))
+    if value is None:
         value = g.new_visitor_cookie = secrets.token_urlsafe(32)
     g.visitor_csrf_token = sign(current_app.config["SECRET_KEY"], value)
     return g.visitor_csrf_token
