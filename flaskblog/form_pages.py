@@ -15,7 +15,7 @@ from flaskblog import front_door
 from flaskblog.caching import GENERATION_KEY, generation, keeps_pages
 from flaskblog.extensions import cache
 from flaskblog.i18n import current_language
-from flaskblog.visitor_csrf import TOKEN_PLACEHOLDER, csrf_token, made_visitor_token
+from flaskblog.visitor_csrf import csrf_token, made_visitor_token, token_place_marked, token_put_in
 
 
 def init_app(app) -> None:
@@ -50,14 +50,14 @@ def visitor_form_page(template: str, **context) -> str:
         page = render_template(template, **context)
         if token not in page or "_flashes" in session:
             return page
-        kept = (made_in, page.replace(token, TOKEN_PLACEHOLDER))
+        kept = (made_in, token_place_marked(page))
         try:
             cache.set(key, kept)
         except Exception:
             current_app.logger.warning("page cache unavailable", exc_info=True)
     if made_visitor_token():
         g.form_page_for_door = kept  # no session: the door may answer the next visitor
-    return kept[1].replace(TOKEN_PLACEHOLDER, token)
+    return token_put_in(kept[1])
 
 
 def _keep_for_door(sender, response, **extra) -> None:

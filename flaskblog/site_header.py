@@ -27,7 +27,7 @@ from markupsafe import Markup
 from flaskblog.i18n import current_language
 from flaskblog.models.unread import unread_counts
 from flaskblog.urls import avatar_url
-from flaskblog.visitor_csrf import TOKEN_PLACEHOLDER, csrf_token
+from flaskblog.visitor_csrf import token_place_marked, token_put_in
 
 TEMPLATE = "_site_header.html"
 HEADERS_KEPT = 2048  # a few KiB each: some MiB a process at most
@@ -74,13 +74,11 @@ def _header() -> str:
         header = render_template(TEMPLATE)
         if current_user.is_authenticated:
             # Their menu's forms hold their CSRF token: the one this request rendered with.
-            kept.put(key, header.replace(csrf_token(), TOKEN_PLACEHOLDER))
+            kept.put(key, token_place_marked(header))
         else:
             kept.put(key, header)  # no token: a visitor's page is cached whole
         return header
-    if TOKEN_PLACEHOLDER in header:
-        return header.replace(TOKEN_PLACEHOLDER, csrf_token())
-    return header
+    return token_put_in(header)
 
 
 def header_key() -> tuple:

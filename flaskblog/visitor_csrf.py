@@ -137,6 +137,18 @@ def csrf_token() -> str:
     return g.visitor_csrf_token
 
 
+def token_place_marked(html: str) -> str:
+    """`html` with this request's CSRF token where it stands replaced by TOKEN_PLACEHOLDER:
+    a copy to keep for every reader it is otherwise the same for."""
+    return html.replace(csrf_token(), TOKEN_PLACEHOLDER)
+
+
+def token_put_in(html: str) -> str:
+    """A copy kept by `token_place_marked`, with this request's CSRF token in its place (a
+    copy without a place asks for no token, so gives no visitor a cookie)."""
+    return html.replace(TOKEN_PLACEHOLDER, csrf_token()) if TOKEN_PLACEHOLDER in html else html
+
+
 def made_visitor_token() -> bool:
     """Whether this request's forms carry a visitor token."""
     return "visitor_csrf_token" in g
