@@ -156,6 +156,13 @@ class NotificationSettings(db.Model):
         return settings if settings is not None else cls.defaults(user.id)
 
     @classmethod
+    def of_each(cls, user_ids: list[int]) -> dict[int, "NotificationSettings"]:
+        """`of` for a batch of readers, in one query: each id's row, or the defaults."""
+        rows = db.session.scalars(db.select(cls).where(cls.user_id.in_(user_ids)))
+        found = {row.user_id: row for row in rows}
+        return {user_id: found.get(user_id) or cls.defaults(user_id) for user_id in user_ids}
+
+    @classmethod
     def defaults(cls, user_id: int) -> "NotificationSettings":
         """The settings of a reader who never changed them (not added to the session)."""
         return cls(
@@ -293,14 +300,7 @@ def announce(post: Post) -> int | None:
         ).all()
         if not followers:
             break
-        settings = {
-            row.user_id: row
-            for row in db.session.scalars(
-                db.select(NotificationSettings).where(
-                    NotificationSettings.user_id.in_([follower.id for follower in followers])
-                )
-            )
-        }
+        settings = NotificationSettings.of_each([follower.id for follower in followers])
         blocked = Block.among(author, [follower.id for follower in followers])
         now = utcnow()
         rows = [
@@ -318,7 +318,7 @@ def announce(post: Post) -> int | None:
                 follower,
                 POST,
                 author,
-                settings=settings.get(follower.id) or NotificationSettings.defaults(follower.id),
+                settings=settings[follower.id],
                 blocked=follower.id in blocked,
             )
         ]
@@ -329,7 +329,8 @@ def announce(post: Post) -> int | None:
         last_id = followers[-1].id
         # A batch at a time in memory, however many followers there are.
         for row in [*settings.values(), *followers]:
-            db.session.expunge(row)
+            if row in db.session:  # defaults were never added
+                db.session.expunge(row)
     db.session.commit()
     return told
 

@@ -69,6 +69,8 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
 
     comments_before = db.session.scalar(db.select(func.coalesce(func.max(Comment.id), 0)))
     posts_added = add_posts(writer, want_posts, now, progress)
+    if posts_added.posts:
+        refresh_statistics()  # the steps below query the new rows
     add_digest_choices()
     added.posts, added.drafts, added.comments = (
         posts_added.posts,

@@ -119,6 +119,9 @@ def add_replies(writer: DemoWriter, after_comment_id: int, now: datetime) -> int
         user.id: user for user in db.session.scalars(db.select(User).where(User.id.in_(authors)))
     }
     texts = [writer.comment() for _ in range(COMMENT_POOL // 2)]
+    # Read once, not per reply: at a million posts there are over a million replies.
+    settings = NotificationSettings.of_each(authors)
+    blocked_with: dict[int, set[int]] = {}
     added = 0
     while True:
         parents = db.session.execute(
@@ -158,7 +161,16 @@ def add_replies(writer: DemoWriter, after_comment_id: int, now: datetime) -> int
         with db.session.no_autoflush:  # the notifications go in together, at the commit
             for reply in replies:
                 parent_author = users[author_of[reply.parent_id]]
-                notification = notify(parent_author, REPLY, users[reply.user_id], comment=reply)
+                if parent_author.id not in blocked_with:
+                    blocked_with[parent_author.id] = Block.among(parent_author, authors)
+                notification = notify(
+                    parent_author,
+                    REPLY,
+                    users[reply.user_id],
+                    comment=reply,
+                    settings=settings[parent_author.id],
+                    blocked=reply.user_id in blocked_with[parent_author.id],
+                )
                 if notification is not None:
                     notification.post_id = reply.post_id  # saves loading the posts
         db.session.commit()
