@@ -10,6 +10,7 @@ profiler slows everything down about alike, so read shares, not milliseconds.
 
     .venv/bin/python bench/profile_page.py --posts 2000 --requests 300
     .venv/bin/python bench/profile_page.py --database bench/data/sqlite-20000.sqlite --top 40
+    .venv/bin/python bench/profile_page.py --database postgresql+psycopg://.../flaskblog_bench_20k
 
 With --floor it first times what every page costs before it renders anything, beside the
 ceiling's whole page (bench/ceiling.py) through its own test client: the request stack alone
@@ -142,7 +143,10 @@ def profile(client, path: str, requests: int, top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", help="an SQLite file already seeded (else a fresh one)")
+    parser.add_argument(
+        "--database",
+        help="an SQLite file or a database URL already seeded (else a fresh SQLite file)",
+    )
     parser.add_argument("--posts", type=int, default=2000, help="posts to seed (2,000)")
     parser.add_argument("--requests", type=int, default=300, help="requests a page (300)")
     parser.add_argument("--top", type=int, default=30, help="functions listed (30)")
@@ -152,11 +156,14 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(args.database).resolve() if args.database else Path(scratch) / "blog.sqlite"
-        if not args.database:
-            print(f"profile: seeding {args.posts:,} posts", file=sys.stderr)
-            seed(path, args.posts)
-        url = f"sqlite:///{path}"
+        if args.database and "://" in args.database:
+            url = args.database
+        else:
+            path = Path(args.database or Path(scratch) / "blog.sqlite").resolve()
+            if not args.database:
+                print(f"profile: seeding {args.posts:,} posts", file=sys.stderr)
+                seed(path, args.posts)
+            url = f"sqlite:///{path}"
         targets = dict(bench.pick_targets(url)["logged_in"])
         app, client = logged_in_client(url, args.cache_redis_url)
         if args.floor:
