@@ -2,7 +2,6 @@
 table's verdicts, the stress run's hostile files and table. The figures themselves depend
 on the machine and are not tested here."""
 
-import copy
 import importlib.util
 import json
 from pathlib import Path
@@ -127,7 +126,7 @@ def result(rps: dict[str, float], **changes) -> dict:
         path = "/?page=2000" if page_name == "home page 2,000" else "/" + page_name
         pages.append(
             {"page": page_name, "who": who, "path": path, "rps": value}
-            | {"p50_ms": 5.0, "p99_ms": 20.0, "errors": 0, "queries": 3, "vs_ceiling": 0}
+            | {"p50_ms": 5.0, "p99_ms": 20.0, "errors": 0, "queries": 3}
         )
     base = {
         "database": "sqlite",
@@ -140,7 +139,10 @@ def result(rps: dict[str, float], **changes) -> dict:
         },
         "login": {"rps": 8.0, "limit_rps": 8.5, "errors": 0},
     }
-    return base | changes
+    run = base | changes
+    for figures in run["pages"]:
+        figures["vs_ceiling"] = figures["rps"] / run["ceiling"]["rps"]
+    return run
 
 
 # Requests/s against a ceiling of 1,000: every target met.
@@ -233,13 +235,17 @@ def test_a_memory_run_shorter_than_ten_minutes_is_not_a_verdict():
 
 def test_the_million_post_run_is_compared_page_by_page_with_the_small_one():
     small = result(GOOD)
-    big = copy.deepcopy(small) | {"posts": 1_000_000}
-    big["pages"][6]["rps"] = 0.85 * 900  # the avatar
+    # Measured on a busier machine: its ceiling, and so every page, 40% lower. Pages are
+    # compared by their shares of their own run's ceiling, so that is no loss.
+    slower = {name: 0.6 * rps for name, rps in GOOD.items()}
+    big = result(slower, posts=1_000_000, ceiling={"rps": 600.0})
+    avatar = big["pages"][6]
+    avatar["vs_ceiling"] *= 0.85
     found = {("sqlite", 20_000): small, ("sqlite", 1_000_000): big}
     assert verdicts(found)["1,000,000 posts"] is True
     assert verdicts(found)["search at 1,000,000 posts, p99"] is True
 
-    big["pages"][6]["rps"] = 0.75 * 900
+    avatar["vs_ceiling"] *= 0.75 / 0.85
     big["pages"][-1]["p99_ms"] = 600.0
     assert verdicts(found)["1,000,000 posts"] is False
     assert verdicts(found)["search at 1,000,000 posts, p99"] is False
