@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=2000, help="posts to seed (2,000)")
     parser.add_argument("--requests", type=int, default=300, help="requests a page (300)")
     parser.add_argument("--top", type=int, default=30, help="functions listed (30)")
-    parser.add_argument("--pages", default="/,post", help="paths; 'post' is a commented post")
+    parser.add_argument("--pages", default="/,post", help="paths; 'post': the bench's post")
     parser.add_argument("--cache-redis-url", default="", help="Redis for the page cache")
     parser.add_argument("--floor", action="store_true", help="time what precedes rendering")
     args = parser.parse_args()

@@ -223,9 +223,16 @@ def empty_database(database: str, url: str) -> None:
 # --- What to request ----------------------------------------------------------------------
 
 
+# The post page's post has this many comments, replies included, in every run: the same
+# random seed gives SQLite and PostgreSQL different posts in the middle (one had 1 comment,
+# the other 17), and a post page's cost grows with its comments.
+POST_COMMENTS = 4
+
+
 def pick_targets(url: str) -> dict:
-    """Concrete URLs for each page: a commented post in the middle, its author, the biggest
-    tag, a word from the post's title, a picture, and the deep page (or the last one)."""
+    """Concrete URLs for each page: a post in the middle with POST_COMMENTS comments, its
+    author, the biggest tag, a word from the post's title, a picture, and the deep page (or
+    the last one)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -235,9 +242,10 @@ def pick_targets(url: str) -> dict:
             text(
                 "SELECT p.id, p.slug, p.title, p.content_text, u.username FROM posts p "
                 "JOIN users u ON u.id = p.user_id WHERE p.is_published "
-                "AND EXISTS (SELECT 1 FROM comments c WHERE c.post_id = p.id) "
+                "AND (SELECT count(*) FROM comments c WHERE c.post_id = p.id) = :comments "
                 "AND p.id >= (SELECT max(id) FROM posts) / 2 ORDER BY p.id LIMIT 1"
-            )
+            ),
+            {"comments": POST_COMMENTS},
         ).one()
         tag = c.execute(
             text(
