@@ -1,5 +1,5 @@
-"""The demo's readers: follows, notifications, replies, private messages, blocks and digest
-choices, made among the demo users once their posts exist."""
+"""The demo's readers: follows, bookmarks, notifications, replies, private messages, blocks
+and digest choices, made among the demo users once their posts exist."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from flaskblog.extensions import db
 from flaskblog.models import (
     Block,
+    Bookmark,
     Comment,
     Conversation,
     ConversationMember,
@@ -104,6 +105,46 @@ def _notify_readers(readers: list[int], now: datetime) -> int:
     db.session.commit()
     db.session.expunge_all()
     return len(made)
+
+
+# Each demo reader without a bookmark saves a few, drawn from the newest public demo posts:
+# one query for those, whatever the number of posts.
+BOOKMARKS_PER_READER = (1, 5)
+BOOKMARK_POOL = 1_000
+
+
+def add_bookmarks(writer: DemoWriter, now: datetime) -> int:
+    """A few bookmarks of other demo users' public posts for each demo reader who has none
+    yet, inserted in bulk: a second run finds none such and adds nothing. How many added."""
+    rng = writer.rng
+    saving = set(db.session.scalars(db.select(Bookmark.user_id).distinct()))
+    readers = [user_id for user_id, _ in demo_users() if user_id not in saving]
+    if not readers:
+        return 0
+    pool = db.session.execute(
+        db.select(Post.id, Post.user_id, Post.published_at)
+        .join(User, User.id == Post.user_id)
+        .where(Post.is_public, User.email.endswith("@" + DEMO_DOMAIN))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(BOOKMARK_POOL)
+    ).all()
+    rows = []
+    for reader in readers:
+        wanted = rng.randint(*BOOKMARKS_PER_READER)
+        # One more than wanted, in case the reader's own posts are among them.
+        drawn = rng.sample(pool, min(len(pool), wanted + 1))
+        rows += [
+            {
+                "user_id": reader,
+                "post_id": post.id,
+                "created_at": post.published_at + (now - post.published_at) * rng.random(),
+            }
+            for post in [post for post in drawn if post.user_id != reader][:wanted]
+        ]
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(Bookmark), rows[start : start + CHUNK])
+    db.session.commit()
+    return len(rows)
 
 
 # About one comment in three gets replies, one to three of them.
