@@ -309,6 +309,37 @@ def test_seed_makes_conversations_some_unread_and_a_second_run_adds_none(app, se
     assert (count(app, ConversationMember), count(app, Message), count(app, Block)) == before
 
 
+def test_no_follow_or_notification_passes_a_seeded_block(app, seed):
+    from flaskblog.models import Block, Follow
+
+    seed("--users", "40", "--posts", "80", "--random-seed", "3")
+
+    with app.app_context():
+        blocked = {
+            frozenset(pair)
+            for pair in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+        }
+        follows = db.session.execute(db.select(Follow.follower_id, Follow.followed_id)).all()
+        told = db.session.execute(db.select(Notification.user_id, Notification.actor_id)).all()
+        assert blocked, "a demo this size has a block"
+        assert not blocked & {frozenset(pair) for pair in follows}
+        assert not blocked & {frozenset(pair) for pair in told}
+
+
+def test_a_later_run_follows_nobody_across_an_earlier_block(app, seed):
+    from flaskblog.models import Block, Follow
+
+    seed("--users", "2", "--posts", "0")
+    with app.app_context():
+        first, second = db.session.scalars(db.select(User).order_by(User.id))
+        Block.block(first, second)  # ends their follows: both are readers who follow nobody
+        db.session.commit()
+
+    seed("--users", "2", "--posts", "0")
+
+    assert count(app, Follow) == 0
+
+
 def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, seed):
     seed("--users", "30", "--posts", "0")
     with app.app_context():

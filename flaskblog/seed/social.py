@@ -39,6 +39,11 @@ def add_follows_and_notifications(writer: DemoWriter, now: datetime) -> tuple[in
     if len(users) < 2:
         return 0, 0
     following = set(db.session.scalars(db.select(Follow.follower_id).distinct()))
+    # Blocks made by an earlier run, either way: never followed across (a few rows).
+    blocked = {
+        frozenset(pair)
+        for pair in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+    }
     follows = []
     for reader in users:
         if reader in following:
@@ -47,7 +52,7 @@ def add_follows_and_notifications(writer: DemoWriter, now: datetime) -> tuple[in
         follows += [
             {"follower_id": reader, "followed_id": author, "created_at": now}
             for author in others
-            if author != reader
+            if author != reader and frozenset((reader, author)) not in blocked
         ]
     if follows:
         db.session.execute(insert(Follow), follows)
@@ -292,11 +297,15 @@ def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
         if rng.random() < BLOCK_SHARE:
             blocked = rng.choice([other for other in users if other != user_id])
             if (min(user_id, blocked), max(user_id, blocked)) not in pairs:
-                blocks.append({"blocker_id": user_id, "blocked_id": blocked, "created_at": now})
-    if blocks:
-        db.session.execute(insert(Block), blocks)
+                blocks.append((user_id, blocked))
+    # Through Block.block, as on the site: it ends the two's follows and takes back what
+    # either was told of the other. A few statements a block, for one user in twenty.
+    made = sum(
+        Block.block(db.session.get(User, blocker), db.session.get(User, blocked))
+        for blocker, blocked in blocks
+    )
     db.session.commit()
-    added.conversations, added.messages, added.blocks = len(pairs), len(messages), len(blocks)
+    added.conversations, added.messages, added.blocks = len(pairs), len(messages), made
     return added
 
 
