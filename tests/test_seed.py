@@ -9,6 +9,7 @@ from flaskblog import urls
 from flaskblog.extensions import db
 from flaskblog.models import (
     Avatar,
+    Bookmark,
     Comment,
     Notification,
     NotificationSettings,
@@ -23,7 +24,7 @@ from flaskblog.passwords import is_common_password
 from flaskblog.rendering import render_markdown
 from flaskblog.search.queries import search_posts, search_words
 from flaskblog.seed import DEMO_DOMAIN, DEMO_PASSWORD
-from tests.helpers.pages import AuthActions, Forms, page_text
+from tests.helpers.pages import AuthActions, Forms, page_text, titles_on
 
 
 @pytest.fixture
@@ -203,7 +204,7 @@ def test_seed_makes_follows_and_notifications_once(app, seed):
 
     result = seed("--users", "6", "--posts", "40", "--random-seed", "3")
 
-    assert "follows and" in result.output
+    assert "follows," in result.output
     with app.app_context():
         follows = db.session.execute(db.select(Follow.follower_id, Follow.followed_id)).all()
         notifications = db.session.scalars(db.select(Notification)).all()
@@ -221,6 +222,32 @@ def test_seed_makes_follows_and_notifications_once(app, seed):
     seed("--users", "6", "--posts", "40")
 
     assert (count(app, Follow), count(app, Notification)) == before
+
+
+def test_seed_makes_a_few_bookmarks_of_others_public_posts_once(app, seed, client):
+    result = seed("--users", "6", "--posts", "40", "--random-seed", "3")
+
+    with app.app_context():
+        saved = db.session.execute(
+            db.select(Bookmark, Post, User.email)
+            .join(Post, Post.id == Bookmark.post_id)
+            .join(User, User.id == Bookmark.user_id)
+        ).all()
+        readers = set(db.session.scalars(db.select(User.email)))
+        assert {email for _, _, email in saved} == readers, "every demo reader has some"
+        for bookmark, post, _ in saved:
+            assert post.is_public and post.user_id != bookmark.user_id
+            assert post.published_at <= bookmark.created_at
+        first_reader, first_title = saved[0][2], saved[0][1].title
+    assert f" {len(saved)} bookmarks" in result.output
+    reader = AuthActions(client, Forms(client))
+    assert reader.login(first_reader, DEMO_PASSWORD).status_code == 302
+    assert first_title in titles_on(client.get("/bookmarks"))
+
+    again = seed("--users", "6", "--posts", "40")
+
+    assert count(app, Bookmark) == len(saved)
+    assert "bookmarks" not in again.output
 
 
 def test_seed_adds_replies_one_level_deep_and_tells_their_authors(app, seed, client):
@@ -280,6 +307,37 @@ def test_seed_makes_conversations_some_unread_and_a_second_run_adds_none(app, se
     seed("--users", "12", "--posts", "10")
 
     assert (count(app, ConversationMember), count(app, Message), count(app, Block)) == before
+
+
+def test_no_follow_or_notification_passes_a_seeded_block(app, seed):
+    from flaskblog.models import Block, Follow
+
+    seed("--users", "40", "--posts", "80", "--random-seed", "3")
+
+    with app.app_context():
+        blocked = {
+            frozenset(pair)
+            for pair in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+        }
+        follows = db.session.execute(db.select(Follow.follower_id, Follow.followed_id)).all()
+        told = db.session.execute(db.select(Notification.user_id, Notification.actor_id)).all()
+        assert blocked, "a demo this size has a block"
+        assert not blocked & {frozenset(pair) for pair in follows}
+        assert not blocked & {frozenset(pair) for pair in told}
+
+
+def test_a_later_run_follows_nobody_across_an_earlier_block(app, seed):
+    from flaskblog.models import Block, Follow
+
+    seed("--users", "2", "--posts", "0")
+    with app.app_context():
+        first, second = db.session.scalars(db.select(User).order_by(User.id))
+        Block.block(first, second)  # ends their follows: both are readers who follow nobody
+        db.session.commit()
+
+    seed("--users", "2", "--posts", "0")
+
+    assert count(app, Follow) == 0
 
 
 def test_some_demo_users_read_a_digest_and_a_second_run_keeps_their_choice(app, seed):

@@ -8,6 +8,7 @@ from flaskblog.blocks import bp
 from flaskblog.extensions import db
 from flaskblog.lookups import get_user_or_404
 from flaskblog.models import Block
+from flaskblog.models.unread import forget_unread_counts
 from flaskblog.pagination import page_number, paginate_rows
 
 USERS_PER_PAGE = 30
@@ -23,6 +24,8 @@ def block(username: str):
         return redirect(profile)
     Block.block(current_user, user)
     db.session.commit()
+    # What the two were told of each other is gone: the counts read with the login are stale.
+    forget_unread_counts(current_user)
     flash(
         _(
             "You have blocked %(name)s: they can no longer follow you, message you, "

@@ -77,12 +77,16 @@ class Block(db.Model):
 
     @classmethod
     def block(cls, blocker: User, blocked: User) -> bool:
-        """Block `blocked` and end any follow between the two, either way; False if they
-        were blocked already. Refuses blocking oneself."""
+        """Block `blocked`, end any follow between the two and delete what either was told
+        about the other, either way; False if they were blocked already. Refuses blocking
+        oneself."""
+        from flaskblog.models.notification import Notification  # imports Block
+
         if blocker.id == blocked.id:
             raise ValueError("nobody blocks themselves")
         Follow.unfollow(blocker, blocked)
         Follow.unfollow(blocked, blocker)
+        Notification.forget_between(blocker, blocked)
         if cls.exists(blocker, blocked):
             return False
         db.session.add(cls(blocker_id=blocker.id, blocked_id=blocked.id))

@@ -113,6 +113,20 @@ class Notification(db.Model):
         )
 
     @classmethod
+    def forget_between(cls, one: User, other: User) -> None:
+        """Delete what either of the two was told about the other (a block: from then on
+        neither hears of the other, see `notify`). Deleted rather than hidden when read, so
+        the header's unread count stays one index range with no look at blocks."""
+        db.session.execute(
+            db.delete(cls).where(
+                or_(
+                    and_(cls.user_id == one.id, cls.actor_id == other.id),
+                    and_(cls.user_id == other.id, cls.actor_id == one.id),
+                )
+            )
+        )
+
+    @classmethod
     def told_before(cls, recipient: User, kind: str, actor: User) -> bool:
         """Whether `recipient` was ever told that `actor` did `kind` (read or not)."""
         return (

@@ -21,6 +21,7 @@ from sqlalchemy import func, text
 from flaskblog.extensions import db
 from flaskblog.models import Comment, User, utcnow
 from flaskblog.seed.social import (
+    add_bookmarks,
     add_digest_choices,
     add_follows_and_notifications,
     add_messages_and_blocks,
@@ -49,7 +50,7 @@ __all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "seed_command"]
 @click.option("--random-seed", type=int, help="Makes the same content again (random otherwise).")
 @with_appcontext
 def seed_command(users: int, posts: int, random_seed: int | None) -> None:
-    """Fill the site with demo users, posts, tags and comments.
+    """Fill the site with demo users, posts, tags, comments and what readers do with them.
 
     Tops the demo up to USERS users and POSTS posts: a second run with the same numbers
     adds nothing. Demo users share one password, printed at the end.
@@ -78,6 +79,7 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
         posts_added.comments + add_replies(writer, comments_before, now),
     )
     follows, notifications = add_follows_and_notifications(writer, now)
+    bookmarks = add_bookmarks(writer, now)
     talk = add_messages_and_blocks(writer, now)
     if added.users or added.posts:
         refresh_statistics()
@@ -89,8 +91,11 @@ def seed_command(users: int, posts: int, random_seed: int | None) -> None:
             f"Added {added.users:,} users and {added.posts:,} posts ({added.drafts:,} drafts) "
             f"with {added.comments:,} comments in {seconds:.1f} s."
         )
-    if follows or notifications:
-        click.echo(f"Added {follows:,} follows and {notifications:,} notifications.")
+    if follows or bookmarks or notifications:
+        click.echo(
+            f"Added {follows:,} follows, {bookmarks:,} bookmarks and "
+            f"{notifications:,} notifications."
+        )
     if talk.conversations:
         click.echo(
             f"Added {talk.conversations:,} conversations with {talk.messages:,} private "

@@ -1,5 +1,5 @@
-"""The demo's readers: follows, notifications, replies, private messages, blocks and digest
-choices, made among the demo users once their posts exist."""
+"""The demo's readers: follows, bookmarks, notifications, replies, private messages, blocks
+and digest choices, made among the demo users once their posts exist."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from flaskblog.extensions import db
 from flaskblog.models import (
     Block,
+    Bookmark,
     Comment,
     Conversation,
     ConversationMember,
@@ -38,6 +39,11 @@ def add_follows_and_notifications(writer: DemoWriter, now: datetime) -> tuple[in
     if len(users) < 2:
         return 0, 0
     following = set(db.session.scalars(db.select(Follow.follower_id).distinct()))
+    # Blocks made by an earlier run, either way: never followed across (a few rows).
+    blocked = {
+        frozenset(pair)
+        for pair in db.session.execute(db.select(Block.blocker_id, Block.blocked_id))
+    }
     follows = []
     for reader in users:
         if reader in following:
@@ -46,7 +52,7 @@ def add_follows_and_notifications(writer: DemoWriter, now: datetime) -> tuple[in
         follows += [
             {"follower_id": reader, "followed_id": author, "created_at": now}
             for author in others
-            if author != reader
+            if author != reader and frozenset((reader, author)) not in blocked
         ]
     if follows:
         db.session.execute(insert(Follow), follows)
@@ -104,6 +110,46 @@ def _notify_readers(readers: list[int], now: datetime) -> int:
     db.session.commit()
     db.session.expunge_all()
     return len(made)
+
+
+# Each demo reader without a bookmark saves a few, drawn from the newest public demo posts:
+# one query for those, whatever the number of posts.
+BOOKMARKS_PER_READER = (1, 5)
+BOOKMARK_POOL = 1_000
+
+
+def add_bookmarks(writer: DemoWriter, now: datetime) -> int:
+    """A few bookmarks of other demo users' public posts for each demo reader who has none
+    yet, inserted in bulk: a second run finds none such and adds nothing. How many added."""
+    rng = writer.rng
+    saving = set(db.session.scalars(db.select(Bookmark.user_id).distinct()))
+    readers = [user_id for user_id, _ in demo_users() if user_id not in saving]
+    if not readers:
+        return 0
+    pool = db.session.execute(
+        db.select(Post.id, Post.user_id, Post.published_at)
+        .join(User, User.id == Post.user_id)
+        .where(Post.is_public, User.email.endswith("@" + DEMO_DOMAIN))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(BOOKMARK_POOL)
+    ).all()
+    rows = []
+    for reader in readers:
+        wanted = rng.randint(*BOOKMARKS_PER_READER)
+        # One more than wanted, in case the reader's own posts are among them.
+        drawn = rng.sample(pool, min(len(pool), wanted + 1))
+        rows += [
+            {
+                "user_id": reader,
+                "post_id": post.id,
+                "created_at": post.published_at + (now - post.published_at) * rng.random(),
+            }
+            for post in [post for post in drawn if post.user_id != reader][:wanted]
+        ]
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(Bookmark), rows[start : start + CHUNK])
+    db.session.commit()
+    return len(rows)
 
 
 # About one comment in three gets replies, one to three of them.
@@ -251,11 +297,15 @@ def add_messages_and_blocks(writer: DemoWriter, now: datetime) -> AddedMessages:
         if rng.random() < BLOCK_SHARE:
             blocked = rng.choice([other for other in users if other != user_id])
             if (min(user_id, blocked), max(user_id, blocked)) not in pairs:
-                blocks.append({"blocker_id": user_id, "blocked_id": blocked, "created_at": now})
-    if blocks:
-        db.session.execute(insert(Block), blocks)
+                blocks.append((user_id, blocked))
+    # Through Block.block, as on the site: it ends the two's follows and takes back what
+    # either was told of the other. A few statements a block, for one user in twenty.
+    made = sum(
+        Block.block(db.session.get(User, blocker), db.session.get(User, blocked))
+        for blocker, blocked in blocks
+    )
     db.session.commit()
-    added.conversations, added.messages, added.blocks = len(pairs), len(messages), len(blocks)
+    added.conversations, added.messages, added.blocks = len(pairs), len(messages), made
     return added
 
 

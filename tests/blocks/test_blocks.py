@@ -1,6 +1,8 @@
 """Blocking: idempotent POSTs, never yourself, follows ended either way, and a blocked
 reader kept from following, commenting, replying and being told anything of the blocker."""
 
+import re
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -8,6 +10,7 @@ from flaskblog.extensions import db
 from flaskblog.models import Block, Comment, Follow, Notification, Post, User
 from flaskblog.models.block import comment_refusal
 from flaskblog.models.notification import COMMENT, FOLLOWER, MENTION, POST, REPLY, notify
+from tests.helpers.api import bearer, get_token
 from tests.helpers.factories import add_block
 from tests.helpers.pages import AuthActions, Forms, field_errors, flashes, page_text
 
@@ -219,6 +222,52 @@ def test_no_notification_passes_between_a_blocker_and_the_blocked_either_way(
         db.session.commit()
         rows = db.session.execute(db.select(Notification.user_id, Notification.actor_id)).all()
         assert [tuple(row) for row in rows] == [(carol, alice)]
+
+
+def header_notifications(response) -> str | None:
+    """The unread count beside "Notifications" in the page's header, if any."""
+    found = re.search(r'>Notifications(?: <span class="nav__count">([^<]+))?', page_text(response))
+    return found.group(1) if found else None
+
+
+def told(client, email: str) -> list[tuple[str, str]]:
+    """(kind, actor) of each of the notifications the API gives the owner of `email`."""
+    response = client.get("/api/v1/me/notifications", headers=bearer(get_token(client, email)))
+    return [(item["kind"], item["actor"]["username"]) for item in response.get_json()["items"]]
+
+
+@pytest.mark.parametrize("blocker", ["alice", "bob"])
+def test_a_block_takes_back_what_either_was_told_of_the_other(
+    app, alices_post, alice, bob, make_user, auth, client, blocker
+):
+    carol = make_user("carol")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Notification(user_id=alice, kind=FOLLOWER, actor_id=bob),
+                Notification(user_id=alice, kind=COMMENT, actor_id=bob, post_id=alices_post),
+                Notification(user_id=alice, kind=FOLLOWER, actor_id=carol),
+                Notification(user_id=bob, kind=FOLLOWER, actor_id=alice),
+            ]
+        )
+        db.session.commit()
+    auth.login()
+    assert header_notifications(client.get("/drafts")) == "3"
+    blockers_browser = client if blocker == "alice" else as_user(app, "bob")[0]
+    other = "bob" if blocker == "alice" else "alice"
+
+    response = Forms(blockers_browser).submit(f"/user/{other}/block", page="/")
+
+    assert response.status_code == 302
+    # The blocker's next page counts without the other's at once, and so does alice's.
+    blockers_count = header_notifications(blockers_browser.get(response.location))
+    assert blockers_count == ("1" if blocker == "alice" else None)
+    assert header_notifications(client.get("/drafts")) == "1"
+    listing = " ".join(re.sub(r"<[^>]+>", " ", page_text(client.get("/notifications"))).split())
+    assert "carol started following you" in listing
+    assert "bob started following you" not in listing and "bob commented" not in listing
+    assert told(client, "alice@example.com") == [("follower", "carol")]
+    assert told(client, "bob@example.com") == []
 
 
 def test_the_blocked_list_shows_whom_you_blocked_and_unblocks_them(
