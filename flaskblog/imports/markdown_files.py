@@ -262,7 +262,23 @@ def _split(text: str) -> tuple[dict, str]:
         raise FileSkipped(N_("its front matter is not valid YAML (or uses aliases)")) from error
     if not isinstance(fields, dict):
         raise FileSkipped(N_("its front matter is not a list of fields (title: ..., date: ...)"))
+    if not _storable(fields):
+        # YAML's escapes ("\0", "\ud800") write what no database column may hold.
+        raise FileSkipped(
+            N_("its front matter holds NUL characters or broken Unicode, which no text may hold")
+        )
     return fields, text[match.end() :].removesuffix("\n")
+
+
+def _storable(value) -> bool:
+    """Whether every text in `value` (front matter, read by YAML) can be stored."""
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+    return True
 
 
 def _title_from(name: str) -> str:
