@@ -7,6 +7,8 @@ import secrets
 from bs4 import BeautifulSoup
 from markdownify import markdownify
 
+from flaskblog.rendering import html_to_text
+
 # [name attr="..."] or [/name]: a WordPress shortcode, which only the old site's plugins
 # knew how to draw. Kept as text and listed, so the writer can rewrite them.
 SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)(?:\s[^\]\n]*)?\]")
@@ -38,6 +40,15 @@ def to_markdown(html: str) -> str:
     for placeholder, shortcode in shortcodes.items():
         markdown = markdown.replace(placeholder, shortcode)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()
+
+
+def to_plain_text(html: str) -> str:
+    """An HTML fragment (a WordPress excerpt) as the plain text a summary holds: its words
+    on one line, entities read, and nothing of what DROPPED holds."""
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup(DROPPED):
+        element.decompose()
+    return html_to_text(str(soup))
 
 
 def _set_aside_shortcodes(html: str) -> tuple[str, dict[str, str]]:

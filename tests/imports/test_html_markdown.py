@@ -2,7 +2,7 @@
 
 import pytest
 
-from flaskblog.imports.html_markdown import shortcodes_in, to_markdown
+from flaskblog.imports.html_markdown import shortcodes_in, to_markdown, to_plain_text
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,9 @@ def test_a_caption_keeps_its_picture_and_words_but_not_its_shortcode():
     html = '[caption id="a_1"]<img src="https://example.com/x.png" alt="X"> Sun_set[/caption]'
 
     assert to_markdown(html) == "![X](https://example.com/x.png) Sun\\_set"
+
+
+def test_an_excerpt_becomes_plain_text_on_one_line():
+    html = "<p>Caf&eacute; &amp; <b>friends</b>,\n\n  all<br/>day.</p><script>x()</script>"
+
+    assert to_plain_text(html) == "Café & friends, all day."
