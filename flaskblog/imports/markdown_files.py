@@ -169,8 +169,14 @@ def files_in_folder(folder: Path) -> dict[str, bytes]:
                 files=MAX_FILES,
                 limit=current_app.config["IMPORT_MAX_MB"],
             )
-        files[path.relative_to(root).as_posix()] = path.read_bytes()
+        files[_readable(path.relative_to(root).as_posix())] = path.read_bytes()
     return files
+
+
+def _readable(name: str) -> str:
+    """A file name as text that can be stored and shown: bytes that are not UTF-8 (which
+    Python keeps as lone surrogates) become "�"."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_files(files: dict[str, bytes]) -> tuple[list[Entry], list[dict]]:

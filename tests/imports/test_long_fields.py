@@ -1,6 +1,11 @@
 """Imports on any database: slugs, GUIDs, titles, tags and old addresses longer than their
-columns are shortened or left out with a word in the summary, never a failed import
-(PostgreSQL refuses what is too long for a column; SQLite stores it)."""
+columns are shortened or left out with a word in the summary, and text no column can hold
+(NUL, broken Unicode) is refused for its file or mended, never a failed import (PostgreSQL
+refuses all of these; SQLite stores most)."""
+
+import os
+
+import pytest
 
 from flaskblog.extensions import db
 from flaskblog.models import ImportedPost, OldLink, Post, Tag
@@ -95,3 +100,18 @@ def test_a_wordpress_post_with_an_overlong_guid_and_address_comes_in_once(app, a
     with app.app_context():
         assert OldLink.post_at("/?p=5").id == imported.id
         assert OldLink.post_at(long_path) is None
+
+
+def test_a_file_name_that_is_not_utf8_gives_a_title_that_can_be_stored(app, alice, tmp_path):
+    name = os.path.join(os.fsencode(tmp_path), b"caf\xe9-notes.md")  # Latin-1: "café"
+    try:
+        with open(name, "wb") as file:
+            file.write(b"No front matter, so the title comes from the name.\n")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+
+    result = run_import(app, "markdown", tmp_path, "--author", "alice")
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 post" in result.output
+    assert [post.title for post in stored(app)[0]] == ["caf\N{REPLACEMENT CHARACTER} notes"]
