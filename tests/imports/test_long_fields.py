@@ -8,8 +8,8 @@ import os
 import pytest
 
 from flaskblog.extensions import db
-from flaskblog.models import ImportedPost, OldLink, Post, Tag
-from tests.helpers.wxr import SITE, WxrPost, wxr
+from flaskblog.models import Comment, ImportedPost, OldLink, Post, Tag
+from tests.helpers.wxr import SITE, WxrComment, WxrPost, wxr
 
 LONG = "a-very-long-slug-" * 24  # 408 characters
 
@@ -82,7 +82,14 @@ def test_front_matter_escapes_for_nul_or_broken_unicode_skip_their_file(app, ali
 def test_a_wordpress_post_with_an_overlong_guid_and_address_comes_in_once(app, alice, tmp_path):
     long_path = f"/{'deep/' * 110}post/"  # 551 characters: more than an old link may be
     post = WxrPost(
-        5, "Long GUID", "Words.", LONG, guid=f"{SITE}/?guid={'g' * 400}", permalink=SITE + long_path
+        5,
+        "Long GUID",
+        "Words.",
+        LONG,
+        guid=f"{SITE}/?guid={'g' * 400}",
+        permalink=SITE + long_path,
+        categories=["Category " * 40],
+        comments=[WxrComment("Reader " * 40, "Nice.")],
     )
     path = tmp_path / "export.xml"
     path.write_bytes(wxr([post]))
@@ -97,7 +104,10 @@ def test_a_wordpress_post_with_an_overlong_guid_and_address_comes_in_once(app, a
     (imported,), (key,) = stored(app)
     assert len(key) <= ImportedPost.KEY_LENGTH and key.startswith(f"wxr:{SITE}/?guid=ggg")
     assert len(imported.slug) <= Post.SLUG_LENGTH
+    assert [tag.name for tag in imported.tags] == ["category-category-category-cat"]
     with app.app_context():
+        (comment,) = db.session.scalars(db.select(Comment)).all()
+        assert len(comment.imported_author) == Comment.IMPORTED_AUTHOR_LENGTH
         assert OldLink.post_at("/?p=5").id == imported.id
         assert OldLink.post_at(long_path) is None
 
