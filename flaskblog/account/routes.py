@@ -292,11 +292,14 @@ def import_posts():
 
 
 def render_import_page(form: ImportForm, status: int = 200):
+    recent = ImportJob.recent_of(current_user)
+    for job in recent:
+        jobs.give_up_if_stalled(job)
     page = render_template(
         "account/import.html",
         title=_("Import posts"),
         form=form,
-        recent=ImportJob.recent_of(current_user),
+        recent=recent,
         max_tags=Post.MAX_TAGS,
     )
     return page, status
@@ -318,6 +321,8 @@ def new_account_import_refusal(user) -> str | None:
 @login_required
 def import_job(job: str):
     found = ImportJob.of(current_user, job) or abort(404)
+    # A job whose worker died would wait for ever: the page that shows it gives it up.
+    jobs.give_up_if_stalled(found)
     return render_template(
         "account/import_job.html", title=_("Import"), job=found, in_words=in_reader_language
     )

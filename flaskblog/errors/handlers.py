@@ -19,6 +19,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     NotFound,
+    RequestEntityTooLarge,
     ServiceUnavailable,
 )
 
@@ -131,6 +132,22 @@ def csrf_error(error: CSRFError):
 @bp.app_errorhandler(Forbidden)
 def forbidden(error: Forbidden):
     log_event("forbidden", user_id=current_user_id())
+    return render_error(error)
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    # The import form takes a whole blog, up to IMPORT_MAX_MB (flaskblog._limit_form_bodies):
+    # its page names that limit, not a post's or a picture's.
+    if request.endpoint == "account.import_posts":
+        return render_error(
+            error,
+            _(
+                "That file is larger than an import reads: at most %(limit)s MB. Nothing was "
+                "imported.",
+                limit=current_app.config["IMPORT_MAX_MB"],
+            ),
+        )
     return render_error(error)
 
 

@@ -233,7 +233,17 @@ def _add_comment(post: Post, user: User, comment, title: str, summary: Summary) 
 
 def _add_old_link(post: Post, path: str, title: str, summary: Summary, claimed: set[str]) -> None:
     path = normal_path(path)
-    if not path.startswith("/") or path == "/" or len(path) > OldLink.PATH_LENGTH:
+    if not path.startswith("/") or path == "/":
+        return
+    if len(path) > OldLink.PATH_LENGTH:
+        summary.change(
+            title,
+            said(
+                N_("old address %(path)s not kept: it is longer than %(limit)s characters"),
+                path=f"{path[:60]}…",
+                limit=OldLink.PATH_LENGTH,
+            ),
+        )
         return
     if path in claimed or OldLink.is_taken(path):
         summary.change(

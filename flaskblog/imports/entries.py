@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flaskblog.models import ImportedPost
 from flaskblog.words import in_english, said
 
 
@@ -38,9 +39,10 @@ class Entry:
     """One post as read from a file, before the site's rules are applied.
 
     `key` names the source for good (a WordPress GUID, or "markdown:<slug>:<date>"), so
-    importing the same file again adds nothing. `status` is "published", "draft" or
-    "scheduled". `images` maps each picture reference in `content` to its bytes, where
-    the file (or a media folder) had them.
+    importing the same file again adds nothing (a key too long for its column is
+    shortened, the same way each time: ImportedPost.stored_key). `status` is "published",
+    "draft" or "scheduled". `images` maps each picture reference in `content` to its
+    bytes, where the file (or a media folder) had them.
     """
 
     key: str
@@ -58,6 +60,10 @@ class Entry:
     shortcodes: list[str] = field(default_factory=list)
     # The reference (a key of `images`) of the picture shown above the post, if any.
     cover: str | None = None
+
+    def __post_init__(self) -> None:
+        # However long the slug or GUID it is made of, the key fits its column.
+        self.key = ImportedPost.stored_key(self.key)
 
 
 @dataclass

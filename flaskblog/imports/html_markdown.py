@@ -2,13 +2,18 @@
 it does everything a writer types: nothing of the HTML reaches a page as it was."""
 
 import re
+import secrets
 
 from bs4 import BeautifulSoup
 from markdownify import markdownify
 
+from flaskblog.rendering import html_to_text
+
 # [name attr="..."] or [/name]: a WordPress shortcode, which only the old site's plugins
 # knew how to draw. Kept as text and listed, so the writer can rewrite them.
 SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)(?:\s[^\]\n]*)?\]")
+# [embed]https://...[/embed]: a shortcode around plain text, kept whole with its text.
+ENCLOSING = re.compile(r"\[([A-Za-z][\w-]*)(?:\s[^\]\n]*)?\][^<\[]*\[/\1\]")
 # [caption ...]<img ...> The words[/caption]: the picture and its words are kept.
 CAPTION = re.compile(r"\[caption[^\]]*\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
 # Elements whose content is never text for a reader: dropped with what they hold.
@@ -27,12 +32,37 @@ def shortcodes_in(html: str) -> list[str]:
 def to_markdown(html: str) -> str:
     """WordPress post HTML (paragraphs by blank lines, as its editor stores them) as
     Markdown; shortcodes other than [caption] stay as they were written."""
-    html = CAPTION.sub(r"\1", html)
+    html, shortcodes = _set_aside_shortcodes(CAPTION.sub(r"\1", html))
     soup = BeautifulSoup(_paragraphs(html), "html.parser")
     for element in soup(DROPPED):
         element.decompose()
     markdown = markdownify(str(soup), heading_style="ATX", bullets="-", escape_misc=False)
+    for placeholder, shortcode in shortcodes.items():
+        markdown = markdown.replace(placeholder, shortcode)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()
+
+
+def to_plain_text(html: str) -> str:
+    """An HTML fragment (a WordPress excerpt) as the plain text a summary holds: its words
+    on one line, entities read, and nothing of what DROPPED holds."""
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup(DROPPED):
+        element.decompose()
+    return html_to_text(str(soup))
+
+
+def _set_aside_shortcodes(html: str) -> tuple[str, dict[str, str]]:
+    """`html` with each shortcode replaced by a placeholder of letters and digits, which
+    markdownify leaves alone (it would escape the "_" and "*" of size="large_thumb"), and
+    {placeholder: shortcode as written} to put them back."""
+    token, kept = secrets.token_hex(6), {}
+
+    def set_aside(match: re.Match) -> str:
+        placeholder = f"wpshortcode{token}x{len(kept)}x"
+        kept[placeholder] = match[0]
+        return placeholder
+
+    return SHORTCODE.sub(set_aside, ENCLOSING.sub(set_aside, html)), kept
 
 
 def _paragraphs(html: str) -> str:

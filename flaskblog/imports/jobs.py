@@ -10,6 +10,7 @@ is run again (say, after a worker died) skips what it had already imported.
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 
@@ -18,12 +19,17 @@ from flaskblog.extensions import db
 from flaskblog.imports import sources
 from flaskblog.imports.core import import_entries
 from flaskblog.imports.entries import ImportRefused, Summary
-from flaskblog.models import ImportJob, User
+from flaskblog.models import ImportJob, User, utcnow
 from flaskblog.words import N_, said
 
 import_log = logging.getLogger("flaskblog.imports")
 # Seconds an import may run in the RQ worker before it is stopped (and rolled back).
 JOB_TIMEOUT = 30 * 60
+# A job still queued or running this long after it was queued has lost its worker (a
+# process that died cannot say so), or it would have ended: with time to wait in the
+# queue, four times what an import may run. Counted from when it was queued, the one
+# time a job records before it ends.
+GIVE_UP_AFTER = timedelta(seconds=4 * JOB_TIMEOUT)
 
 
 def start(job: ImportJob) -> None:
@@ -63,6 +69,24 @@ def run(job_id: int) -> None:
     job.finish(state, summary.to_dict())
     db.session.commit()
     import_log.info("Import job %s %s", job_id, state)
+
+
+def give_up_if_stalled(job: ImportJob) -> None:
+    """Mark `job` failed, saying so, if it has waited or run longer than any import does,
+    so that its page stops waiting for a worker that is gone."""
+    if job.is_finished or utcnow() - job.created_at < GIVE_UP_AFTER:
+        return
+    import_log.warning(
+        "Import job %s given up: still %s after %s", job.id, job.state, GIVE_UP_AFTER
+    )
+    stalled = said(
+        N_(
+            "The import stopped without finishing, perhaps because the server restarted. "
+            "Upload the file again: posts it had already imported are skipped."
+        )
+    )
+    job.finish("failed", Summary(error=stalled).to_dict())
+    db.session.commit()
 
 
 def _thread_pool(app: Flask) -> ThreadPoolExecutor:

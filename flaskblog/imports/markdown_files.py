@@ -169,8 +169,14 @@ def files_in_folder(folder: Path) -> dict[str, bytes]:
                 files=MAX_FILES,
                 limit=current_app.config["IMPORT_MAX_MB"],
             )
-        files[path.relative_to(root).as_posix()] = path.read_bytes()
+        files[_readable(path.relative_to(root).as_posix())] = path.read_bytes()
     return files
+
+
+def _readable(name: str) -> str:
+    """A file name as text that can be stored and shown: bytes that are not UTF-8 (which
+    Python keeps as lone surrogates) become "�"."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_files(files: dict[str, bytes]) -> tuple[list[Entry], list[dict]]:
@@ -262,7 +268,23 @@ def _split(text: str) -> tuple[dict, str]:
         raise FileSkipped(N_("its front matter is not valid YAML (or uses aliases)")) from error
     if not isinstance(fields, dict):
         raise FileSkipped(N_("its front matter is not a list of fields (title: ..., date: ...)"))
+    if not _storable(fields):
+        # YAML's escapes ("\0", "\ud800") write what no database column may hold.
+        raise FileSkipped(
+            N_("its front matter holds NUL characters or broken Unicode, which no text may hold")
+        )
     return fields, text[match.end() :].removesuffix("\n")
+
+
+def _storable(value) -> bool:
+    """Whether every text in `value` (front matter, read by YAML) can be stored."""
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+    return True
 
 
 def _title_from(name: str) -> str:

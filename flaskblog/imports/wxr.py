@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import fromstring
 
 from flaskblog.imports.entries import CommentEntry, Entry, ImportRefused
-from flaskblog.imports.html_markdown import shortcodes_in, to_markdown
+from flaskblog.imports.html_markdown import shortcodes_in, to_markdown, to_plain_text
 from flaskblog.imports.media_files import UPLOADS, MediaFinder
 from flaskblog.words import N_, said
 
@@ -169,7 +169,8 @@ def _entry(item: Element, title: str, status: str, find_media: MediaFinder) -> E
         date=date,
         slug=unquote(_text(item, "wp:post_name")) or None,  # "caf%c3%a9": café
         tags=list(dict.fromkeys(name for name in categories if name)),
-        summary=_text(item, "excerpt:encoded") or None,
+        # Summaries are plain text (core clips them to Post.SUMMARY_LENGTH); excerpts HTML.
+        summary=to_plain_text(_text(item, "excerpt:encoded")) or None,
         comments=_comments(item),
         old_paths=_old_paths(_text(item, "link"), post_id),
         images=images,

@@ -2,6 +2,7 @@
 imported twice adds nothing), the old addresses that now redirect to them, and the jobs
 that run imports from the browser."""
 
+import hashlib
 import json
 import secrets
 from datetime import datetime
@@ -39,6 +40,16 @@ class ImportedPost(db.Model):
 
     # One key per account: another account importing the same file gets posts of its own.
     __table_args__ = (UniqueConstraint("user_id", "source_key"),)
+
+    @classmethod
+    def stored_key(cls, key: str) -> str:
+        """`key` as it fits the column: a key too long for it (a slug or GUID of hundreds
+        of characters) keeps its start and ends in a digest of the whole, so the same
+        source gives the same key on every import and different sources different ones."""
+        if len(key) <= cls.KEY_LENGTH:
+            return key
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return f"{key[: cls.KEY_LENGTH - len(digest) - 1]}#{digest}"
 
     @classmethod
     def keys_of(cls, user: "User") -> set[str]:

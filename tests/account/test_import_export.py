@@ -203,6 +203,9 @@ def test_an_upload_over_the_import_limit_is_refused_whole(build_app):
     response = import_file(forms, b"<rss>" + b" " * (2 * 1024 * 1024) + b"</rss>", "big.xml")
 
     assert response.status_code == 413
+    text = page_text(response)
+    assert "That file is larger than an import reads: at most 1 MB. Nothing was imported." in text
+    assert "Pictures may be at most" not in text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(ImportJob.id))) == 0
 

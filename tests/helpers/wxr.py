@@ -35,9 +35,13 @@ class WxrPost:
     comments: list[WxrComment] = field(default_factory=list)
     post_type: str = "post"
     excerpt: str = ""
+    guid: str = ""
+    permalink: str = ""
 
     @property
     def link(self) -> str:
+        if self.permalink:
+            return self.permalink
         if self.status != "publish":
             return f"{SITE}/?p={self.post_id}"
         year, month, day = self.date_gmt[:10].split("-")
@@ -77,7 +81,7 @@ def item(post: WxrPost) -> str:
       <link>{post.link}</link>
       <pubDate>Sun, 07 Apr 2019 10:00:00 +0000</pubDate>
       <dc:creator>{cdata("admin")}</dc:creator>
-      <guid isPermaLink="false">{SITE}/?p={post.post_id}</guid>
+      <guid isPermaLink="false">{escape(post.guid or f"{SITE}/?p={post.post_id}")}</guid>
       <description></description>
       <content:encoded>{cdata(post.html)}</content:encoded>
       <excerpt:encoded>{cdata(post.excerpt)}</excerpt:encoded>

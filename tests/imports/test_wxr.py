@@ -345,3 +345,17 @@ def test_an_address_with_non_ascii_letters_redirects_as_browsers_send_it(app, al
 
     assert response.status_code == 301
     assert response.location.endswith(f"/post/{posts_of(app, alice)['Café'].id}/cafe")
+
+
+def test_an_html_excerpt_becomes_a_plain_text_summary_within_its_length(app, alice, tmp_path):
+    words = "<p>An <em>excerpt</em> &amp; more.</p>\n\n<p>Then " + "long " * 80 + "</p>"
+    path = tmp_path / "export.xml"
+    path.write_bytes(wxr([WxrPost(1, "Excerpted", "Body.", "excerpted", excerpt=words)]))
+
+    result = run_import(app, path, "--author", "alice")
+
+    assert result.exit_code == 0, result.output
+    assert f"Excerpted: summary cut to {Post.SUMMARY_LENGTH} characters" in result.output
+    summary = posts_of(app, alice)["Excerpted"].summary
+    assert summary.startswith("An excerpt & more. Then long long")
+    assert len(summary) <= Post.SUMMARY_LENGTH and "<" not in summary
