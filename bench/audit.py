@@ -4,10 +4,11 @@ It serves the site as in production (gunicorn, production settings, a fresh SQLi
 in a temporary directory seeded with a little demo content) on a free loopback port, then:
 
 - runs Lighthouse (tools/audit, pinned) in Debian's headless Chromium, mobile preset, on the
-  home, a post, a user, a tag and the search page, and on the login and account pages (these
-  two and search are kept out of search engines on purpose, so held to Performance,
-  Accessibility and Best Practices only), each in the light and the dark theme (Chromium's
-  --force-dark-mode: a visitor's theme follows the device) and with Accept-Language: en and de;
+  home, a post, a user, a tag and the search page, and on a page of search results and the
+  login and account pages (these three are kept out of search engines on purpose, so held to
+  Performance, Accessibility and Best Practices only), each in the light and the dark theme
+  (Chromium's --force-dark-mode: a visitor's theme follows the device) and with
+  Accept-Language: en and de;
 - saves screenshots of the home, post and editor pages in both themes at 1280 and 390 CSS
   pixels wide into docs/screenshots/.
 
@@ -51,8 +52,9 @@ LIGHTHOUSE = TOOLS / "node_modules" / ".bin" / "lighthouse"
 
 USERS, POSTS = 8, 60
 ALL_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-# Pages kept out of search engines on purpose (noindex, or robots.txt's Disallow as for the
-# search page: results are endless and the most expensive page to serve) are not held to SEO.
+# Pages kept out of search engines on purpose (noindex, or robots.txt's Disallow as for search
+# results: endless, and the most expensive page to serve) are not held to SEO. The search form
+# itself (/search, no query) is indexed, and held to all four.
 NOT_INDEXED = ("performance", "accessibility", "best-practices")
 # A score below 100 is measured twice more and the median kept: the Performance score moves
 # with what else the machine is doing.
@@ -107,7 +109,8 @@ def audited_pages(targets: dict) -> list[tuple[str, str, tuple[str, ...], bool]]
         ("post", path["post page"], ALL_CATEGORIES, False),
         ("user", path["user page"], ALL_CATEGORIES, False),
         ("tag", path["tag page"], ALL_CATEGORIES, False),
-        ("search", path["search"], NOT_INDEXED, False),
+        ("search", "/search", ALL_CATEGORIES, False),
+        ("search results", path["search"], NOT_INDEXED, False),
         ("login", "/login", NOT_INDEXED, False),
         ("account", "/account", NOT_INDEXED, True),
     ]
@@ -258,8 +261,8 @@ def report(result: dict) -> list[str]:
         f"Measured {result['date']} with Lighthouse {result['lighthouse']} (mobile preset) in "
         f"{result['chromium']}, headless, on the site served as in production (gunicorn, "
         f"SQLite, {USERS} demo users and {POSTS} posts). A score below 100 is the median of "
-        f"{RUNS_WHEN_LOW} runs. Search engines are kept away from the login, account and search "
-        "pages on purpose, so SEO is not measured there.",
+        f"{RUNS_WHEN_LOW} runs. Search engines are kept away from search results and the login "
+        "and account pages on purpose, so SEO is not measured there.",
         "",
         "| page | theme | language | " + " | ".join(names.values()) + " |",
         "|---|---|---|---:|---:|---:|---:|",

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from flaskblog.i18n import current_language
 from flaskblog.models.types import utcnow
-from flaskblog.timezones import author_timezone, calendar_date, date_and_time
+from flaskblog.timezones import author_timezone, calendar_date, date_and_time, local_date_and_time
 
 # How far back a date reads as "... ago" rather than as a date.
 RECENT = timedelta(days=7)
@@ -124,3 +124,18 @@ def local_time(
             text = f"{text} (UTC)"
     # Every value in it is escaped or made here. (Bandit calls this check B704, ruff S704.)
     return Markup(f"<time {attributes}>{escape(text)}</time>")  # noqa: S704  # nosec B704
+
+
+def exact_time(when: datetime, reader=None) -> Markup:
+    """`when` as a `<time>` reading its exact date and time in `reader`'s zone (by default
+    whoever is logged in), never "3 hours ago": for a sentence that names a moment
+    ("Scheduled for ...", "the version from ..."), whose words expect a date."""
+    reader = current_user if reader is None else reader
+    text = local_date_and_time(when, reader)
+    return Markup(f'<time datetime="{iso_utc(when)}">{escape(text)}</time>')  # noqa: S704  # nosec B704
+
+
+def sentence_with(sentence: str, **parts) -> Markup:
+    """A translated sentence with markup (an `exact_time`) in its placeholders, for a flash
+    or a notice: the sentence's own words and any part that is not markup are escaped."""
+    return escape(sentence) % parts

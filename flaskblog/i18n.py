@@ -65,8 +65,11 @@ def _catalogue():
 def select_language() -> Locale:
     """The account's language, else the best the browser accepts, else English; always
     English for the JSON API, whose words are part of its contract (and shared with pages:
-    a refusal the editor shows in German, the API gives in English)."""
-    if not has_request_context() or request.path.startswith(API_PREFIX):
+    a refusal the editor shows in German, the API gives in English). Its one page for
+    people, /api/docs, speaks the reader's language like every other page."""
+    if not has_request_context() or (
+        request.path.startswith(API_PREFIX) and request.endpoint != "api_docs"
+    ):
         return _LOCALES[DEFAULT_LANGUAGE]
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return _LOCALES[current_user.language]

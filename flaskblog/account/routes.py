@@ -30,6 +30,7 @@ from flaskblog.account.forms import (
 )
 from flaskblog.account.qr import qr_svg
 from flaskblog.account.user_agents import describe_user_agent
+from flaskblog.dates import exact_time, sentence_with
 from flaskblog.decorators import confirmed_required
 from flaskblog.email import send_email_change_emails
 from flaskblog.extensions import db, limiter
@@ -38,7 +39,6 @@ from flaskblog.logins import log_out
 from flaskblog.models import ApiToken, ImportJob, Post, User, UserSession
 from flaskblog.redirects import safe_next_url, same_site_referrer
 from flaskblog.security import log_event, user_or_address_key
-from flaskblog.timezones import local_date_and_time
 from flaskblog.transactions import commit_unique
 from flaskblog.words import in_reader_language
 
@@ -379,6 +379,6 @@ def end_api_token(handle: str):
         abort(404)
     db.session.delete(chosen)
     db.session.commit()
-    made = local_date_and_time(chosen.created_at, current_user)
-    flash(_("The API token made %(when)s has ended.", when=made), "success")
+    made = exact_time(chosen.created_at)
+    flash(sentence_with(_("The API token made %(when)s has ended."), when=made), "success")
     return redirect(url_for("account.sessions"))

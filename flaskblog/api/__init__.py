@@ -7,7 +7,8 @@ what goes out, and are the source of the OpenAPI document at /api/v1/openapi.jso
 import json
 from typing import NoReturn
 
-from flask import Flask, request, send_from_directory
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
@@ -55,6 +56,7 @@ bp = ApiBlueprint(
     "api",
     __name__,
     description="Posts and users as JSON. Reading is open; writing needs a bearer token.",
+    template_folder="templates",  # /api/docs, the one page for people
 )
 
 
@@ -132,7 +134,6 @@ def init_app(app: Flask) -> None:
 
 
 def docs_page():
-    """A readable page of the OpenAPI document (flaskblog/static/api/docs.html and its script)."""
-    from flask import current_app
-
-    return send_from_directory(current_app.static_folder, "api/docs.html")
+    """A readable page of the OpenAPI document, in the site's layout, language and theme
+    (api/templates/api/docs.html; static/js/api-docs.js lays the document out)."""
+    return render_template("api/docs.html", title=_("API reference"))

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, joinedload
 
 from flaskblog import revisions
+from flaskblog.dates import exact_time, sentence_with
 from flaskblog.decorators import confirmed_required
 from flaskblog.diffs import diff_post
 from flaskblog.extensions import db, limiter
@@ -48,7 +49,7 @@ def get_revision_or_404(post: Post, revision_id: int) -> Revision:
 
 
 def shown_time(revision: Revision) -> str:
-    """When the revision was made, in the reader's time zone, for the messages about it."""
+    """When the revision was made, in the reader's time zone, for the page's title (text only)."""
     return local_date_and_time(revision.created_at, current_user)
 
 
@@ -97,18 +98,14 @@ def revision(post_id: int, revision_id: int):
 def restore(post_id: int, revision_id: int):
     post = get_editable_post_or_abort(post_id)
     revision = get_revision_or_404(post, revision_id)
-    when = shown_time(revision)
+    when = exact_time(revision.created_at)
     revisions.restore(post, revision, current_user)
     db.session.commit()
     if post.is_published:
-        flash(
-            _(
-                "Restored the version from %(when)s. It is not live yet: press “Update” to "
-                "publish it.",
-                when=when,
-            ),
-            "success",
+        message = _(
+            "Restored the version from %(when)s. It is not live yet: press “Update” to publish it."
         )
     else:
-        flash(_("Restored the version from %(when)s.", when=when), "success")
+        message = _("Restored the version from %(when)s.")
+    flash(sentence_with(message, when=when), "success")
     return redirect(url_for("posts.update_post", post_id=post.id))

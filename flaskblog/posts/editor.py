@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, TooManyRequests
 
 from flaskblog import revisions
 from flaskblog.announcements import announce_later
+from flaskblog.dates import exact_time, sentence_with
 from flaskblog.decorators import confirmed_required
 from flaskblog.extensions import db, limiter
 from flaskblog.json_errors import json_error
@@ -24,7 +26,7 @@ from flaskblog.posts.routes import get_own_post_or_abort
 from flaskblog.rendering import render_markdown
 from flaskblog.security import in_words, user_or_address_key
 from flaskblog.spam import new_account_refusal
-from flaskblog.timezones import local_date_and_time, to_local, zone_name
+from flaskblog.timezones import to_local, zone_name
 from flaskblog.urls import post_url
 
 # Every save and preview renders the whole post (at worst about a second for 50,000
@@ -70,7 +72,7 @@ def offered_actions(state: str) -> set[str]:
     return actions | ({"schedule"} if state in SCHEDULE_BUTTON else set())
 
 
-def save_from_editor(post: Post, form: PostForm, state: str) -> str:
+def save_from_editor(post: Post, form: PostForm, state: str) -> str | Markup:
     """Put the editor's text in `post`, do what the button pressed says, keep a revision and
     forget the autosaved one; the message to show."""
     tags = Tag.named(form.tag_names)  # before a new post joins the session: this query flushes
@@ -89,8 +91,8 @@ def save_from_editor(post: Post, form: PostForm, state: str) -> str:
         kind, message = "save", _("Unpublished: only you can see it now.")
     elif action == "schedule":
         post.schedule(form.publish_at_utc)
-        when = local_date_and_time(form.publish_at_utc, current_user)
-        kind, message = "publish", _("Scheduled for %(when)s.", when=when)
+        when = exact_time(form.publish_at_utc)
+        kind, message = "publish", sentence_with(_("Scheduled for %(when)s."), when=when)
     elif state == "published":
         kind, message = "update", _("Updated.")
     else:
@@ -127,9 +129,7 @@ def render_editor(
         state=state,
         buttons=EDITOR_BUTTONS[state],
         schedule_label=SCHEDULE_BUTTON.get(state),
-        scheduled_for=(
-            local_date_and_time(post.published_at, current_user) if state == "scheduled" else None
-        ),
+        scheduled_for=exact_time(post.published_at) if state == "scheduled" else None,
         # Autosave is the author's: an admin moderating a post saves it by hand.
         autosave=post is None or post.is_by(current_user),
         preview_html=preview_html,
@@ -294,11 +294,11 @@ def editor_text(post: Post) -> dict:
     }
 
 
-def pending_notice(post: Post) -> str | None:
+def pending_notice(post: Post) -> str | Markup | None:
     pending = revisions.pending_for(post)
     if pending is None:
         return None
-    when = local_date_and_time(pending.created_at, current_user)
+    when = exact_time(pending.created_at)
     button = dict(EDITOR_BUTTONS[editor_state(post)])["submit"]
     if pending.kind == "restore":
         return _(
@@ -306,9 +306,11 @@ def pending_notice(post: Post) -> str | None:
             "as it was. “%(button)s” publishes it.",
             button=button,
         )
-    return _(
-        "This is your text autosaved %(when)s, not yet published: readers still see the post "
-        "as it was. “%(button)s” publishes it.",
+    return sentence_with(
+        _(
+            "This is your text autosaved %(when)s, not yet published: readers still see the "
+            "post as it was. “%(button)s” publishes it."
+        ),
         when=when,
         button=button,
     )
@@ -346,9 +348,11 @@ def autosave():
         return autosave_error(BadRequest(_("Nothing to save yet: write a title or some text.")))
     post = autosave_into(post, form)
     db.session.commit()
+    saved_at = utcnow().replace(microsecond=0)
     return jsonify(
         id=post.id,
-        saved_at=utcnow().isoformat(timespec="seconds"),
+        saved_at=saved_at.isoformat(),
+        saved_time=f"{to_local(saved_at, current_user):%H:%M}",  # in the account's time zone
         pending=post.is_published,
         edit_url=url_for("posts.update_post", post_id=post.id),
     )

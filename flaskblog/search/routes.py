@@ -33,6 +33,7 @@ def search():
         "search/search.html",
         title=_("Search: %(query)s", query=excerpt(query, 60)) if query else _("Search"),
         query=query,
+        searched=bool(words),
         results=results,
         cards=cards,
         format_number=format_number,

@@ -577,11 +577,15 @@ def test_the_owner_ends_one_api_token_and_keeps_the_others(app, alice, device):
     laptop.login()
     with app.app_context():
         first_row = db.session.get(ApiToken, ApiToken.hash(first))
-        handle = first_row.handle
+        handle, made = first_row.handle, first_row.created_at
 
     response = laptop.forms.submit(f"/account/tokens/{handle}/end", page="/account/sessions")
 
     assert response.headers["Location"] == "/account/sessions"
+    made_shown = f'<time datetime="{iso_utc(made)}">{date_and_time(made)}</time>'
+    assert flashes(laptop.client.get("/account/sessions")) == [
+        ("success", f"The API token made {made_shown} has ended.")
+    ]
     assert not token_works(app, first)
     assert token_works(app, second)
     assert laptop.is_logged_in()

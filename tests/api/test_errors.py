@@ -1,6 +1,8 @@
 """Errors under /api are JSON with the right status whatever raised them, while the site
 keeps its HTML error pages; CORS from the allow-list; the OpenAPI document and its page."""
 
+import re
+
 import pytest
 
 import flaskblog.api.routes
@@ -102,16 +104,29 @@ def test_the_openapi_document_is_generated_from_the_schemas(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
-def test_the_docs_page_is_served_from_static_without_inline_code(client):
+def test_the_docs_page_is_a_site_page_without_inline_code(client):
     response = client.get("/api/docs")
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<script src="/static/api/docs.js" defer></script>' in html
+    script = re.search(r'<script src="(/static/js/api-docs\.js\?v=\w+)" defer></script>', html)
+    assert script is not None  # versioned, like every static file
+    assert re.search(r'href="/static/css/api-docs\.css\?v=\w+"', html)
+    assert 'href="/api/v1/openapi.json"' in html
+    assert 'class="theme-toggle' in html  # the site's header, with its theme toggle
     assert "<style" not in html and "style=" not in html and "<script>" not in html
     assert "https://" not in html  # nothing from a CDN
-    assert client.get("/static/api/docs.js").status_code == 200
+    assert client.get(script[1]).status_code == 200
     assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'self'
+
+
+def test_the_docs_page_speaks_the_readers_language(client):
+    response = client.get("/api/docs", headers={"Accept-Language": "de"})
+
+    html = response.get_data(as_text=True)
+    assert '<html lang="de"' in html
+    assert "<h1>API-Referenz</h1>" in html
+    assert 'data-errors="Fehler"' in html  # the words the script writes into the page
 
 
 # --- CORS -------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from flaskblog.extensions import db
-from flaskblog.models import Bookmark, Comment, Follow
+from flaskblog.models import Block, Bookmark, Comment, Follow, User
 from flaskblog.models.notification import COMMENT, FOLLOWER, REPLY, Notification
 from tests.helpers.accessibility import axe_violations
 from tests.helpers.browser import log_in
+from tests.helpers.digests import choose_digest
 from tests.helpers.factories import PASSWORD, send_messages, tag_posts
 
 pytestmark = pytest.mark.browser
@@ -24,11 +25,13 @@ SIZES = {
     "390 px": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
 MISSING = "/no-such-page"
-# Pages anyone may open (the post's path is added once it exists).
+# Pages anyone may open (the post's path, and the links emails bring, are added once they exist).
 PUBLIC = [
     "/",
     "/?page=2",
     "/user/alice",
+    "/user/alice/followers",
+    "/user/bob/following",
     "/tag/reading",
     "/tags",
     "/search?q=reading",
@@ -39,12 +42,15 @@ PUBLIC = [
     MISSING,
     "/api/docs",
 ]
-# Pages only an account sees (Bob follows Alice, bookmarked her post, was written to).
+# Pages only an account sees (Bob follows Alice, bookmarked her post, was written to,
+# blocked Carol).
 PRIVATE = [
     "/post/new",
     "/account",
     "/account/sessions",
+    "/account/blocked",
     "/notifications",
+    "/notifications/settings",
     "/messages",
     "/messages/alice",
     "/bookmarks",
@@ -59,6 +65,9 @@ SHOWS = {
     "/messages/alice": "Message 2",
     "/bookmarks": "Reading post 7",
     "/following": "alice",
+    "/user/alice/followers": "bob",
+    "/user/bob/following": "alice",
+    "/account/blocked": "carol",
 }
 # Public pages that change for an account (the feed's tabs, follow, comment and reply forms,
 # bookmarking), seen again once logged in; the others differ only in the header, which the
@@ -70,7 +79,7 @@ PUBLIC_LOGGED_IN = ["/", "/user/alice", "/tag/reading", "/search?q=reading"]
 def post_path(app, make_user, make_posts) -> str:
     """Alice's posts (enough for a second page, tagged), one with comments and a reply;
     Bob follows her, bookmarked it, was notified and has messages from her."""
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     per_page = app.config["POSTS_PER_PAGE"]
     post_ids = make_posts(alice, per_page + 2, title="Reading post {n}")
     tag_posts(app, post_ids, "reading", "design")
@@ -83,6 +92,7 @@ def post_path(app, make_user, make_posts) -> str:
         db.session.add_all([reply, Comment(body="Another.", post_id=post_id, user_id=bob)])
         db.session.add(Follow(follower_id=bob, followed_id=alice))
         db.session.add(Bookmark(user_id=bob, post_id=post_id))
+        db.session.add(Block(blocker_id=bob, blocked_id=carol))
         db.session.flush()
         db.session.add_all(
             [
@@ -98,6 +108,19 @@ def post_path(app, make_user, make_posts) -> str:
         db.session.commit()
     send_messages(app, alice, bob, 2)
     return f"/post/{post_id}"
+
+
+@pytest.fixture
+def emailed_links(app, post_path) -> dict[str, str]:
+    """The pages Alice's emails open (a password reset, a digest's unsubscribe), each with
+    what shows it is the real page; opening them changes nothing."""
+    with app.app_context():
+        alice = User.by_email("alice@example.com")
+        reset = f"/reset_password/{alice.get_reset_token()}"
+        unsubscribe = f"/unsubscribe/{alice.get_unsubscribe_token('daily')}"
+        alice_id = alice.id
+    choose_digest(app, alice_id, "daily")
+    return {reset: "Choose a new password", unsubscribe: "Stop the daily digest?"}
 
 
 def forget_the_missing_page(watch) -> None:
@@ -116,10 +139,12 @@ def labelled(where: str, violations: list[str]) -> list[str]:
 
 
 def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
-    open_browser, browser_watch, post_path
+    open_browser, browser_watch, post_path, emailed_links
 ):
     found, checked = [], []
-    visits = (("visitor", [*PUBLIC, post_path]), ("bob", [*PRIVATE, *PUBLIC_LOGGED_IN, post_path]))
+    shows = {**SHOWS, **emailed_links}
+    visitor_paths = [*PUBLIC, post_path, *emailed_links]
+    visits = (("visitor", visitor_paths), ("bob", [*PRIVATE, *PUBLIC_LOGGED_IN, post_path]))
     for theme in THEMES:
         for width, size in SIZES.items():
             page = open_browser(color_scheme=theme, **size)
@@ -136,8 +161,8 @@ def test_every_page_passes_axe_logged_out_and_in_both_themes_both_widths(
                     log_in(page, "bob@example.com", PASSWORD)
                 for path in paths:
                     page.goto(path)
-                    if path in SHOWS:
-                        expect(page.locator("main")).to_contain_text(SHOWS[path])
+                    if path in shows:
+                        expect(page.locator("main")).to_contain_text(shows[path])
                     elif path == "/api/docs":  # drawn by a script from the OpenAPI document
                         expect(page.locator(".operation").first).to_be_visible()
                     elif path == post_path:

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers.browser import nav
+
 pytestmark = pytest.mark.browser
 
 
@@ -27,3 +29,16 @@ def test_the_api_docs_page_shows_every_operation(page, browser_watch):
     expect(page.get_by_role("heading", name="Errors")).to_be_visible()
     # A CSP violation or a script error would be on the console.
     assert browser_watch.problems == []
+
+
+def test_the_api_docs_page_follows_the_theme_and_its_toggle(open_browser):
+    page = open_browser(color_scheme="dark", viewport={"width": 390, "height": 844})
+    page.goto("/api/docs")
+    schema = page.locator("section.operation pre").first
+    background = "e => getComputedStyle(e).backgroundColor"
+
+    expect(schema).to_be_visible()
+    assert schema.evaluate(background) == "rgb(13, 17, 23)"  # --code-bg, dark
+    nav(page).get_by_role("button", name="Light theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    assert schema.evaluate(background) == "rgb(240, 244, 248)"  # --code-bg, light

@@ -90,6 +90,27 @@ def test_autosave_keeps_a_new_post_as_one_draft_and_says_when(app, writer, serve
     assert len(stored_posts(app)) == 1
 
 
+def test_autosave_says_when_in_the_accounts_time_zone_not_the_browsers(
+    app, open_browser, make_user
+):
+    alice = make_user("alice")
+    set_profile(app, alice, timezone="Pacific/Kiritimati")  # UTC+14; the browser is at UTC-8
+    page = open_browser(viewport={"width": 1280, "height": 800}, timezone_id="America/Los_Angeles")
+    log_in(page, "alice@example.com", PASSWORD)
+    page.goto("/post/new")
+    type_into(page, "Title", "Thinking aloud")
+
+    saved = page.locator("#autosave-status time")
+    expect(saved).to_have_text(re.compile(r"^\d\d:\d\d$"), timeout=AUTOSAVE_WAIT_MS)
+    instant = saved.get_attribute("datetime")
+    kiritimati = page.evaluate(
+        """instant => new Date(instant).toLocaleTimeString("en-GB",
+             {timeZone: "Pacific/Kiritimati", hour: "2-digit", minute: "2-digit"})""",
+        instant,
+    )
+    expect(saved).to_have_text(kiritimati)
+
+
 def test_autosave_and_preview_leave_a_chosen_cover_for_the_buttons_to_send(app, writer):
     page = writer
     sent = []

@@ -6,6 +6,7 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from urllib.robotparser import RobotFileParser
 
 import feedparser
 import pytest
@@ -653,3 +654,14 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_page
     for public in ("/", "/post/", "/user/", "/tag/", "/feed.xml"):
         assert not any(public.startswith(rule) for rule in disallowed if rule != "/"), public
     assert "Disallow: /" not in lines
+
+
+def test_robots_txt_lets_crawlers_find_the_search_form_but_no_search(client):
+    robots = RobotFileParser()
+    robots.parse(client.get("/robots.txt").get_data(as_text=True).splitlines())
+    robots.modified()  # as read() does: until then it allows nothing
+
+    assert robots.can_fetch("*", f"{BASE}/search")
+    assert not robots.can_fetch("*", f"{BASE}/search?q=walrus")
+    assert not robots.can_fetch("*", f"{BASE}/search?q=walrus&page=2")
+    assert not robots.can_fetch("*", f"{BASE}/search?page=2&q=walrus")

@@ -2,13 +2,13 @@
 becomes a draft, a draft changes in place, a published or scheduled post keeps the text as a
 pending revision that readers never see; it never publishes. Answers are JSON."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flaskblog.extensions import db
 from flaskblog.models import Post, Revision
-from tests.helpers.factories import make_drafts, make_user
+from tests.helpers.factories import make_drafts, make_user, set_profile
 from tests.helpers.pages import AuthActions, Forms, csrf_token_from
 
 
@@ -46,6 +46,15 @@ def test_a_new_post_becomes_a_draft_on_its_first_autosave(app, client, logged_in
     assert answer["saved_at"].endswith("+00:00")
     assert posts(app) == [(1, "Thinking", "Half a *thought*", False, ["ideas"])]
     assert pending(app, 1) == []  # autosave is no revision
+
+
+def test_the_time_saved_is_told_in_the_authors_time_zone(app, client, logged_in_alice):
+    set_profile(app, logged_in_alice, timezone="Pacific/Kiritimati")  # UTC+14, all year
+
+    answer = autosave(client, title="Thinking").get_json()
+
+    saved_at = datetime.fromisoformat(answer["saved_at"])
+    assert answer["saved_time"] == f"{saved_at + timedelta(hours=14):%H:%M}"
 
 
 def test_a_new_post_without_a_title_gets_a_placeholder(app, client, logged_in_alice):

@@ -68,8 +68,8 @@ def test_a_post_without_a_cover_has_no_large_card(app, client, forms, logged_in_
     response = write(forms)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "post__cover" not in page and "og:image" not in page
-    assert "summary_large_image" not in page
+    assert "post__cover" not in page and "summary_large_image" not in page
+    assert "/static/img/social-card.png" in page  # the site's own picture for its og:image
     assert '<meta name="twitter:card" content="summary">' in page  # the one, small card
 
 

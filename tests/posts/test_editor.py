@@ -26,6 +26,14 @@ SUBMIT_BUTTON = re.compile(r'<input [^>]*type="submit"[^>]*>')
 LATER = "2099-12-04T09:30"
 LATER_UTC = datetime(2099, 12, 4, 9, 30, tzinfo=UTC)
 LATER_IN_WORDS = "December 4, 2099, 09:30 UTC"
+
+
+def shown(when: str, words: str) -> str:
+    """A moment as the page names it: its words in a <time> holding the UTC instant."""
+    return f'<time datetime="{when}">{words}</time>'
+
+
+LATER_SHOWN = shown("2099-12-04T09:30:00Z", LATER_IN_WORDS)
 NEW_POST_PER_MINUTE = int(NEW_POST_LIMIT.split("/")[0])
 EDIT_PER_MINUTE = int(EDIT_LIMIT.split("/")[0])
 
@@ -141,7 +149,7 @@ def test_a_scheduled_post_offers_change_time_publish_now_and_back_to_drafts(clie
         ("preview", "Preview"),
     ]
     assert 'value="2099-12-04T09:30"' in page.text
-    assert f"<legend>Scheduled for {LATER_IN_WORDS}</legend>" in page.text
+    assert f"<legend>Scheduled for {LATER_SHOWN}</legend>" in page.text
 
 
 # What each button does and says
@@ -213,7 +221,7 @@ def test_schedule_publishes_a_new_post_later_and_says_when(app, client, forms, l
     post = stored(app, 1)
     assert (post.is_published, post.published_at, post.is_public) == (True, LATER_UTC, False)
     assert flashes(client.get(response.headers["Location"])) == [
-        ("success", f"Scheduled for {LATER_IN_WORDS}.")
+        ("success", f"Scheduled for {LATER_SHOWN}.")
     ]
     assert revision_kinds(app, 1) == ["publish"]
 
@@ -225,7 +233,8 @@ def test_schedule_on_a_draft_says_the_date_in_words(app, client, forms, draft):
     response = save(forms, f"/post/{draft}/update", "schedule", publish_at=local)
 
     assert stored(app, draft).published_at == tomorrow
-    expected = f"Scheduled for {tomorrow:%B} {tomorrow.day}, {tomorrow:%Y, %H:%M} UTC."
+    words = f"{tomorrow:%B} {tomorrow.day}, {tomorrow:%Y, %H:%M} UTC"
+    expected = f"Scheduled for {shown(f'{tomorrow:%Y-%m-%dT%H:%M:00Z}', words)}."
     assert flashes(client.get(response.headers["Location"])) == [("success", expected)]
 
 
@@ -236,7 +245,10 @@ def test_schedule_reads_the_time_in_the_authors_zone_and_says_it_there(app, clie
 
     assert stored(app, draft).published_at == datetime(2099, 12, 25, 2, 0, tzinfo=UTC)
     assert flashes(client.get(response.headers["Location"])) == [
-        ("success", "Scheduled for December 24, 2099, 18:00 PST.")
+        (
+            "success",
+            f"Scheduled for {shown('2099-12-25T02:00:00Z', 'December 24, 2099, 18:00 PST')}.",
+        )
     ]
     editor = client.get(f"/post/{draft}/update").get_data(as_text=True)
     assert 'value="2099-12-24T18:00"' in editor and "Publish at (America/Los_Angeles)" in editor
@@ -251,7 +263,10 @@ def test_change_time_moves_a_scheduled_post(app, client, forms, scheduled):
 
     assert stored(app, scheduled).published_at == datetime(2099, 12, 5, 18, 0, tzinfo=UTC)
     assert flashes(client.get(response.headers["Location"])) == [
-        ("success", "Scheduled for December 5, 2099, 18:00 UTC.")
+        (
+            "success",
+            f"Scheduled for {shown('2099-12-05T18:00:00Z', 'December 5, 2099, 18:00 UTC')}.",
+        )
     ]
     assert revision_kinds(app, scheduled) == ["publish"]
 
@@ -402,7 +417,8 @@ def test_the_editor_of_a_published_post_loads_its_pending_text_and_says_so(
     assert "Autosaved, not live.</textarea>" in page.text
     text = page_text(page)
     assert re.search(
-        r"This is your text autosaved \w+ \d+, \d{4}, \d\d:\d\d UTC, not yet published: "
+        r'This is your text autosaved <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">'
+        r"\w+ \d+, \d{4}, \d\d:\d\d UTC</time>, not yet published: "
         r"readers still see the post as it was\. “Update” publishes it\.",
         text,
     )

@@ -3,6 +3,10 @@ author's card with their feed, their previous and next posts, and related posts.
 
 import re
 from datetime import UTC, datetime
+from io import BytesIO
+from urllib.parse import urlsplit
+
+from PIL import Image
 
 from flaskblog.extensions import db
 from flaskblog.models import Post
@@ -143,11 +147,18 @@ def test_a_draft_page_shows_no_neighbours_or_related_posts(app, client, auth, al
     assert "author-card" in html
 
 
-def test_link_previews_name_a_card_and_an_image_when_there_is_one(app, client, alice, make_posts):
+def test_link_previews_always_name_a_card_and_an_image(app, client, alice, make_posts):
     (post_id,) = make_posts(alice, 1)
     response = client.get(f"/post/{post_id}")
+    # No cover and no picture of the author's own (the default avatar is an SVG): the site's.
     assert head_value(response, "name", "twitter:card") == "summary"
-    assert 'property="og:image"' not in response.text  # the default avatar is an SVG
+    card = head_value(response, "property", "og:image")
+    assert re.fullmatch(r"http://[^/]+/static/img/social-card\.png\?v=\w+", card)
+    assert head_value(response, "property", "og:image:width") == "1200"
+    assert head_value(response, "property", "og:image:height") == "630"
+    served = client.get(urlsplit(card).path)
+    assert served.status_code == 200
+    assert Image.open(BytesIO(served.data)).size == (1200, 630)
 
     give_avatar(app, alice, "red")
     response = client.get(f"/post/{post_id}")

@@ -11,10 +11,6 @@ const AUTOSAVE_DEBOUNCE_MS = 2000;
 const AUTOSAVE_MAX_WAIT_MS = 10000; // saves at least this often while typing goes on
 const SAVED_FIELDS = ["title", "content", "tags", "summary"];
 
-function twoDigits(number) {
-  return String(number).padStart(2, "0");
-}
-
 // The form's text for the preview and autosave: everything but the cover picture, which
 // only a button sends (it can be megabytes, and neither needs it).
 function formText(form) {
@@ -196,9 +192,13 @@ function setUpAutosave(form) {
       if (window.location.pathname !== answer.edit_url) {
         window.history.replaceState(null, "", answer.edit_url);
       }
-      const when = new Date(answer.saved_at);
-      const time = `${twoDigits(when.getHours())}:${twoDigits(when.getMinutes())}`;
-      status.textContent = message("messageSaved", { time });
+      // The time of day in the account's time zone, as every date the author's pages show,
+      // not the browser's: said by the server, in a <time> holding the instant.
+      const time = document.createElement("time");
+      time.dateTime = answer.saved_at;
+      time.textContent = answer.saved_time;
+      const [before, after = ""] = status.dataset.messageSaved.split("{time}");
+      status.replaceChildren(before, time, after);
     } catch (error) {
       status.textContent = message("messageOffline");
     } finally {

@@ -1,9 +1,12 @@
-// The API reference: reads the OpenAPI document and lays it out as a page.
-// No framework and no inline code (the site's Content-Security-Policy forbids both).
+// The API reference (/api/docs, api/templates/api/docs.html): reads the OpenAPI document and
+// lays it out in the page. No framework and no inline code (the site's Content-Security-Policy
+// forbids both); the page's own words come from its data- attributes, in the reader's language.
 "use strict";
 
 (function () {
   const root = document.getElementById("docs");
+  const words = root.dataset;
+  const loading = root.querySelector(".api-docs__loading");
 
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
@@ -50,8 +53,8 @@
 
   function parameters(list) {
     if (!list || !list.length) return null;
-    const table = el("table", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "in"),
-      el("th", {}, "schema")));
+    const table = el("table", {}, el("tr", {}, el("th", {}, words.parameter), el("th", {}, words.in),
+      el("th", {}, words.schema)));
     for (const parameter of list) {
       const schema = parameter.schema || {};
       const limits = ["minimum", "maximum", "default"]
@@ -63,14 +66,14 @@
   }
 
   function responses(spec, all) {
-    const table = el("table", {}, el("tr", {}, el("th", {}, "status"), el("th", {}, "meaning")));
+    const table = el("table", {}, el("tr", {}, el("th", {}, words.status), el("th", {}, words.meaning)));
     const bodies = [];
     for (const [status, raw] of Object.entries(all || {})) {
       const response = resolve(spec, raw);
       table.append(el("tr", {}, el("td", {}, status), el("td", {}, response.description || "")));
       const content = response.content && response.content["application/json"];
       if (content && /^2/.test(status)) {
-        bodies.push(el("p", {}, `${status} body:`), schemaBlock(spec, content.schema));
+        bodies.push(el("p", {}, words.responseBody.replace("{status}", status)), schemaBlock(spec, content.schema));
       }
     }
     return [table, ...bodies];
@@ -81,34 +84,34 @@
     const section = el("section", { class: "operation", id: `${method}-${path}` },
       el("h3", {}, el("span", { class: `method method--${method}` }, method.toUpperCase()), " ", path),
       el("p", {}, op.summary || ""),
-      auth ? el("p", { class: "auth" }, `Authentication: ${auth === "bearerAuth" ?
-        "Authorization: Bearer <token>" : "HTTP Basic (email address and password)"}`) : null,
+      auth ? el("p", { class: "auth" }, `${words.authentication} ${auth === "bearerAuth" ?
+        "Authorization: Bearer <token>" : words.basic}`) : null,
       parameters(op.parameters));
     const body = op.requestBody && op.requestBody.content["application/json"];
-    if (body) section.append(el("p", {}, "Request body (JSON):"), schemaBlock(spec, body.schema));
+    if (body) section.append(el("p", {}, words.requestBody), schemaBlock(spec, body.schema));
     section.append(...responses(spec, op.responses));
     return section;
   }
 
   function render(spec) {
-    root.replaceChildren(
-      el("h1", {}, `${spec.info.title} ${spec.info.version}`),
+    const shown = [
+      el("h2", {}, `${spec.info.title} ${spec.info.version}`),
       el("p", {}, spec.info.description || ""),
-      el("h2", {}, "Operations"));
+      el("h2", {}, words.operations)];
     for (const [path, item] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (["get", "post", "put", "patch", "delete"].includes(method)) {
-          root.append(operation(spec, path, method, op));
+          shown.push(operation(spec, path, method, op));
         }
       }
     }
-    root.append(el("h2", {}, "Errors"),
-      el("p", {}, "Every error has this body, with the status of the error:"),
+    shown.push(el("h2", {}, words.errors), el("p", {}, words.errorBody),
       schemaBlock(spec, spec.components.schemas.Error));
+    loading.replaceWith(...shown);
   }
 
   fetch(root.dataset.spec, { headers: { Accept: "application/json" } })
     .then((response) => response.json())
     .then(render)
-    .catch((error) => root.replaceChildren(el("p", {}, `Could not read the API's description: ${error}`)));
+    .catch((error) => loading.replaceWith(el("p", {}, `${words.unreadable} ${error}`)));
 })();
