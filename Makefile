@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The security scanners have their own virtualenv, so that their pins never meet the app's.
 SCAN_VENV := .venv-scan
+# The accessibility rules the browser tests run in Chromium (see its rule below).
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run seed test lint format translations browser security bench stress soak audit clean
 
@@ -22,8 +24,18 @@ seed: $(VENV)/.runtime
 	$(BIN)/flask seed --users $(USERS) --posts $(POSTS)
 
 ## test: install the test tools and run the whole suite with a coverage figure
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(AXE)
 	$(BIN)/python -m pytest -n auto --dist loadscope --cov --cov-report=term $(PYTEST_ARGS)
+
+# axe-core, pinned in tools/axe: the browser tests inject it into Chromium (npm; Node from
+# apt-get when the machine has none)
+$(AXE): tools/axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	npm ci --prefix tools/axe --no-audit --no-fund
+	touch $@
 
 ## lint: ruff's checks and formatting
 lint: $(VENV)/.dev
@@ -92,7 +104,7 @@ security: $(VENV)/.runtime $(SCAN_VENV)/.installed
 	bash .ci/scan
 
 clean:
-	rm -rf $(VENV) $(SCAN_VENV) tools/audit/node_modules .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(SCAN_VENV) tools/audit/node_modules tools/axe/node_modules .pytest_cache .ruff_cache .coverage htmlcov
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "flaskblog needs Python 3.11 or newer")'
