@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from flaskblog.models import ImportedPost
 from flaskblog.words import in_english, said
@@ -64,6 +65,13 @@ class Entry:
     def __post_init__(self) -> None:
         # However long the slug or GUID it is made of, the key fits its column.
         self.key = ImportedPost.stored_key(self.key)
+
+
+def old_path(link: str) -> str | None:
+    """The path a link to the old site names, as a request for it will (/2019/04/07/caf%C3%A9/
+    arrives as /2019/04/07/café/); None for the site's root or no path."""
+    path = unquote(urlsplit(link).path)
+    return path if path.startswith("/") and path != "/" else None
 
 
 @dataclass

@@ -12,6 +12,10 @@
     ---
     The post's Markdown, as written.
 
+Files from other engines may also say where the post lived before, and the import keeps
+those paths as redirects to the new post: Jekyll's `permalink` and `redirect_from`, Hugo's
+`url` and `aliases` (a path, or a whole URL of the old site).
+
 `post_file` writes one for a post, `read_files` reads a folder's or a zip's worth back into
 entries. A zip is read in memory, never unpacked to disk, and its sizes are checked against
 what is really read, so that neither a path like "../../etc" nor a zip bomb gets anywhere
@@ -28,7 +32,7 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
-from flaskblog.imports.entries import Entry, FileSkipped, ImportRefused
+from flaskblog.imports.entries import Entry, FileSkipped, ImportRefused, old_path
 from flaskblog.media import IMAGE_LINK
 from flaskblog.models import Post, slugify, utcnow
 from flaskblog.words import N_
@@ -43,7 +47,9 @@ RELATIVE_PICTURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 MAX_FILES = 20_000
 # A front matter's few fields, with a summary of 300 characters, fit in far less.
 MAX_FRONT_MATTER = 10_000
-TEXT_FIELDS = ("title", "slug", "summary", "date", "draft", "cover")
+TEXT_FIELDS = ("title", "slug", "summary", "date", "draft", "cover", "permalink", "url")
+# Where the post lived before, in other engines' words: one path each, or a list.
+OLD_ADDRESS_FIELDS = ("permalink", "url", "redirect_from", "aliases")
 # A zip member may unpack to at most this many times its packed size (text packs to about
 # a tenth, pictures hardly at all): more is a zip bomb.
 MAX_RATIO = 100
@@ -239,7 +245,19 @@ def read_file(name: str, data: bytes, files: dict[str, bytes]) -> Entry:
         summary=str(summary) if summary else None,
         images=images,
         cover=cover if cover in images else None,
+        old_paths=_old_paths(fields),
     )
+
+
+def _old_paths(fields: dict) -> list[str]:
+    """The paths the front matter gives for the post's old addresses. A Jekyll permalink
+    with placeholders (`/:year/:title/`) names a pattern, not an address: left out."""
+    links = []
+    for name in OLD_ADDRESS_FIELDS:
+        value = fields.get(name)
+        links += value if isinstance(value, list) else [value]
+    paths = [old_path(link) for link in links if isinstance(link, str) and "/:" not in link]
+    return list(dict.fromkeys(filter(None, paths)))
 
 
 class FrontMatterLoader(yaml.SafeLoader):

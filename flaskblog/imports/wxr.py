@@ -12,13 +12,13 @@ import binascii
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import fromstring
 
-from flaskblog.imports.entries import CommentEntry, Entry, ImportRefused
+from flaskblog.imports.entries import CommentEntry, Entry, ImportRefused, old_path
 from flaskblog.imports.html_markdown import shortcodes_in, to_markdown, to_plain_text
 from flaskblog.imports.media_files import UPLOADS, MediaFinder
 from flaskblog.words import N_, said
@@ -199,11 +199,7 @@ def _comments(item: Element) -> list[CommentEntry]:
 
 
 def _old_paths(link: str, post_id: str) -> list[str]:
-    paths = []
-    # As the request will name it: /2019/04/07/caf%C3%A9/ arrives as /2019/04/07/café/.
-    path = unquote(urlsplit(link).path)
-    if path and path != "/":
-        paths.append(path)
+    paths = [path] if (path := old_path(link)) else []
     if post_id.isdigit():
         paths.append(f"/?p={post_id}")
     return list(dict.fromkeys(paths))

@@ -195,8 +195,9 @@ def test_front_matter_fields_that_are_not_text_are_refused_for_their_file(app, a
 
     result = run_import(app, tmp_path, "--author", "alice")
 
-    assert "skipped: odd.md: its title, slug, summary, date, draft, cover must each be text" in (
-        result.output
+    assert (
+        "skipped: odd.md: its title, slug, summary, date, draft, cover, permalink, url must each "
+        "be text" in result.output
     )
     assert posts_by_title(app) == {}
 
@@ -225,3 +226,25 @@ def test_jekyll_files_give_their_date_by_name_and_categories_as_tags(app, alice,
     assert post.slug == "leap-day"
     with app.app_context():
         assert [tag.name for tag in db.session.get(Post, post.id).tags] == ["calendar", "rare"]
+
+
+def test_old_addresses_in_the_front_matter_redirect_permanently_to_the_new_post(
+    app, alice, tmp_path
+):
+    (tmp_path / "moved.md").write_text(
+        "---\ntitle: Moved\nslug: moved\npermalink: /2019/04/07/caf%C3%A9/\n"
+        "redirect_from: [/old/one]\nurl: https://old.example.com/old/two?ref=x\n"
+        "aliases: [/old/one, 42, /:year/:title/]\n---\nHere now.\n"
+    )
+
+    result = run_import(app, tmp_path, "--author", "alice")
+
+    assert result.exit_code == 0, result.output
+    moved = posts_by_title(app)["Moved"]
+    client = app.test_client()
+    for old in ("/2019/04/07/café/", "/old/one", "/old/two"):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.location.endswith(f"/post/{moved.id}/moved")
+    # A pattern with placeholders names no address of its own.
+    assert client.get("/:year/:title/").status_code == 404
