@@ -41,11 +41,16 @@ def calendar_date(local: datetime) -> str:
     return format_date(local.date(), format="long", locale=current_language())
 
 
+def time_of_day(local: datetime) -> str:
+    """ "09:30": the time of an aware datetime in its own time zone, 24-hour in every
+    language."""
+    return format_time(local.time(), "HH:mm", locale=current_language())
+
+
 def date_and_time(local: datetime) -> str:
-    """ "December 4, 2026, 09:30 UTC": with the time (24-hour, in every language) and the
-    zone's abbreviation (or its offset, "+14", where the zone has none)."""
-    time = format_time(local.time(), "HH:mm", locale=current_language())
-    return f"{calendar_date(local)}, {time} {local.tzname()}"
+    """ "December 4, 2026, 09:30 UTC": with the time of day and the zone's abbreviation (or
+    its offset, "+14", where the zone has none)."""
+    return f"{calendar_date(local)}, {time_of_day(local)} {local.tzname()}"
 
 
 def local_date_and_time(when: datetime, user) -> str:

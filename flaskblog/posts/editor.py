@@ -26,7 +26,7 @@ from flaskblog.posts.routes import get_own_post_or_abort
 from flaskblog.rendering import render_markdown
 from flaskblog.security import in_words, user_or_address_key
 from flaskblog.spam import new_account_refusal
-from flaskblog.timezones import to_local, zone_name
+from flaskblog.timezones import time_of_day, to_local, zone_name
 from flaskblog.urls import post_url
 
 # Every save and preview renders the whole post (at worst about a second for 50,000
@@ -352,7 +352,7 @@ def autosave():
     return jsonify(
         id=post.id,
         saved_at=saved_at.isoformat(),
-        saved_time=f"{to_local(saved_at, current_user):%H:%M}",  # in the account's time zone
+        saved_time=time_of_day(to_local(saved_at, current_user)),  # the account's time zone
         pending=post.is_published,
         edit_url=url_for("posts.update_post", post_id=post.id),
     )
