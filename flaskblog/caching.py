@@ -39,7 +39,7 @@ from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from flaskblog import front_door
+from flaskblog import front_door, front_door_memory
 from flaskblog.dates import noting_date_changes
 from flaskblog.extensions import cache
 from flaskblog.i18n import current_language
@@ -142,7 +142,7 @@ def remembered(key: str, make):
     value that is the same for every reader (a search's results), kept with the pages and
     forgotten with them, so never stale. Without a cache it is simply `make()`; a cache
     that fails only costs that. `make()` must give something picklable, and never None."""
-    return _kept("value", key, make)
+    return _kept("remembered", key, make)
 
 
 def shared_fragment(name: str, make) -> Markup:
@@ -168,33 +168,44 @@ def shared_fragment(name: str, make) -> Markup:
     reader = zone_name(current_user) if current_user.is_authenticated else "visitor"
     key = f"{current_language()}:{reader}:{name}"
     # No longer than until its first date reads otherwise.
-    html, _ = _kept("fragment", key, made, changes_at=lambda fragment: fragment[1])
+    html, _ = _kept("shared", key, made, changes_at=lambda fragment: fragment[1])
     return Markup(html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
 
 
 def _kept(kind: str, key: str, make, changes_at=None):
-    """`make()`, kept in the cache with the pages (under `key` in this generation), or the
-    value kept there already. It is kept as long as a page made now (page_timeout, reckoned
-    before it is made: a post going live meanwhile is not in it), and no later than
-    `changes_at(value)` if given (None: no sooner)."""
+    """`make()`, kept with the pages (under `key` in this generation), or the value kept
+    already: in this worker's memory (flaskblog.front_door_memory), else in the cache. It is
+    kept as long as a page made now (page_timeout, reckoned before it is made: a post going
+    live meanwhile is not in it), and no later than `changes_at(value)` if given (None: no
+    sooner). The cache holds it with the instant it expires, so that a worker which finds it
+    there keeps its own copy no longer."""
     if not keeps_pages():
         return make()
     try:
-        key = f"{kind}:{generation()}:{key}"
+        current = generation()
+        key = f"{kind}:{current}:{key}"
+        hit = front_door.kept_part(key)
+        if hit is not None:
+            return hit
         hit = cache.get(key)
     except Exception:  # the cache is a help, never a cause of failure
         current_app.logger.warning("page cache unavailable", exc_info=True)
         return make()
     if hit is not None:
-        return hit
+        value, expires = hit
+        front_door.keep_part(key, current, value, expires)
+        return value
     lifetime = page_timeout()
     value = make()
     timeout = no_later_than(lifetime, changes_at(value)) if changes_at else lifetime
     if timeout is not None:
+        expires = front_door_memory.expiry(timeout)
         try:
-            cache.set(key, value, timeout=timeout)
+            cache.set(key, (value, expires), timeout=timeout)
         except Exception:
             current_app.logger.warning("page cache unavailable", exc_info=True)
+        else:
+            front_door.keep_part(key, current, value, expires)
     return value
 
 

@@ -252,6 +252,22 @@ def known_generation() -> str | None:
     return memory.watch.known if memory is not None else None
 
 
+def kept_part(key: str):
+    """A part of a page this worker keeps in memory (flaskblog.caching's parts, `key` naming
+    its generation), or None: not kept, out of date, or the generation not known now."""
+    door = current_app.extensions.get("front_door")
+    memory = door.memory if door is not None and door.backend is not None else None
+    return memory.part(key) if memory is not None else None
+
+
+def keep_part(key: str, generation: str, value, expires: float) -> None:
+    """Keep a part of a page in this worker's memory too, until `expires` (its copy in Redis
+    expires then)."""
+    door = current_app.extensions.get("front_door")
+    if door is not None and door.backend is not None and door.memory is not None:
+        door.memory.keep_part(key, generation, value, expires)
+
+
 def new_generation(generation: str) -> None:
     """Tell every worker that `generation` is now the current one (flaskblog.caching has just
     stored it); this one knows it when the message comes back, asking Redis until then."""

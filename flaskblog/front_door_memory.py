@@ -14,14 +14,19 @@ round trip a hit, most of what a hit cost. Here each worker process keeps:
   is not used and hits go to Redis as before.
 
 A hit from memory is an answer whose generation is the one known and whose time is not up.
+The parts of pages that flaskblog.caching keeps for every reader (a listing, a post's body, a
+search's results) are kept here the same way, beside the answers and within the same bytes,
+so that a logged-in page asks Redis for none of them either.
 Only a Redis page cache has this tier: SimpleCache (tests, development) is in-process already.
 """
 
 import logging
 import math
+import pickle
 import threading
 import time
 from collections import OrderedDict
+from typing import Any, NamedTuple
 
 import redis
 from flask import Flask
@@ -47,8 +52,17 @@ def expiry(timeout: int) -> float:
     return now() + timeout if timeout > 0 else math.inf
 
 
+class KeptPart(NamedTuple):
+    """A part of a page kept for every reader (flaskblog.caching), as an answer is kept."""
+
+    generation: str
+    value: Any
+    expires: float
+
+
 class KeptAnswers:
-    """Answers by key, at most `max_bytes` of them; the least recently used go first."""
+    """Answers (front_door.Entry) and parts (KeptPart) by key, at most `max_bytes` of them;
+    the least recently used go first."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -68,9 +82,8 @@ class KeptAnswers:
             self.answers.move_to_end(key)
             return kept[0]
 
-    def put(self, key: str, entry) -> None:
-        """Keep `entry` (a front_door.Entry) under `key`, making room if need be."""
-        size = len(entry.body) + sum(len(n) + len(v) for n, v in entry.headers) + ENTRY_OVERHEAD
+    def put(self, key: str, entry, size: int) -> None:
+        """Keep `entry` under `key`, counted as `size` bytes, making room if need be."""
         if size > self.max_bytes or now() >= entry.expires:
             return
         with self.lock:
@@ -194,7 +207,20 @@ class DoorMemory:
         return None if known is None else self.answers.get(key, known)
 
     def keep(self, key: str, entry) -> None:
-        self.answers.put(key, entry)
+        """Keep a front door answer (a front_door.Entry)."""
+        size = len(entry.body) + sum(len(n) + len(v) for n, v in entry.headers)
+        self.answers.put(key, entry, size + ENTRY_OVERHEAD)
+
+    def part(self, key: str):
+        """The part kept under `key` (a key that names its generation), or None."""
+        kept = self.answer(key)
+        return None if kept is None else kept.value
+
+    def keep_part(self, key: str, generation: str, value, expires: float) -> None:
+        """Keep a part of a page made in `generation`, until `expires`, as it is kept in
+        Redis. Every request that finds it gets this one object: it must not be changed."""
+        size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) + ENTRY_OVERHEAD
+        self.answers.put(key, KeptPart(generation, value, expires), size)
 
 
 def for_process(app: Flask, backend, generation_key: str) -> DoorMemory | None:

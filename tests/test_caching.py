@@ -421,7 +421,7 @@ def test_a_value_made_as_a_scheduled_post_goes_live_is_kept_no_longer_than_its_t
     with app.test_request_context("/"):
         assert remembered("made while the post went live", make) == "made"
 
-    (lifetime,) = page_lifetimes(app, kind="value")
+    (lifetime,) = page_lifetimes(app, kind="remembered")
     assert 90 < lifetime <= 100  # not the usual CACHE_DEFAULT_TIMEOUT (300)
 
 
@@ -583,9 +583,7 @@ def fragment_lifetimes(app) -> list[float]:
     """Seconds left to each kept fragment of a logged-in reader's page (the memory cache)."""
     backend = app.extensions["cache"][cache]
     now = time.time()
-    return [
-        until - now for key, (until, _) in backend._cache.items() if key.startswith("fragment:")
-    ]
+    return [until - now for key, (until, _) in backend._cache.items() if key.startswith("shared:")]
 
 
 def test_the_post_itself_is_made_once_and_each_readers_own_parts_stay_theirs(
@@ -628,4 +626,4 @@ def test_an_edited_post_shows_at_once_and_a_draft_is_never_kept(app, alice, make
 def fragment_keys(app) -> list[str]:
     """The keys of the kept fragments of logged-in readers' pages (the memory cache)."""
     kept = app.extensions["cache"][cache]._cache
-    return [key for key in kept if key.startswith("fragment:")]
+    return [key for key in kept if key.startswith("shared:")]

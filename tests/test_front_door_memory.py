@@ -93,17 +93,70 @@ def test_a_repeated_visit_makes_no_redis_call(client, posts, redis_calls, flask_
     assert flask_requests == ["/"]
 
 
-def test_a_logged_in_page_asks_redis_for_its_kept_listing_alone(app, client, posts, redis_calls):
-    visit(client)
-    Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
-    client.get("/")  # the listing made and kept
+def test_a_logged_in_page_asks_redis_for_nothing_once_its_listing_is_kept(
+    app, client, posts, redis_calls
+):
+    logged_in(client).get("/")  # the listing made and kept
 
     redis_calls.clear()
     page = client.get("/")
 
-    # The generation is the one this worker was told: one read, the listing's.
-    assert redis_calls == ["GET"]
+    # The generation is the one this worker was told, the listing the one it kept.
+    assert redis_calls == []
     assert titles_on(page) == ["Post 3", "Post 2", "Post 1"]
+
+
+def logged_in(client):
+    visit(client)
+    Forms(client).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
+    return client
+
+
+def test_a_logged_in_post_page_asks_redis_for_nothing_once_its_parts_are_kept(
+    app, client, alice, make_posts, redis_calls
+):
+    first, _ = make_posts(alice, 2)
+    logged_in(client).get(f"/post/{first}")
+
+    redis_calls.clear()
+    page = client.get(f"/post/{first}")
+
+    assert redis_calls == []
+    assert "<title>Post 1" in page.text and "Next post</span> Post 2</a>" in page.text
+
+
+def test_a_part_found_in_redis_is_kept_in_memory_until_its_copy_in_redis_expires(
+    app, client, door, posts, server, redis_prefix, redis_calls, monkeypatch
+):
+    logged_in(client).get("/")  # the listing made and kept, in Redis and in memory
+    door.memory.answers = front_door_memory.KeptAnswers(1_000_000)  # as another worker has
+
+    redis_calls.clear()
+    client.get("/")
+    assert redis_calls == ["GET"]
+    [(key, (part, _))] = door.memory.answers.answers.items()
+    in_redis = server.pttl(redis_prefix + key) / 1000
+    # PTTL counts whole milliseconds, rounding down.
+    assert in_redis - 1 <= part.expires - time.time() <= in_redis + 0.001
+
+    redis_calls.clear()
+    client.get("/")
+    assert redis_calls == []
+    later = time.time() + in_redis + 1
+    monkeypatch.setattr(front_door_memory, "now", lambda: later)
+    assert titles_on(client.get("/")) == ["Post 3", "Post 2", "Post 1"]
+    assert redis_calls == ["GET"]
+
+
+def test_a_new_post_shows_at_once_on_a_logged_in_page_kept_in_memory(app, client, posts):
+    reader = logged_in(client)
+    reader.get("/")
+    writer = app.test_client()
+    Forms(writer).submit("/login", {"email": "alice@example.com", "password": PASSWORD})
+
+    Forms(writer).submit("/post/new", {"title": "Fresh news", "content": "Hot."})
+
+    assert titles_on(reader.get("/"))[0] == "Fresh news"
 
 
 def test_a_post_written_through_the_site_shows_at_once(app, client, posts, redis_calls):
@@ -237,27 +290,28 @@ def test_a_scheduled_post_appears_on_time_though_the_page_is_in_memory(
     assert eventually(lambda: titles_on(client.get("/"))[0] == "Soon", seconds=4)
 
 
-def entry(name: str, size: int) -> Entry:
-    return Entry("g1", [], b"x" * size, "main.home", name, expires=time.time() + 60)
+def keep(answers, name: str, size: int) -> None:
+    entry = Entry("g1", [], b"x" * size, "main.home", name, expires=time.time() + 60)
+    answers.put(name, entry, size + front_door_memory.ENTRY_OVERHEAD)
 
 
 def test_memory_keeps_within_its_bytes_and_drops_the_least_recently_used():
     answers = front_door_memory.KeptAnswers(max_bytes=3 * (1000 + front_door_memory.ENTRY_OVERHEAD))
     for name in ("a", "b", "c"):
-        answers.put(name, entry(name, 1000))
+        keep(answers, name, 1000)
     answers.get("a", "g1")
 
-    answers.put("d", entry("d", 1000))
+    keep(answers, "d", 1000)
 
     assert [name for name in "abcd" if answers.get(name, "g1")] == ["a", "c", "d"]
     assert answers.bytes <= answers.max_bytes
-    answers.put("huge", entry("huge", answers.max_bytes))
+    keep(answers, "huge", answers.max_bytes)
     assert answers.get("huge", "g1") is None and answers.get("d", "g1") is not None
 
 
 def test_an_answer_of_another_generation_is_not_given():
     answers = front_door_memory.KeptAnswers(max_bytes=10_000)
-    answers.put("a", entry("a", 10))
+    keep(answers, "a", 10)
 
     assert answers.get("a", "g2") is None
     assert answers.get("a", "g1") is not None
