@@ -49,7 +49,7 @@ from flaskblog.models.types import utcnow
 from flaskblog.pagination import canonical_page_args
 from flaskblog.static_files import ONE_YEAR
 from flaskblog.timezones import zone_name
-from flaskblog.visitor_csrf import made_visitor_token
+from flaskblog.visitor_csrf import made_visitor_token, token_place_marked, token_put_in
 
 GENERATION_KEY = "pages-generation"
 # Kept with a cached page: its validators, so that conditional requests (feeds, pictures)
@@ -145,13 +145,15 @@ def remembered(key: str, make):
     return _kept("remembered", key, make)
 
 
-def shared_fragment(name: str, make) -> Markup:
+def shared_fragment(name: str, make, *, holds_token: bool = False) -> Markup:
     """`make()`'s markup (a template's): a part of a page that every reader in the same
     language and time zone sees alike (a page of the home listing, named by `name`), made
     once for them all rather than on each of their requests.
 
-    It must hold nothing of one reader's own (no CSRF token, no "your" anything): its key
-    holds the language and time zone, and nothing else tells readers apart. It is kept with
+    It must hold nothing of one reader's own (no "your" anything): its key holds the
+    language and time zone, and nothing else tells readers apart unless `name` does. A part
+    with forms `holds_token`: the reader's CSRF token is kept as a placeholder and this
+    request's put in (as in the site header). It is kept with
     the pages, so forgotten at the first write that shows on them, and no longer than its
     first "... ago" date keeps its text (flaskblog.dates), so it reads exactly as one made
     now would. Visitors who are not logged in have parts of their own (their dates are
@@ -163,13 +165,13 @@ def shared_fragment(name: str, make) -> Markup:
     def made() -> tuple[str, datetime | None]:
         with noting_date_changes() as dates:
             html = str(make())
-        return html, dates.earliest
+        return (token_place_marked(html) if holds_token else html), dates.earliest
 
     reader = zone_name(current_user) if current_user.is_authenticated else "visitor"
     key = f"{current_language()}:{reader}:{name}"
     # No longer than until its first date reads otherwise.
     html, _ = _kept("shared", key, made, changes_at=lambda fragment: fragment[1])
-    return Markup(html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
+    return Markup(token_put_in(html) if holds_token else html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
 
 
 def _kept(kind: str, key: str, make, changes_at=None):

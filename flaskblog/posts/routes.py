@@ -1,6 +1,8 @@
 """Views for reading and deleting posts, drafts and tags, and for the comments under a post.
 Writing, previewing and editing are the editor's (flaskblog/posts/editor.py)."""
 
+import functools
+
 from flask import (
     abort,
     flash,
@@ -73,6 +75,7 @@ def render_post_page(
         bookmarked=current_user.is_authenticated and Bookmark.exists(current_user, post),
         post_in_full=shown_alike(post, "in-full", lambda: post_in_full(post)),
         after_post=shown_alike(post, "after", lambda: after_post(post)),
+        comment_shown=comment_shown_alike(post, can_reply=bool(comment_form)),
     )
 
 
@@ -83,6 +86,34 @@ def shown_alike(post: Post, part: str, make):
     if not post.is_public:
         return Markup(make())  # noqa: S704  # nosec B704  (made by a template, escaped there)
     return shared_fragment(f"post:{post.id}:{part}", make)
+
+
+def comment_shown_alike(post: Post, *, can_reply: bool):
+    """`shown(article, comment, parent, has_replies)`: the comment as `article` (the page's
+    macro) renders it, made once for every reader who may do the same things with it
+    (reply, hide, delete, report; see it or "hidden by a moderator") in a language and time
+    zone, with each reader's CSRF token put in. On a page that is not public, made for each."""
+    reader = current_user
+
+    def shown(article, comment: Comment, parent: Comment | None = None, has_replies=False):
+        def make():
+            return article(comment, parent, has_replies)
+
+        if not post.is_public:
+            return make()
+        may = (
+            can_reply and reader.is_confirmed,
+            comment.can_moderate(reader),
+            comment.can_delete(reader),
+            reader.is_authenticated and comment.user_id != reader.id,
+            comment.is_hidden_from(reader),
+        )
+        flags = "".join("1" if flag else "0" for flag in may)
+        name = f"post:{post.id}:comment:{comment.id}:{parent.id if parent else 0}"
+        name += f":{int(has_replies)}:{flags}"
+        return shared_fragment(name, make, holds_token=reader.is_authenticated)
+
+    return shown
 
 
 def post_in_full(post: Post) -> str:
@@ -124,10 +155,10 @@ def reply_form(comments: list[Comment], reply_to: int | None) -> CommentForm:
 def profile_links(comments):
     """The address of the profile of each @name these comments mention that is an active
     user's (lower-case name), None for any other name: one query for the page."""
-    mentioned = mentioned_in_comments(comments)
+    mentioned = functools.cache(lambda: mentioned_in_comments(comments))  # not if all are kept
 
     def profile_url(name: str) -> str | None:
-        user = mentioned.get(name)
+        user = mentioned().get(name)
         return url_for("users.user_posts", username=user.username) if user else None
 
     return profile_url
