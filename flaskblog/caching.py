@@ -60,8 +60,9 @@ MAX_KEPT_BYTES = 512 * 1024
 
 
 def init_app(app) -> None:
-    """Store pages once their response is final."""
+    """Store pages once their response is final; templates get post_card_shown_alike."""
     request_finished.connect(_store_page, app)
+    app.add_template_global(post_card_shown_alike)
 
 
 # --- Pages -------------------------------------------------------------------------------
@@ -172,6 +173,14 @@ def shared_fragment(name: str, make, *, holds_token: bool = False) -> Markup:
     # No longer than until its first date reads otherwise.
     html, _ = _kept("shared", key, made, changes_at=lambda fragment: fragment[1])
     return Markup(token_put_in(html) if holds_token else html)  # noqa: S704  # nosec B704  (made by a template, escaped there)
+
+
+def post_card_shown_alike(card, post: Post) -> Markup:
+    """`card(post)` (the post_card macro) in a listing, made once for every reader of a
+    public post in a language and time zone (see shared_fragment); a draft's for each."""
+    if not post.is_public:
+        return card(post)
+    return shared_fragment(f"card:{post.id}", lambda: card(post))
 
 
 def _kept(kind: str, key: str, make, changes_at=None):

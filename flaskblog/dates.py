@@ -12,6 +12,7 @@ logged-in readers (flaskblog.caching.shared_fragment) is kept only until the fir
 dates would change, which `noting_date_changes()` collects while it is rendered.
 """
 
+import functools
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -50,11 +51,21 @@ def time_ago(when: datetime, now: datetime) -> str | None:
     seconds = int(age.total_seconds())
     for unit, length in UNITS:
         if seconds >= length:
-            whole = -timedelta(seconds=seconds // length * length)
-            return format_timedelta(
-                whole, granularity=unit, threshold=1, add_direction=True, locale=current_language()
-            )
+            return _units_ago(seconds // length, unit, current_language())
     return _("just now")
+
+
+@functools.lru_cache(maxsize=1024)  # (6 days, 23 hours, 59 minutes) in each language
+def _units_ago(count: int, unit: str, language: str) -> str:
+    """ "3 hours ago", made by Babel once for each count, unit and language in a process."""
+    length = dict(UNITS)[unit]
+    return format_timedelta(
+        -timedelta(seconds=count * length),
+        granularity=unit,
+        threshold=1,
+        add_direction=True,
+        locale=language,
+    )
 
 
 def time_ago_changes_at(when: datetime, now: datetime) -> datetime | None:

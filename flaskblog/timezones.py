@@ -5,7 +5,8 @@ The editor's `publish_at` and its messages go through here, and so does every da
 shows (flaskblog.dates).
 """
 
-from datetime import UTC, datetime, tzinfo
+import functools
+from datetime import UTC, date, datetime, time, tzinfo
 
 from babel.dates import format_date, format_time
 
@@ -38,13 +39,25 @@ def to_local(when: datetime, user) -> datetime:
 def calendar_date(local: datetime) -> str:
     """ "December 4, 2026" ("4. Dezember 2026", "4 de diciembre de 2026"): the date of an
     aware datetime in its own time zone, in the words of the page's language."""
-    return format_date(local.date(), format="long", locale=current_language())
+    return _long_date(local.date(), current_language())
 
 
 def time_of_day(local: datetime) -> str:
     """ "09:30": the time of an aware datetime in its own time zone, 24-hour in every
     language."""
-    return format_time(local.time(), "HH:mm", locale=current_language())
+    return _clock(local.hour, local.minute, current_language())
+
+
+# Babel builds each text anew from its locale's patterns; a page of dates asks for the same
+# few days and minutes again and again, so each process keeps the texts it made.
+@functools.lru_cache(maxsize=4096)
+def _long_date(day: date, language: str) -> str:
+    return format_date(day, format="long", locale=language)
+
+
+@functools.lru_cache(maxsize=4096)  # 1,440 minutes a day in each language
+def _clock(hour: int, minute: int, language: str) -> str:
+    return format_time(time(hour, minute), "HH:mm", locale=language)
 
 
 def date_and_time(local: datetime) -> str:
