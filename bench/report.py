@@ -133,11 +133,14 @@ def login_lines(result: dict) -> list[str]:
             f"{cores} cores can check at most {number(login['limit_rps'], 1)} logins/s."
         ]
     share = login["rps"] / login["limit_rps"] if login["limit_rps"] else 0
+    # Older results ran the logins for the pages' --duration and did not say so.
+    over = f" over {login['seconds']:g} s" if "seconds" in login else ""
     return [
         f"Logins (`POST /login`, a correct password; bcrypt cost factor {login['rounds']}): "
         f"one hash takes {login['hash_ms']} ms here, so {cores} cores can check at most "
         f"{cores} / {login['hash_ms'] / 1000:.3f} s = **{number(login['limit_rps'], 1)} "
-        f"logins/s**; measured {number(login['rps'], 1)} logins/s ({share:.0%} of that limit), "
+        f"logins/s**; measured {number(login['rps'], 1)} logins/s{over} "
+        f"({share:.0%} of that limit), "
         f"p50 {login['p50_ms']} ms, p99 {login['p99_ms']} ms, {login['errors']} errors.",
     ]
 

@@ -344,3 +344,15 @@ def test_only_the_stress_section_is_rewritten_with_the_baseline_beside(tmp_path)
     assert text.endswith("<!-- e -->\n\n## Also kept\n") and "old" not in text
     assert "| Case | Status | Seconds (before) | Seconds |" in text
     assert "| search \\| 20 words | 200 | 31.50 | 0.20 | 90 → 120 | yes (worst 0.04 s) |" in text
+
+
+def test_the_login_line_says_how_long_logins_were_driven():
+    login = {"rps": 4.7, "errors": 0, "rounds": 12, "hash_ms": 412.0, "limit_rps": 4.9}
+    login |= {"p50_ms": 3000.0, "p99_ms": 3600.0}
+    result = {"machine": {"cores": 2}, "login": login}
+
+    older = report.login_lines(result)[0]
+    newer = report.login_lines(result | {"login": login | {"seconds": 60.0}})[0]
+
+    assert "4.7 logins/s (96% of that limit)" in older
+    assert "4.7 logins/s over 60 s (96% of that limit)" in newer
