@@ -356,3 +356,19 @@ def test_the_login_line_says_how_long_logins_were_driven():
 
     assert "4.7 logins/s (96% of that limit)" in older
     assert "4.7 logins/s over 60 s (96% of that limit)" in newer
+
+
+def test_runs_from_machines_of_different_speeds_are_not_compared():
+    small = result(GOOD)
+    big = result(GOOD, posts=1_000_000)
+    small["login"]["hash_ms"], big["login"]["hash_ms"] = 430.0, 250.0
+    found = {("sqlite", 20_000): small, ("sqlite", 1_000_000): big}
+
+    rows = {row[0]: row for row in report.targets(found, "sqlite")}
+
+    assert rows["1,000,000 posts"][2].startswith("not compared: one bcrypt hash took 250 ms")
+    assert rows["1,000,000 posts"][3] is None
+    assert rows["search at 1,000,000 posts, p99"][3] is True
+
+    big["login"]["hash_ms"] = 400.0  # within the noise of one machine
+    assert verdicts(found)["1,000,000 posts"] is True
