@@ -8,13 +8,20 @@ missing, and the form says so), and files go to file fields only.
 
 Its errors are plain strings in the reader's language once it has validated, though the
 validators' messages are lazy (made at import time, before anyone's language is known).
+WTForms' own messages ("This field is required.") come from its catalogue, read once per
+process and language: Flask-WTF reads the file again on every request that makes a form.
 """
 
-from flask import request
+from functools import cache
+
+from babel import support
+from flask import has_request_context, request
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.i18n import messages_path
 
 from flaskblog.visitor_csrf import VisitorOrSessionCSRF
 
@@ -25,6 +32,11 @@ class HtmlForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         # A visitor's token for someone without a session, else the session's (as Flask-WTF).
         csrf_class = VisitorOrSessionCSRF
+
+        def get_translations(self, form):
+            if not has_request_context():  # the command line: Flask-WTF's, i.e. English
+                return super().get_translations(form)
+            return _wtforms_catalogue(str(get_locale()))
 
         def wrap_formdata(self, form, formdata):
             data = super().wrap_formdata(form, formdata)
@@ -51,6 +63,11 @@ class HtmlForm(FlaskForm):
                 field.errors[:] = [_text(error) for error in field.errors]
         self.form_errors[:] = [_text(error) for error in self.form_errors]
         return valid
+
+
+@cache
+def _wtforms_catalogue(language: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def _text(message):

@@ -13,7 +13,7 @@ from flask import render_template_string
 from flask_babel import force_locale
 
 from tests.helpers.factories import set_profile
-from tests.helpers.pages import page_text
+from tests.helpers.pages import csrf_token_from, page_text
 from tests.helpers.translations import unmarked, unmarked_in_scripts
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "flaskblog" / "translations"
@@ -59,6 +59,24 @@ def test_a_flash_from_before_login_speaks_the_visitors_language(client):
     page = client.get("/login", headers={"Accept-Language": "es"})
 
     assert "Inicia sesión para ver esa página." in page_text(page)
+
+
+def test_wtforms_own_messages_speak_each_readers_language(client):
+    """WTForms' catalogue is kept per language: one reader's must never answer another's."""
+    for language, message in (
+        ("de", "Dieses Feld wird benötigt."),
+        ("es", "Este campo es obligatorio."),
+        ("en", "This field is required."),
+        ("de", "Dieses Feld wird benötigt."),
+    ):
+        headers = {"Accept-Language": language}
+        token = csrf_token_from(client.get("/login", headers=headers))
+        page = client.post(
+            "/login", data={"csrf_token": token, "email": "", "password": "x"}, headers=headers
+        )
+
+        assert page.status_code == 200
+        assert message in page_text(page)
 
 
 def test_a_template_speaks_the_language_forced_inside_a_request(app):
